@@ -1,0 +1,23 @@
+# The two commands a new user types (each installs what is missing first):
+#   make demo   - the mini recipe end to end (synthetic corpus -> Conformer/CTC -> RESULTS.md)
+#   make test   - the test suite (unit tests + a tiny end-to-end recipe run)
+SHELL := /bin/bash
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+
+.PHONY: install demo test bench clean-mini
+
+install:
+	bash tools/install.sh
+
+demo: install
+	cd egs/mini/asr1 && ./run.sh
+
+test: install
+	$(PYTHON) -m pytest -q tests
+
+bench: install
+	$(PYTHON) bench/bench_asr.py
+
+clean-mini:
+	cd egs/mini/asr1 && rm -rf data dump exp downloads

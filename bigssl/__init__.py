@@ -1,0 +1,2 @@
+"""bigssl: BigSSL on ESPnet."""
+__version__ = "0.1.0"

@@ -1,0 +1,21 @@
+"""ESPnet ASR training (``espnet2.bin.asr_train``) with bigssl's offline-safe imports.
+
+Accepts exactly ESPnet's options (``--config``, ``--resume``, ``--ngpu``, DDP flags, ...).
+"""
+from __future__ import annotations
+
+import sys
+from typing import List, Optional
+
+from bigssl.espnet_compat import quiet_espnet_imports
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    quiet_espnet_imports()
+    from espnet2.tasks.asr import ASRTask
+
+    ASRTask.main(cmd=argv if argv is not None else sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

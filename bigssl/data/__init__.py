@@ -1,0 +1,1 @@
+"""Corpus preparation, Kaldi data-dir handling and validation."""

@@ -1,0 +1,37 @@
+"""Make ESPnet imports safe on offline machines.
+
+``espnet2.tasks.*`` imports ``g2p_en``, which calls ``nltk.download`` at import time when its data
+is missing. Offline that is at best a delay and at worst a hang on DNS. bigssl never uses g2p, so
+before importing ESPnet task modules every bigssl entry point replaces ``nltk.download`` with a
+function that logs once and returns False. Set ``BIGSSL_ALLOW_NLTK_DOWNLOAD=1`` to keep NLTK's.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+
+logger = logging.getLogger(__name__)
+_done = False
+
+
+def _offline_download(info_or_id: object = None, *args: object, **kwargs: object) -> bool:
+    logger.debug("nltk.download(%r) skipped: bigssl runs offline (BIGSSL_ALLOW_NLTK_DOWNLOAD=1 allows it)", info_or_id)
+    return False
+
+
+def quiet_espnet_imports() -> None:
+    """Idempotently disable NLTK downloads and silence import-time noise from ESPnet."""
+    global _done
+    if _done:
+        return
+    _done = True
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    warnings.filterwarnings("ignore", message=".*torch.cuda.amp.*", category=FutureWarning)
+    if os.environ.get("BIGSSL_ALLOW_NLTK_DOWNLOAD") == "1":
+        return
+    try:
+        import nltk
+    except ImportError:
+        return
+    nltk.download = _offline_download  # type: ignore[assignment]

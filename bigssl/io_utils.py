@@ -1,0 +1,64 @@
+"""Small file helpers shared by every stage: atomic writes and Kaldi-style key/value files."""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Dict, Iterable, Iterator, Tuple, Union
+
+PathLike = Union[str, Path]
+
+
+@contextlib.contextmanager
+def atomic_open(path: PathLike, mode: str = "w", encoding: str = "utf-8") -> Iterator:
+    """Open a temporary file beside ``path``; rename it over ``path`` only if the block succeeds.
+
+    A killed process leaves at worst a ``.tmp*`` file behind, never a truncated ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.tmp")
+    kwargs = {} if "b" in mode else {"encoding": encoding}
+    try:
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text_atomic(path: PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` atomically."""
+    with atomic_open(path) as handle:
+        handle.write(text)
+
+
+def read_kv(path: PathLike) -> Dict[str, str]:
+    """Read a Kaldi-style ``key value...`` file into an ordered dict (value may be empty).
+
+    Raises ValueError naming the file and line for duplicate keys.
+    """
+    table: Dict[str, str] = {}
+    with open(path, encoding="utf-8") as handle:
+        for lineno, line in enumerate(handle, 1):
+            line = line.rstrip("\n")
+            if not line.strip():
+                continue
+            key, _, value = line.partition(" ")
+            if key in table:
+                raise ValueError(f"{path}:{lineno}: duplicate key '{key}'")
+            table[key] = value.strip()
+    return table
+
+
+def write_kv(path: PathLike, items: Iterable[Tuple[str, str]]) -> None:
+    """Write ``key value`` lines atomically, sorted by key (Kaldi's C-locale order)."""
+    rows = sorted(items, key=lambda kv: kv[0].encode("utf-8"))
+    with atomic_open(path) as handle:
+        for key, value in rows:
+            handle.write(f"{key} {value}\n" if value != "" else f"{key}\n")

@@ -1,0 +1,1 @@
+"""WER/CER scoring and the RESULTS.md writer."""

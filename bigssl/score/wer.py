@@ -1,0 +1,120 @@
+"""Word and character error rates with sclite-style counts (Snt/Wrd/Corr/Sub/Del/Ins/Err/S.Err)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Sequence, Tuple
+
+# Alignment operations.
+CORRECT, SUB, DEL, INS = "C", "S", "D", "I"
+
+
+@dataclass
+class ErrorCounts:
+    """Totals over a test set. ``err`` and ``sent_err`` are percentages."""
+
+    sentences: int = 0
+    ref_tokens: int = 0
+    corr: int = 0
+    sub: int = 0
+    dele: int = 0
+    ins: int = 0
+    sentences_with_error: int = 0
+    per_utt: Dict[str, Tuple[int, int]] = field(default_factory=dict)
+
+    def add(self, utt: str, ops: Sequence[str]) -> None:
+        counts = {op: 0 for op in (CORRECT, SUB, DEL, INS)}
+        for op in ops:
+            counts[op] += 1
+        self.sentences += 1
+        ref_len = counts[CORRECT] + counts[SUB] + counts[DEL]
+        self.ref_tokens += ref_len
+        self.corr += counts[CORRECT]
+        self.sub += counts[SUB]
+        self.dele += counts[DEL]
+        self.ins += counts[INS]
+        errors = counts[SUB] + counts[DEL] + counts[INS]
+        self.sentences_with_error += int(errors > 0)
+        self.per_utt[utt] = (errors, ref_len)
+
+    def _pct(self, value: int) -> float:
+        return 100.0 * value / max(1, self.ref_tokens)
+
+    @property
+    def err(self) -> float:
+        return self._pct(self.sub + self.dele + self.ins)
+
+    @property
+    def sent_err(self) -> float:
+        return 100.0 * self.sentences_with_error / max(1, self.sentences)
+
+    def row(self) -> Dict[str, float]:
+        """One sclite-style table row (percentages except Snt and Wrd)."""
+        return {
+            "Snt": self.sentences, "Wrd": self.ref_tokens,
+            "Corr": round(self._pct(self.corr), 1), "Sub": round(self._pct(self.sub), 1),
+            "Del": round(self._pct(self.dele), 1), "Ins": round(self._pct(self.ins), 1),
+            "Err": round(self.err, 1), "S.Err": round(self.sent_err, 1),
+        }
+
+
+def align(ref: Sequence[str], hyp: Sequence[str]) -> List[str]:
+    """Levenshtein alignment; returns the operation per aligned position.
+
+    Ties prefer correct/substitution, then deletion, then insertion (as sclite does), so the
+    error total is always the edit distance.
+    """
+    n, m = len(ref), len(hyp)
+    cost = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        cost[i][0] = i
+    for j in range(1, m + 1):
+        cost[0][j] = j
+    for i in range(1, n + 1):
+        row, prev = cost[i], cost[i - 1]
+        for j in range(1, m + 1):
+            diag = prev[j - 1] + (ref[i - 1] != hyp[j - 1])
+            row[j] = min(diag, prev[j] + 1, row[j - 1] + 1)
+    ops: List[str] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        if i > 0 and j > 0 and cost[i][j] == cost[i - 1][j - 1] + (ref[i - 1] != hyp[j - 1]):
+            ops.append(CORRECT if ref[i - 1] == hyp[j - 1] else SUB)
+            i, j = i - 1, j - 1
+        elif i > 0 and cost[i][j] == cost[i - 1][j] + 1:
+            ops.append(DEL)
+            i -= 1
+        else:
+            ops.append(INS)
+            j -= 1
+    return ops[::-1]
+
+
+def tokenize(text: str, unit: str) -> List[str]:
+    """Split into words, or into characters with '<space>' marking word boundaries."""
+    words = text.split()
+    if unit == "word":
+        return words
+    if unit == "char":
+        return list(" ".join(words))
+    raise ValueError(f"unknown unit '{unit}' (word or char)")
+
+
+def score(refs: Dict[str, str], hyps: Dict[str, str], unit: str = "word") -> ErrorCounts:
+    """Score hypotheses against references; every reference must have a hypothesis.
+
+    A missing hypothesis is an error naming the utterance, never a silent skip; a hypothesis
+    with no reference is also an error.
+    """
+    missing = [u for u in refs if u not in hyps]
+    extra = [u for u in hyps if u not in refs]
+    if missing or extra:
+        raise ValueError(
+            f"hypotheses and references disagree: {len(missing)} missing hypothesis (e.g. {missing[:3]}), "
+            f"{len(extra)} without reference (e.g. {extra[:3]})"
+        )
+    counts = ErrorCounts()
+    for utt in sorted(refs):
+        ref_tokens = [t if t != " " else "<space>" for t in tokenize(refs[utt], unit)]
+        hyp_tokens = [t if t != " " else "<space>" for t in tokenize(hyps[utt], unit)]
+        counts.add(utt, align(ref_tokens, hyp_tokens))
+    return counts

@@ -1,0 +1,78 @@
+"""Run a stock ESPnet encoder in two halves, so the feature sequence can be masked in between.
+
+ESPnet's Conformer/Transformer encoders subsample inside ``encoder.embed`` (conv layers, a linear
+projection, then the positional encoding). wav2vec 2.0 masks the subsampled features z *before*
+the context network, so :func:`subsample` runs ``embed`` up to and including the linear projection
+(giving z) and :func:`contextualize` continues with the positional encoding, the blocks and the
+final layer norm. Run back to back without masking they reproduce ``encoder.forward`` exactly, and
+the encoder stays the unmodified ESPnet module, whose ``state_dict`` is what ASR fine-tuning loads.
+"""
+from __future__ import annotations
+
+from typing import Callable, Dict, Type
+
+import torch
+from espnet.nets.pytorch_backend.nets_utils import make_pad_mask
+from espnet.nets.pytorch_backend.transformer.subsampling import (
+    Conv2dSubsampling,
+    Conv2dSubsampling2,
+    Conv2dSubsampling6,
+    TooShortUttError,
+    check_short_utt,
+)
+
+# How each supported subsampling layer shortens the (B, 1, T) frame mask (as in its forward()).
+_MASK_SUBSAMPLERS: Dict[Type[torch.nn.Module], Callable[[torch.Tensor], torch.Tensor]] = {
+    Conv2dSubsampling: lambda m: m[:, :, :-2:2][:, :, :-2:2],
+    Conv2dSubsampling2: lambda m: m[:, :, :-2:2][:, :, :-2:1],
+    Conv2dSubsampling6: lambda m: m[:, :, :-2:2][:, :, :-4:3],
+}
+SUPPORTED_INPUT_LAYERS = ("conv2d", "conv2d2", "conv2d6")
+
+
+def check_encoder(encoder: torch.nn.Module) -> None:
+    """Raise ValueError unless ``encoder`` can be split by this module."""
+    embed = getattr(encoder, "embed", None)
+    if type(embed) not in _MASK_SUBSAMPLERS:
+        raise ValueError(
+            f"pretraining needs a convolutional subsampling input layer "
+            f"(input_layer one of {SUPPORTED_INPUT_LAYERS}), got {type(embed).__name__}"
+        )
+    if not hasattr(encoder, "encoders"):
+        raise ValueError(f"{type(encoder).__name__} has no 'encoders' block stack")
+    if getattr(encoder, "interctc_layer_idx", []):
+        raise ValueError("intermediate CTC layers are not used in pretraining; unset them")
+
+
+def subsample(
+    encoder: torch.nn.Module, feats: torch.Tensor, feats_lengths: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Features (B, T, F) -> z (B, T', d) before positional encoding, and the (B, 1, T') mask."""
+    embed = encoder.embed
+    short, limit = check_short_utt(embed, feats.size(1))
+    if short:
+        raise TooShortUttError(
+            f"has {feats.size(1)} frames and is too short for subsampling "
+            f"(it needs more than {limit} frames)",
+            feats.size(1),
+            limit,
+        )
+    frame_mask = (~make_pad_mask(feats_lengths, maxlen=feats.size(1)))[:, None, :]
+    frame_mask = frame_mask.to(feats.device)
+    x = embed.conv(feats.unsqueeze(1))
+    batch, channels, length, freq = x.size()
+    z = embed.out[0](x.transpose(1, 2).reshape(batch, length, channels * freq))
+    return z, _MASK_SUBSAMPLERS[type(embed)](frame_mask)
+
+
+def contextualize(
+    encoder: torch.nn.Module, z: torch.Tensor, masks: torch.Tensor
+) -> torch.Tensor:
+    """Positional encoding, the encoder blocks and the final norm: (B, T', d) -> (B, T', d)."""
+    x = encoder.embed.out[1](z)
+    x, _ = encoder.encoders(x, masks)
+    if isinstance(x, tuple):
+        x = x[0]
+    if getattr(encoder, "normalize_before", False):
+        x = encoder.after_norm(x)
+    return x

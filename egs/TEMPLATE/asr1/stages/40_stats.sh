@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Stage 40: ESPnet collect_stats: feature mean/variance and shape files for batching.
+. "${pipeline_dir}/stages/common.sh"
+if is_done "${asr_stats_dir}"; then exit 0; fi
+train_dir="${dumpdir}/raw/${train_set}"; valid_dir="${dumpdir}/raw/${valid_set}"
+rm -rf "${asr_stats_dir}.tmp" && mkdir -p "${asr_stats_dir}.tmp"
+log "collecting feature statistics -> ${asr_stats_dir}"
+# shellcheck disable=SC2086
+${train_cmd} python -m bigssl.bin.asr_train \
+  --collect_stats true --use_preprocessor true --ngpu 0 --num_workers 1 \
+  --token_type bpe --bpemodel "${token_dir}/bpe.model" --token_list "${token_dir}/tokens.txt" \
+  --non_linguistic_symbols none --cleaner none --g2p none \
+  --train_data_path_and_name_and_type "${train_dir}/wav.scp,speech,sound" \
+  --train_data_path_and_name_and_type "${train_dir}/text,text,text" \
+  --valid_data_path_and_name_and_type "${valid_dir}/wav.scp,speech,sound" \
+  --valid_data_path_and_name_and_type "${valid_dir}/text,text,text" \
+  --train_shape_file "${train_dir}/wav.scp" --valid_shape_file "${valid_dir}/wav.scp" \
+  --output_dir "${asr_stats_dir}.tmp" --config "${asr_config}" ${asr_args} > "${asr_stats_dir}.tmp/stats.log" 2>&1 \
+  || { tail -n 30 "${asr_stats_dir}.tmp/stats.log" >&2; log "collect_stats failed; see ${asr_stats_dir}.tmp/stats.log"; exit 1; }
+# Token counts per utterance plus the vocabulary size, as ESPnet's asr.sh writes them.
+vocab_size=$(wc -l < "${token_dir}/tokens.txt")
+for part in train valid; do
+  awk -v N="${vocab_size}" '{ print $0 "," N }' "${asr_stats_dir}.tmp/${part}/text_shape" > "${asr_stats_dir}.tmp/${part}/text_shape.bpe"
+done
+rm -rf "${asr_stats_dir}"
+mv "${asr_stats_dir}.tmp" "${asr_stats_dir}"
+mark_done "${asr_stats_dir}"

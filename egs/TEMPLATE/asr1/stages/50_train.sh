@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Stage 50: ESPnet ASR training (resumes from the last epoch checkpoint if killed).
+. "${pipeline_dir}/stages/common.sh"
+if is_done "${asr_exp}"; then log "${asr_exp} already trained"; exit 0; fi
+train_dir="${dumpdir}/raw/${train_set}"; valid_dir="${dumpdir}/raw/${valid_set}"
+mkdir -p "${asr_exp}"
+start=$(date +%s)
+log "training ${asr_exp} (log: ${asr_exp}/train.log)"
+# shellcheck disable=SC2086
+${train_cmd} python -m bigssl.bin.asr_train \
+  --use_preprocessor true --resume true --ngpu "${ngpu}" \
+  --token_type bpe --bpemodel "${token_dir}/bpe.model" --token_list "${token_dir}/tokens.txt" \
+  --non_linguistic_symbols none --cleaner none --g2p none \
+  --normalize global_mvn --normalize_conf "stats_file=${asr_stats_dir}/train/feats_stats.npz" \
+  --train_data_path_and_name_and_type "${train_dir}/wav.scp,speech,sound" \
+  --train_data_path_and_name_and_type "${train_dir}/text,text,text" \
+  --valid_data_path_and_name_and_type "${valid_dir}/wav.scp,speech,sound" \
+  --valid_data_path_and_name_and_type "${valid_dir}/text,text,text" \
+  --train_shape_file "${asr_stats_dir}/train/speech_shape" --train_shape_file "${asr_stats_dir}/train/text_shape.bpe" \
+  --valid_shape_file "${asr_stats_dir}/valid/speech_shape" --valid_shape_file "${asr_stats_dir}/valid/text_shape.bpe" \
+  --fold_length 80000 --fold_length 150 \
+  --output_dir "${asr_exp}" --config "${asr_config}" ${asr_args} > "${asr_exp}/train.log" 2>&1 \
+  || { tail -n 30 "${asr_exp}/train.log" >&2; log "training failed; see ${asr_exp}/train.log"; exit 1; }
+python -m bigssl.bin.train_summary --exp_dir "${asr_exp}" --data_dir "${train_dir}" --wall_seconds "$(( $(date +%s) - start ))"
+mark_done "${asr_exp}"

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Stage 70: WER and CER (sclite-style counts) for each decoded test set.
+. "${pipeline_dir}/stages/common.sh"
+for dset in ${test_sets}; do
+  out="${asr_exp}/${inference_tag}/${dset}"
+  for unit in word char; do
+    python -m bigssl.bin.score --ref "${dumpdir}/raw/${dset}/text" --hyp "${out}/text" \
+      --out_dir "${out}/score_$([ "${unit}" = word ] && echo wer || echo cer)" --unit "${unit}"
+  done
+done

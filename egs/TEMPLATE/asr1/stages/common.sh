@@ -1,0 +1,7 @@
+# Helpers sourced by every stage script.
+set -euo pipefail
+. ./path.sh
+log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') ($(basename "$0" .sh)) $*"; }
+# is_done DIR: true if DIR/.done exists. mark_done DIR: create it (after the step succeeded).
+is_done() { [ -f "$1/.done" ]; }
+mark_done() { mkdir -p "$1" && touch "$1/.done"; }

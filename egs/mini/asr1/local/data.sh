@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Synthesize the mini corpus into downloads/mini (audio) and data/ (Kaldi data dirs).
+#   local/data.sh [--num_labeled N] [--num_unlabeled N] [--num_dev N] [--num_test N] [--seed S] [--nj J]
+set -euo pipefail
+num_labeled=1200
+num_unlabeled=4800
+num_dev=100
+num_test=200
+seed=1
+nj=2
+audio_dir=downloads/mini
+__bigssl_options="num_labeled num_unlabeled num_dev num_test seed nj audio_dir"
+. utils/parse_options.sh
+. ./path.sh
+python -m bigssl.bin.make_mini_corpus --audio_dir "${audio_dir}" --data_dir data \
+  --num_labeled "${num_labeled}" --num_unlabeled "${num_unlabeled}" \
+  --num_dev "${num_dev}" --num_test "${num_test}" --seed "${seed}" --nj "${nj}"
