@@ -163,6 +163,8 @@ def build_mini_corpus(
     write_text_atomic(spec_path, spec_json)
     for split in SPLITS:
         (audio_dir / split).mkdir(parents=True, exist_ok=True)
+        for stale in (audio_dir / split).glob(".*.tmp*"):
+            stale.unlink()  # left by a killed run; the WAV it was writing is redone below
 
     hours: Dict[str, float] = {}
     everything = [u for split in SPLITS for u in plan[split]]

@@ -57,30 +57,32 @@ class ErrorCounts:
         }
 
 
-def align(ref: Sequence[str], hyp: Sequence[str]) -> List[str]:
-    """Levenshtein alignment; returns the operation per aligned position.
+# sclite's default alignment weights: a substitution costs less than a deletion plus an insertion,
+# and among equal-cost alignments the one keeping more correct words wins (as sclite reports).
+SUB_COST, DEL_COST, INS_COST = 4, 3, 3
 
-    Ties prefer correct/substitution, then deletion, then insertion (as sclite does), so the
-    error total is always the edit distance.
-    """
+
+def align(ref: Sequence[str], hyp: Sequence[str]) -> List[str]:
+    """Minimum-cost alignment with sclite's weights; returns the operation per aligned position."""
     n, m = len(ref), len(hyp)
     cost = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(1, n + 1):
-        cost[i][0] = i
+        cost[i][0] = i * DEL_COST
     for j in range(1, m + 1):
-        cost[0][j] = j
+        cost[0][j] = j * INS_COST
     for i in range(1, n + 1):
         row, prev = cost[i], cost[i - 1]
         for j in range(1, m + 1):
-            diag = prev[j - 1] + (ref[i - 1] != hyp[j - 1])
-            row[j] = min(diag, prev[j] + 1, row[j - 1] + 1)
+            diag = prev[j - 1] + (SUB_COST if ref[i - 1] != hyp[j - 1] else 0)
+            row[j] = min(diag, prev[j] + DEL_COST, row[j - 1] + INS_COST)
     ops: List[str] = []
     i, j = n, m
     while i > 0 or j > 0:
-        if i > 0 and j > 0 and cost[i][j] == cost[i - 1][j - 1] + (ref[i - 1] != hyp[j - 1]):
-            ops.append(CORRECT if ref[i - 1] == hyp[j - 1] else SUB)
+        same = i > 0 and j > 0 and ref[i - 1] == hyp[j - 1]
+        if i > 0 and j > 0 and cost[i][j] == cost[i - 1][j - 1] + (0 if same else SUB_COST):
+            ops.append(CORRECT if same else SUB)
             i, j = i - 1, j - 1
-        elif i > 0 and cost[i][j] == cost[i - 1][j] + 1:
+        elif i > 0 and cost[i][j] == cost[i - 1][j] + DEL_COST:
             ops.append(DEL)
             i -= 1
         else:

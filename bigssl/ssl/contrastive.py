@@ -3,11 +3,11 @@
 For every masked frame t the projected context vector c_t scores its own target q_t against K
 distractors q_j drawn uniformly, with replacement, from the *other* masked frames of the same
 utterance (never t itself). Sampling with replacement keeps K fixed when an utterance has fewer
-than K + 1 masked frames: distractors then repeat. A distractor whose target points in the same
-direction as q_t (cosine > 1 - 1e-6, e.g. two frames of digital silence) cannot be told apart by a
-cosine score, so it is excluded from the softmax. Utterances with a single masked frame have no
-distractor and contribute nothing. Similarities are computed per utterance as a (M, M) matrix and
-distractor scores gathered from it, which costs O(B M^2) memory instead of O(B M K D).
+than K + 1 masked frames: distractors then repeat. A distractor whose target equals q_t exactly
+(e.g. two frames of digital silence) cannot be told apart, so it is excluded from the softmax.
+Utterances with a single masked frame have no distractor and contribute nothing. Similarities
+are computed per utterance as a (M, M) matrix and the distractor scores gathered from it, which
+costs O(B M^2) memory instead of O(B M K D).
 """
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ from typing import Optional
 
 import torch
 import torch.nn.functional as F
-
-SAME_DIRECTION = 1.0 - 1e-6
 
 
 @dataclass
@@ -92,23 +90,27 @@ def contrastive_loss(
     dim = context.size(-1)
     ctx = torch.gather(context, 1, index[..., None].expand(-1, -1, dim)).float()
     tgt = torch.gather(targets, 1, index[..., None].expand(-1, -1, dim)).float()
+    with torch.no_grad():
+        # Exact duplicates of a target share an id; they are not valid distractors for it.
+        ids = torch.unique(tgt.reshape(-1, dim), dim=0, return_inverse=True)[1]
+        ids = ids.view(tgt.shape[:2])
     ctx = F.normalize(ctx, dim=-1)
     tgt = F.normalize(tgt, dim=-1)
     sim = torch.bmm(ctx, tgt.transpose(1, 2)) / temperature  # (B, M, M)
-    with torch.no_grad():
-        same = torch.bmm(tgt, tgt.transpose(1, 2)) > SAME_DIRECTION
 
     neg_index = sample_negatives(counts, max_count, num_negatives, generator)
     positive = sim.diagonal(dim1=1, dim2=2)[..., None]  # (B, M, 1)
     negative = sim.gather(2, neg_index)  # (B, M, K)
-    negative = negative.masked_fill(same.gather(2, neg_index), float("-inf"))
+    batch = neg_index.size(0)
+    duplicate = ids.gather(1, neg_index.reshape(batch, -1)).view_as(neg_index) == ids[..., None]
+    negative = negative.masked_fill(duplicate, float("-inf"))
     logits = torch.cat([positive, negative], dim=-1)
     nll = -torch.log_softmax(logits, dim=-1)[..., 0]
     loss = nll.masked_select(scored).mean()
     with torch.no_grad():
         correct = positive[..., 0] > negative.max(dim=-1).values
         accuracy = correct.masked_select(scored).float().mean()
-    return ContrastiveOutput(loss.to(context.dtype), accuracy, num_frames)
+    return ContrastiveOutput(loss, accuracy, num_frames)
 
 
 class ContrastiveLoss(torch.nn.Module):

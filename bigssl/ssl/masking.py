@@ -24,7 +24,8 @@ def compute_span_mask(
     Args:
         lengths: (B,) valid frame counts; frames at or beyond a length are never masked.
         max_len: padded length T of the batch.
-        mask_prob: share of valid frames drawn as span starts (rounded stochastically per utterance).
+        mask_prob: share of valid frames drawn as span starts (rounded stochastically per
+            utterance).
         span_length: frames masked from each start (clipped to the utterance length).
         min_spans: spans drawn at least, for every utterance with at least one frame.
         generator: optional RNG for reproducible masks.

@@ -126,11 +126,10 @@ class GumbelQuantizer(AbsTarget):
         batch, length, _ = feats.shape
         groups, codes = self.num_groups, self.num_codes
         logits = self.logits(feats).float().view(batch, length, groups, codes)
+        tau = self.current_temperature(step)
         if self.training:
-            tau = self.current_temperature(step)
             onehot = F.gumbel_softmax(logits, tau=tau, hard=True, dim=-1)
-        else:
-            tau = 0.0
+        else:  # evaluation: the most likely code, no noise
             onehot = F.one_hot(logits.argmax(-1), codes).to(logits.dtype)
         # (B, T, G, V) x (G, V, C) -> (B, T, G, C)
         codevectors = torch.einsum("btgv,gvc->btgc", onehot, self.codebook.float())
@@ -155,7 +154,9 @@ class GumbelQuantizer(AbsTarget):
             "code_usage": usage.detach(),
             "gumbel_temp": torch.tensor(tau),
         }
-        return TargetOutput(targets=targets, aux_loss=self.diversity_weight * diversity, stats=stats)
+        return TargetOutput(
+            targets=targets, aux_loss=self.diversity_weight * diversity, stats=stats
+        )
 
     def _check_collapse(self, usage: float, code_ppl: float, reachable: int, step: int) -> None:
         if usage >= self.collapse_threshold:

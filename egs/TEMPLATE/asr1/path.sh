@@ -1,6 +1,6 @@
 # Sourced by every stage: finds the bigssl checkout and its virtual environment.
-# The recipe dir is egs/<corpus>/asr1, so the repository root is three levels up.
-BIGSSL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+# Recipes symlink this file; its real location is egs/TEMPLATE/asr1, three levels below the root.
+BIGSSL_ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../../.." && pwd)"
 export BIGSSL_ROOT
 if [ -f "${BIGSSL_ROOT}/.venv/bin/activate" ] && [ -z "${VIRTUAL_ENV:-}" ]; then
   # shellcheck disable=SC1091

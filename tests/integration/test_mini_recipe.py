@@ -1,0 +1,79 @@
+"""The tiny end-to-end mini recipe: every stage, RESULTS.md, and stock ESPnet Speech2Text loading."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+TINY_OPTS = [
+    "--local_data_opts", "--num_labeled 48 --num_unlabeled 8 --num_dev 6 --num_test 8 --nj 2",
+    "--nbpe", "40",
+    "--asr_args", "--max_epoch 2 --batch_bins 600000 --keep_nbest_models 2",
+]
+
+
+@pytest.fixture(scope="module")
+def recipe(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new recipe made by TEMPLATE's setup.sh from egs/mini/asr1, run end to end."""
+    target = tmp_path_factory.mktemp("recipes") / "tiny" / "asr1"
+    subprocess.run(["bash", str(REPO / "egs/TEMPLATE/asr1/setup.sh"), "--from", str(REPO / "egs/mini/asr1"), str(target)], check=True)
+    result = subprocess.run(["./run.sh", *TINY_OPTS], cwd=target, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return target
+
+
+def test_results_md_has_tables_for_every_test_set(recipe: Path) -> None:
+    text = (recipe / "RESULTS.md").read_text()
+    assert "## Environment" in text and "torch `2.11.0" in text and "espnet `202511`" in text
+    assert "./run.sh --local_data_opts" in text
+    for unit in ("WER", "CER"):
+        assert f"## {unit}" in text
+    for dset in ("dev", "test"):
+        assert f"/{dset}|" in text
+    results = sorted(recipe.glob("exp/asr_*/decode_*/test/score_wer/result.json"))
+    assert len(results) == 1
+    row = json.loads(results[0].read_text())
+    assert row["Snt"] == 8 and row["Wrd"] > 0
+    assert row["Corr"] + row["Sub"] + row["Del"] == pytest.approx(100.0, abs=0.2)
+
+
+def test_every_stage_left_a_done_marker_and_rerun_is_a_no_op(recipe: Path) -> None:
+    exp = next(recipe.glob("exp/asr_train_*"))
+    for marker in ["data", "dump/raw/train_labeled", "dump/raw/test", "data/token_list/bpe40", "exp/asr_stats_bpe40", str(exp.relative_to(recipe))]:
+        assert (recipe / marker / ".done").is_file(), marker
+    before = (exp / "valid.loss.ave.pth").stat().st_mtime_ns
+    result = subprocess.run(["./run.sh", *TINY_OPTS, "--stop_stage", "50"], cwd=recipe, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "already trained" in result.stdout
+    assert (exp / "valid.loss.ave.pth").stat().st_mtime_ns == before
+
+
+def test_unknown_option_is_an_error(recipe: Path) -> None:
+    result = subprocess.run(["./run.sh", "--no_such_option", "1"], cwd=recipe, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "unknown option '--no_such_option'" in result.stderr
+
+
+def test_model_loads_and_decodes_in_stock_speech2text(recipe: Path) -> None:
+    """Only espnet2 is imported here: the model is a plain ESPnet ASR model."""
+    exp = next(recipe.glob("exp/asr_train_*"))
+    wav = (recipe / "dump/raw/test/wav.scp").read_text().split()[1]
+    code = (
+        "import soundfile\n"
+        "from espnet2.bin.asr_inference import Speech2Text\n"
+        f"s2t = Speech2Text(asr_train_config='{exp}/config.yaml', asr_model_file='{exp}/valid.loss.ave.pth', "
+        "beam_size=2, ctc_weight=1.0)\n"
+        f"speech, rate = soundfile.read('{wav}')\n"
+        "text, tokens, token_ids, hyp = s2t(speech)[0]\n"
+        "assert isinstance(text, str) and len(token_ids) == len(tokens)\n"
+        "print('DECODED', repr(text), type(s2t.asr_model).__module__)\n"
+    )
+    env = dict(os.environ, NLTK_DATA=str(recipe / "nltk_data_unused"))
+    result = subprocess.run([str(REPO / ".venv/bin/python"), "-c", code], cwd=recipe, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "DECODED" in result.stdout and "espnet2.asr.espnet_model" in result.stdout
