@@ -1,6 +1,7 @@
 """ESPnet ASR training (``espnet2.bin.asr_train``) with bigssl's offline-safe imports.
 
-Accepts exactly ESPnet's options (``--config``, ``--resume``, ``--ngpu``, DDP flags, ...).
+Accepts ESPnet's options (``--config``, ``--resume``, ``--ngpu``, DDP flags, ``--init_param``, ...)
+plus ``--encoder_lr_scale`` and ``--freeze_encoder_steps`` (see :mod:`bigssl.asr.finetune`).
 """
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from bigssl.espnet_compat import quiet_espnet_imports
 
 def main(argv: Optional[List[str]] = None) -> None:
     quiet_espnet_imports()
-    from espnet2.tasks.asr import ASRTask
+    from bigssl.asr.finetune import BigSSLASRTask
 
-    ASRTask.main(cmd=argv if argv is not None else sys.argv[1:])
+    BigSSLASRTask.main(cmd=argv if argv is not None else sys.argv[1:])
 
 
 if __name__ == "__main__":

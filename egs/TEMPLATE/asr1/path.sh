@@ -11,6 +11,10 @@ if ! python -c "import bigssl" 2>/dev/null; then
   return 1 2>/dev/null || exit 1
 fi
 export PYTHONUNBUFFERED=1
+# One intra-op thread per process unless set: on small CPU machines the trainer, its data-loader
+# worker and other jobs otherwise oversubscribe the cores, and OpenMP's spinning threads made
+# training epochs ~3x slower on 2 cores here. Raise it on big CPU-only machines.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 export LC_ALL=C
 # Corpus locations (db.sh style): set them in your environment or in an untracked db.local.sh.
 [ -f db.local.sh ] && . ./db.local.sh

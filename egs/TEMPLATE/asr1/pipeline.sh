@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The shared staged ASR pipeline. Recipes call it from their run.sh with corpus names and configs.
 # Each stage is one file, stages/<number>_<name>.sh, run when stage <= number <= stop_stage:
-#   10 data  20 validate  30 tokenizer  40 stats  50 train  60 decode  70 score  80 results
+#   10 data  20 validate  30 tokenizer  40 stats
+#   44 ssl_data  45 ssl_stats  46 pretrain   (wav2vec 2.0 pretraining; only with --pretrain_stop_iter >= 1)
+#   50 train  60 decode  70 score  80 results
 # Every step leaves a .done marker and writes atomically; rerunning skips finished steps.
 set -euo pipefail
 
@@ -21,12 +23,19 @@ nbpe=150                 # sentencepiece vocabulary size
 asr_config=""            # ESPnet ASR training config (YAML)
 asr_args=""              # extra options for ESPnet's trainer (e.g. "--max_epoch 3")
 asr_tag=""               # experiment name (default: derived from the config file name)
+asr_init_ssl_iter=0      # >0: initialize the ASR encoder from exp/ssl_iter<k> (fine-tuning)
+pretrain_config=""       # wav2vec 2.0 pretraining config (YAML, e.g. conf/ssl/pretrain_mini.yaml)
+pretrain_sets=""         # data sets whose audio (not text) is used for pretraining
+pretrain_start_iter=1    # first pretraining iteration to run
+pretrain_stop_iter=0     # last pretraining iteration (0: no pretraining)
+pretrain_args=""         # extra options for the pretraining trainer
+pretrain_model=valid.loss.ave.pth  # checkpoint of an iteration used downstream
 inference_config=""      # Speech2Text options (YAML)
 inference_model=valid.loss.ave.pth  # checkpoint to decode with
 results_title="Results"  # title of RESULTS.md
 expdir=exp               # where experiments go
 dumpdir=dump             # where validated data dirs go
-__bigssl_options="stage stop_stage nj ngpu local_data_opts train_set valid_set test_sets fs drop_bad token_type nbpe asr_config asr_args asr_tag inference_config inference_model results_title expdir dumpdir"
+__bigssl_options="stage stop_stage nj ngpu local_data_opts train_set valid_set test_sets fs drop_bad token_type nbpe asr_config asr_args asr_tag asr_init_ssl_iter pretrain_config pretrain_sets pretrain_start_iter pretrain_stop_iter pretrain_args pretrain_model inference_config inference_model results_title expdir dumpdir"
 
 pipeline_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "${pipeline_dir}/utils/parse_options.sh"
@@ -34,7 +43,10 @@ if [ $# -gt 0 ]; then echo "$0: unexpected argument '$1'" >&2; exit 2; fi
 for required in train_set valid_set test_sets asr_config inference_config; do
   [ -n "${!required}" ] || { echo "$0: --${required} is required" >&2; exit 2; }
 done
-[ -n "${asr_tag}" ] || asr_tag="$(basename "${asr_config}" .yaml)"
+[ -n "${asr_tag}" ] || asr_tag="$(basename "${asr_config}" .yaml)$([ "${asr_init_ssl_iter}" -gt 0 ] && echo "_ssl_iter${asr_init_ssl_iter}" || true)"
+if [ "${pretrain_stop_iter}" -ge 1 ] && { [ -z "${pretrain_config}" ] || [ -z "${pretrain_sets}" ]; }; then
+  echo "$0: pretraining needs --pretrain_config and --pretrain_sets" >&2; exit 2
+fi
 
 . ./path.sh
 . ./cmd.sh
@@ -42,8 +54,9 @@ done
 asr_exp="${expdir}/asr_${asr_tag}"
 asr_stats_dir="${expdir}/asr_stats_${token_type}${nbpe}"
 token_dir="data/token_list/${token_type}${nbpe}"
+ssl_stats_dir="${expdir}/ssl_stats"
 inference_tag="decode_$(basename "${inference_config}" .yaml)_$(basename "${inference_model}" .pth)"
-export ${__bigssl_options} pipeline_dir asr_exp asr_stats_dir token_dir inference_tag
+export ${__bigssl_options} pipeline_dir asr_exp asr_stats_dir ssl_stats_dir token_dir inference_tag
 export bigssl_command="$0 $*"
 
 log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (pipeline) $*"; }

@@ -4,11 +4,18 @@
 if is_done "${asr_exp}"; then log "${asr_exp} already trained"; exit 0; fi
 train_dir="${dumpdir}/raw/${train_set}"; valid_dir="${dumpdir}/raw/${valid_set}"
 mkdir -p "${asr_exp}"
+init=()
+if [ "${asr_init_ssl_iter}" -gt 0 ]; then
+  ssl_model="${expdir}/ssl_iter${asr_init_ssl_iter}/${pretrain_model}"
+  [ -f "${ssl_model}" ] || { log "no pretrained model ${ssl_model}; run the pretraining stages (44-46) first"; exit 1; }
+  init=(--init_param "${ssl_model}:encoder:encoder")
+  log "encoder initialized from ${ssl_model}"
+fi
 start=$(date +%s)
 log "training ${asr_exp} (log: ${asr_exp}/train.log)"
 # shellcheck disable=SC2086
 ${train_cmd} python -m bigssl.bin.asr_train \
-  --use_preprocessor true --resume true --ngpu "${ngpu}" \
+  --use_preprocessor true --resume true --ngpu "${ngpu}" "${init[@]}" \
   --token_type bpe --bpemodel "${token_dir}/bpe.model" --token_list "${token_dir}/tokens.txt" \
   --non_linguistic_symbols none --cleaner none --g2p none \
   --normalize global_mvn --normalize_conf "stats_file=${asr_stats_dir}/train/feats_stats.npz" \
@@ -21,5 +28,6 @@ ${train_cmd} python -m bigssl.bin.asr_train \
   --fold_length 80000 --fold_length 150 \
   --output_dir "${asr_exp}" --config "${asr_config}" ${asr_args} > "${asr_exp}/train.log" 2>&1 \
   || { tail -n 30 "${asr_exp}/train.log" >&2; log "training failed; see ${asr_exp}/train.log"; exit 1; }
+python -m bigssl.bin.plot_curves --log "${asr_exp}/train.log" --keys loss_ctc --title "ASR training: ${asr_exp}" > /dev/null
 python -m bigssl.bin.train_summary --exp_dir "${asr_exp}" --data_dir "${train_dir}" --wall_seconds "$(( $(date +%s) - start ))"
 mark_done "${asr_exp}"

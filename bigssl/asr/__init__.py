@@ -1,0 +1,1 @@
+"""ASR fine-tuning on ESPnet's ASRTask: pretrained-encoder options (freezing, encoder learning rate)."""

@@ -1,0 +1,93 @@
+"""ESPnet's ASR task plus the BigSSL fine-tuning options.
+
+* ``--encoder_lr_scale S``: the encoder's learning rate is S times the rest's (separate
+  encoder/decoder learning rates, as the paper fine-tunes). Every scheduler scales both.
+* ``--freeze_encoder_steps N``: the encoder's weights do not move during the first N optimizer
+  steps (its gradients are dropped before each step, so Adam keeps no state for them); after that
+  it trains (BatchNorm running statistics, being buffers, still update). The count is read back
+  from the optimizer state, so ``--resume`` keeps it.
+
+The model stays a stock ``ESPnetASRModel`` (``model: espnet``); the two options only land in
+config.yaml as extra keys, which stock ``Speech2Text`` ignores. Initialize the encoder from a
+pretraining checkpoint with ESPnet's ``--init_param exp/ssl_iter1/valid.loss.best.pth:encoder:encoder``.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import List
+
+import torch
+from espnet2.tasks.asr import ASRTask
+from espnet2.train.abs_espnet_model import AbsESPnetModel
+from torch.optim import Optimizer
+
+logger = logging.getLogger(__name__)
+
+
+def split_encoder_params(model: torch.nn.Module) -> tuple:
+    """(encoder parameters, other parameters), trainable ones only."""
+    encoder, other = [], []
+    for name, param in model.named_parameters():
+        if param.requires_grad:
+            (encoder if name.startswith("encoder.") else other).append(param)
+    return encoder, other
+
+
+class EncoderFreezer:
+    """Optimizer step pre-hook dropping the encoder's gradients for the first N steps."""
+
+    def __init__(self, encoder_params: List[torch.nn.Parameter], reference: torch.nn.Parameter, steps: int) -> None:
+        self.encoder_params = encoder_params
+        self.reference = reference  # a non-encoder parameter whose optimizer state counts steps
+        self.steps = steps
+        self._announced = False
+
+    def steps_done(self, optimizer: Optimizer) -> int:
+        step = optimizer.state.get(self.reference, {}).get("step", 0)
+        return int(step.item() if torch.is_tensor(step) else step)
+
+    def __call__(self, optimizer: Optimizer, args: tuple, kwargs: dict) -> None:
+        if self.steps_done(optimizer) < self.steps:
+            for param in self.encoder_params:
+                param.grad = None
+        elif not self._announced:
+            logger.info("encoder unfrozen after %d optimizer steps", self.steps)
+            self._announced = True
+
+
+class BigSSLASRTask(ASRTask):
+    """ASRTask with encoder learning-rate scaling and step-limited encoder freezing."""
+
+    @classmethod
+    def add_task_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        super().add_task_arguments(parser)
+        group = parser.add_argument_group(description="BigSSL fine-tuning")
+        group.add_argument("--encoder_lr_scale", type=float, default=1.0,
+                           help="encoder learning rate = this x the optimizer's lr")
+        group.add_argument("--freeze_encoder_steps", type=int, default=0,
+                           help="keep the encoder's weights fixed for this many optimizer steps")
+
+    @classmethod
+    def build_optimizers(cls, args: argparse.Namespace, model: AbsESPnetModel) -> List[Optimizer]:
+        scale = getattr(args, "encoder_lr_scale", 1.0)
+        freeze = getattr(args, "freeze_encoder_steps", 0)
+        if scale == 1.0 and freeze == 0:
+            return super().build_optimizers(args, model)
+        if args.sharded_ddp or args.exclude_weight_decay:
+            raise ValueError("--encoder_lr_scale/--freeze_encoder_steps do not combine with --sharded_ddp or --exclude_weight_decay")
+        from espnet2.tasks.abs_task import optim_classes
+
+        optim_class = optim_classes.get(args.optim)
+        if optim_class is None:
+            raise ValueError(f"must be one of {list(optim_classes)}: {args.optim}")
+        encoder, other = split_encoder_params(model)
+        if not encoder or not other:
+            raise ValueError("the model needs both encoder and non-encoder parameters to use these options")
+        base_lr = args.optim_conf.get("lr", optim_class.__init__.__defaults__[0] if optim_class.__init__.__defaults__ else 1e-3)
+        groups = [{"params": other}, {"params": encoder, "lr": base_lr * scale}]
+        optimizer = optim_class(groups, **args.optim_conf)
+        if freeze > 0:
+            optimizer.register_step_pre_hook(EncoderFreezer(encoder, other[0], freeze))
+        logger.info("optimizer: encoder lr x%.3g, encoder frozen for the first %d steps", scale, freeze)
+        return [optimizer]
