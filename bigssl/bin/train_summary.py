@@ -16,9 +16,31 @@ def data_hours(wav_scp: Path) -> float:
     return sum(soundfile.info(p).duration for p in read_kv(wav_scp).values()) / 3600
 
 
-def summarize(exp_dir: Path, data_dir: Path, wall_seconds: float) -> Dict[str, object]:
-    """Summary of ``exp_dir``'s training; also written to ``exp_dir/train_summary.json``."""
+def epoch_seconds(exp_dir: Path) -> Optional[float]:
+    """Training + validation time over all epochs, from ESPnet's reporter (survives resumes)."""
     import torch
+
+    checkpoint = exp_dir / "checkpoint.pth"
+    if not checkpoint.is_file():
+        return None
+    stats = torch.load(checkpoint, map_location="cpu", weights_only=False)["reporter"]["stats"]
+    total = 0.0
+    for epoch in stats.values():
+        for part in ("train", "valid"):
+            elapsed = epoch.get(part, {}).get("time")
+            total += elapsed.total_seconds() if hasattr(elapsed, "total_seconds") else float(elapsed or 0.0)
+    return total
+
+
+def summarize(exp_dir: Path, data_dir: Path, wall_seconds: float) -> Dict[str, object]:
+    """Summary of ``exp_dir``'s training; also written to ``exp_dir/train_summary.json``.
+
+    The wall time is the sum of ESPnet's per-epoch times when a checkpoint has them (so a resumed
+    run counts every epoch once), else ``wall_seconds``.
+    """
+    import torch
+
+    wall_seconds = epoch_seconds(exp_dir) or wall_seconds
 
     config = yaml.safe_load((exp_dir / "config.yaml").read_text())
     epochs = len(list(exp_dir.glob("[0-9]*epoch.pth"))) or config.get("max_epoch")

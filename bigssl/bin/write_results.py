@@ -34,8 +34,13 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parser.parse_args(argv)
     setup_logging()
     summaries = [p for e in args.exp_dir for p in sorted(e.glob("train_summary.json"))]
+    commands = list(args.command)
+    for exp in args.exp_dir:
+        recorded = exp / "run_command"
+        if recorded.is_file() and recorded.read_text().strip() not in commands:
+            commands.append(recorded.read_text().strip())
     sections = [corpus_section(args.data_dir, summaries)] + [p.read_text() for p in args.section_file if p.is_file()]
-    write_results(args.out, args.title, args.exp_dir, args.command, [s for s in sections if s], repo_dir=Path.cwd())
+    write_results(args.out, args.title, args.exp_dir, commands, [s for s in sections if s], repo_dir=Path.cwd())
 
 
 if __name__ == "__main__":

@@ -44,13 +44,13 @@ def test_results_md_has_tables_for_every_test_set(recipe: Path) -> None:
 
 def test_every_stage_left_a_done_marker_and_rerun_is_a_no_op(recipe: Path) -> None:
     exp = next(recipe.glob("exp/asr_train_*"))
-    for marker in ["data", "dump/raw/train_labeled", "dump/raw/test", "data/token_list/bpe40", "exp/asr_stats_bpe40", str(exp.relative_to(recipe))]:
+    for marker in ["data", "dump/raw/train_labeled", "dump/raw/test", "data/token_list/train_labeled_bpe40", "exp/asr_stats_train_labeled_bpe40", str(exp.relative_to(recipe))]:
         assert (recipe / marker / ".done").is_file(), marker
-    before = (exp / "valid.loss.ave.pth").stat().st_mtime_ns
+    before = (exp / "valid.cer_ctc.ave.pth").stat().st_mtime_ns
     result = subprocess.run(["./run.sh", *TINY_OPTS, "--stop_stage", "50"], cwd=recipe, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "already trained" in result.stdout
-    assert (exp / "valid.loss.ave.pth").stat().st_mtime_ns == before
+    assert (exp / "valid.cer_ctc.ave.pth").stat().st_mtime_ns == before
 
 
 def test_unknown_option_is_an_error(recipe: Path) -> None:
@@ -66,7 +66,7 @@ def test_model_loads_and_decodes_in_stock_speech2text(recipe: Path) -> None:
     code = (
         "import soundfile\n"
         "from espnet2.bin.asr_inference import Speech2Text\n"
-        f"s2t = Speech2Text(asr_train_config='{exp}/config.yaml', asr_model_file='{exp}/valid.loss.ave.pth', "
+        f"s2t = Speech2Text(asr_train_config='{exp}/config.yaml', asr_model_file='{exp}/valid.cer_ctc.ave.pth', "
         "beam_size=2, ctc_weight=1.0)\n"
         f"speech, rate = soundfile.read('{wav}')\n"
         "text, tokens, token_ids, hyp = s2t(speech)[0]\n"
@@ -77,3 +77,28 @@ def test_model_loads_and_decodes_in_stock_speech2text(recipe: Path) -> None:
     result = subprocess.run([str(REPO / ".venv/bin/python"), "-c", code], cwd=recipe, capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "DECODED" in result.stdout and "espnet2.asr.espnet_model" in result.stdout
+
+
+def test_pretrain_then_finetune_with_frozen_encoder(recipe: Path) -> None:
+    """Stages 44-46 pretrain; stage 50 loads the encoder and (frozen throughout) keeps it exactly."""
+    import torch
+
+    opts = [
+        "--stage", "44", "--stop_stage", "60", "--test_sets", "test",
+        "--pretrain_config", "conf/ssl/pretrain_mini.yaml", "--pretrain_sets", "train_unlabeled train_labeled",
+        "--pretrain_stop_iter", "1", "--pretrain_args", "--max_epoch 1 --batch_bins 300000",
+        "--asr_init_ssl_iter", "1",
+        "--asr_args", "--max_epoch 1 --batch_bins 600000 --keep_nbest_models 1 --freeze_encoder_steps 100000",
+    ]
+    result = subprocess.run(["./run.sh", *opts], cwd=recipe, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    ssl = recipe / "exp/ssl_iter1"
+    assert (ssl / "curve.png").read_bytes()[:4] == b"\x89PNG"
+    assert "loss" in (ssl / "curve.csv").read_text().splitlines()[0]
+    finetuned = recipe / "exp/asr_train_asr_conformer_ctc_ssl_iter1"
+    assert "Loading pretrained params from exp/ssl_iter1/valid.loss.ave.pth:encoder:encoder" in (finetuned / "train.log").read_text()
+    pre = torch.load(ssl / "valid.loss.ave.pth", map_location="cpu", weights_only=True)
+    post = torch.load(finetuned / "valid.cer_ctc.ave.pth", map_location="cpu", weights_only=True)
+    weights = [k for k in post if k.startswith("encoder.") and "running_" not in k and "num_batches" not in k]
+    assert weights and all(torch.equal(pre[k], post[k]) for k in weights)
+    assert (finetuned / "decode_decode_ctc_valid.cer_ctc.ave/test/text").is_file()

@@ -52,8 +52,8 @@ fi
 . ./cmd.sh
 
 asr_exp="${expdir}/asr_${asr_tag}"
-asr_stats_dir="${expdir}/asr_stats_${token_type}${nbpe}"
-token_dir="data/token_list/${token_type}${nbpe}"
+asr_stats_dir="${expdir}/asr_stats_${train_set}_${token_type}${nbpe}"
+token_dir="data/token_list/${train_set}_${token_type}${nbpe}"
 ssl_stats_dir="${expdir}/ssl_stats"
 inference_tag="decode_$(basename "${inference_config}" .yaml)_$(basename "${inference_model}" .pth)"
 export ${__bigssl_options} pipeline_dir asr_exp asr_stats_dir ssl_stats_dir token_dir inference_tag

@@ -7,4 +7,5 @@ export BIGSSL_RUN_COMMAND="./run.sh $*"
 ./pipeline.sh \
   --train_set train_labeled --valid_set dev --test_sets "dev test" \
   --asr_config conf/train_asr_conformer_ctc.yaml --inference_config conf/decode_ctc.yaml \
+  --inference_model valid.cer_ctc.ave.pth \
   --nbpe 40 --results_title "mini (synthetic espeak-ng corpus): Conformer + CTC" "$@"

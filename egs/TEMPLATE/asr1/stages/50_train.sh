@@ -4,8 +4,12 @@
 if is_done "${asr_exp}"; then log "${asr_exp} already trained"; exit 0; fi
 train_dir="${dumpdir}/raw/${train_set}"; valid_dir="${dumpdir}/raw/${valid_set}"
 mkdir -p "${asr_exp}"
+echo "${BIGSSL_RUN_COMMAND:-${bigssl_command}}" > "${asr_exp}/run_command"
 init=()
+stats_file="${asr_stats_dir}/train/feats_stats.npz"
 if [ "${asr_init_ssl_iter}" -gt 0 ]; then
+  # Normalize features exactly as the encoder saw them during pretraining.
+  stats_file="${ssl_stats_dir}/train/feats_stats.npz"
   ssl_model="${expdir}/ssl_iter${asr_init_ssl_iter}/${pretrain_model}"
   [ -f "${ssl_model}" ] || { log "no pretrained model ${ssl_model}; run the pretraining stages (44-46) first"; exit 1; }
   init=(--init_param "${ssl_model}:encoder:encoder")
@@ -18,7 +22,7 @@ ${train_cmd} python -m bigssl.bin.asr_train \
   --use_preprocessor true --resume true --ngpu "${ngpu}" "${init[@]}" \
   --token_type bpe --bpemodel "${token_dir}/bpe.model" --token_list "${token_dir}/tokens.txt" \
   --non_linguistic_symbols none --cleaner none --g2p none \
-  --normalize global_mvn --normalize_conf "stats_file=${asr_stats_dir}/train/feats_stats.npz" \
+  --normalize global_mvn --normalize_conf "stats_file=${stats_file}" \
   --train_data_path_and_name_and_type "${train_dir}/wav.scp,speech,sound" \
   --train_data_path_and_name_and_type "${train_dir}/text,text,text" \
   --valid_data_path_and_name_and_type "${valid_dir}/wav.scp,speech,sound" \
@@ -26,7 +30,7 @@ ${train_cmd} python -m bigssl.bin.asr_train \
   --train_shape_file "${asr_stats_dir}/train/speech_shape" --train_shape_file "${asr_stats_dir}/train/text_shape.bpe" \
   --valid_shape_file "${asr_stats_dir}/valid/speech_shape" --valid_shape_file "${asr_stats_dir}/valid/text_shape.bpe" \
   --fold_length 80000 --fold_length 150 \
-  --output_dir "${asr_exp}" --config "${asr_config}" ${asr_args} > "${asr_exp}/train.log" 2>&1 \
+  --output_dir "${asr_exp}" --config "${asr_config}" ${asr_args} >> "${asr_exp}/train.log" 2>&1 \
   || { tail -n 30 "${asr_exp}/train.log" >&2; log "training failed; see ${asr_exp}/train.log"; exit 1; }
 python -m bigssl.bin.plot_curves --log "${asr_exp}/train.log" --keys loss_ctc --title "ASR training: ${asr_exp}" > /dev/null
 python -m bigssl.bin.train_summary --exp_dir "${asr_exp}" --data_dir "${train_dir}" --wall_seconds "$(( $(date +%s) - start ))"

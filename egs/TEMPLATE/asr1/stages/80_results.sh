@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
-# Stage 80: generate RESULTS.md from the scored experiments.
+# Stage 80: generate RESULTS.md from every scored experiment under ${expdir}/asr_*, plus any
+# extra sections the recipe left in ${expdir}/results_sections/*.md (e.g. comparisons).
 . "${pipeline_dir}/stages/common.sh"
+exp_args=()
+for exp in "${expdir}"/asr_*/; do
+  exp="${exp%/}"
+  compgen -G "${exp}/decode_*/*/score_wer/result.json" > /dev/null && exp_args+=(--exp_dir "${exp}")
+done
+[ ${#exp_args[@]} -gt 0 ] || { log "no scored experiment under ${expdir}; run stages 60-70 first"; exit 1; }
+section_args=()
+for section in "${expdir}"/results_sections/*.md; do
+  [ -f "${section}" ] && section_args+=(--section_file "${section}")
+done
 python -m bigssl.bin.write_results --out RESULTS.md --title "${results_title}" \
-  --exp_dir "${asr_exp}" --data_dir data \
+  "${exp_args[@]}" "${section_args[@]}" --data_dir data \
   --command "${BIGSSL_RUN_COMMAND:-${bigssl_command}}"
 log "wrote RESULTS.md"
