@@ -65,10 +65,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parser.parse_args(argv)
     setup_logging()
     decode_conf = yaml.safe_load(args.config.read_text()) if args.config else {}
+    logging.getLogger().setLevel(logging.WARNING)  # Speech2Text logs the whole model and every utterance at INFO
     speech2text = load_speech2text(args.asr_train_config, args.asr_model_file, decode_conf or {}, args.device)
-    logging.getLogger("espnet2.bin.asr_inference").setLevel(logging.WARNING)
-    logging.getLogger().setLevel(logging.WARNING)
-    decode_data_dir(speech2text, args.data_dir / "wav.scp", args.out_dir)
+    figures = decode_data_dir(speech2text, args.data_dir / "wav.scp", args.out_dir)
+    print(f"decoded {figures['utterances']} utterances ({figures['audio_seconds']:.1f} s of audio) in "
+          f"{figures['wall_seconds']:.1f} s: RTF {figures['rtf']:.3f} -> {args.out_dir}/text")
 
 
 if __name__ == "__main__":

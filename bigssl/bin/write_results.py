@@ -17,9 +17,13 @@ def corpus_section(data_dir: Path, train_summaries: List[Path]) -> str:
     if hours_file.is_file():
         hours = json.loads(hours_file.read_text())
         lines.append("| split | hours |\n|---|---|\n" + "\n".join(f"| {k} | {v:.2f} |" for k, v in sorted(hours.items())))
-    for summary in train_summaries:
-        info = json.loads(summary.read_text())
-        lines.append(f"- `{summary.parent.name}`: " + ", ".join(f"{k} = {v}" for k, v in info.items()))
+    if train_summaries:
+        infos = [(p.parent.name, json.loads(p.read_text())) for p in train_summaries]
+        keys = list(dict.fromkeys(k for _, info in infos for k in info))
+        table = ["| experiment | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+        table += [f"| {name} | " + " | ".join(str(info.get(k, "")) for k in keys) + " |" for name, info in infos]
+        lines.append("Training cost (wall hours are ESPnet's summed epoch times; audio_sec_per_sec = "
+                     "training audio seconds processed per wall second):\n\n" + "\n".join(table))
     return "## Data and training\n\n" + "\n\n".join(lines) + "\n" if lines else ""
 
 
@@ -30,10 +34,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--exp_dir", type=Path, action="append", required=True, help="experiment dir (repeatable)")
     parser.add_argument("--data_dir", type=Path, default=Path("data"))
     parser.add_argument("--command", action="append", default=[], help="command line that produced the results (repeatable)")
+    parser.add_argument("--summary", type=Path, action="append", default=[], help="extra train_summary.json (repeatable)")
     parser.add_argument("--section_file", type=Path, action="append", default=[], help="extra markdown section (repeatable)")
     args = parser.parse_args(argv)
     setup_logging()
-    summaries = [p for e in args.exp_dir for p in sorted(e.glob("train_summary.json"))]
+    summaries = list(args.summary) + [p for e in args.exp_dir for p in sorted(e.glob("train_summary.json"))]
     commands = list(args.command)
     for exp in args.exp_dir:
         recorded = exp / "run_command"

@@ -3,7 +3,9 @@
 # Runs end to end on 2 CPU cores. Options of the shared pipeline may be added, e.g.
 #   ./run.sh --stage 50 --stop_stage 80 --asr_args "--max_epoch 5"
 set -euo pipefail
-export BIGSSL_RUN_COMMAND="./run.sh $*"
+quoted_args=""
+if [ $# -gt 0 ]; then quoted_args=$(printf ' %q' "$@"); fi
+export BIGSSL_RUN_COMMAND="./run.sh${quoted_args}"
 ./pipeline.sh \
   --train_set train_labeled --valid_set dev --test_sets "dev test" \
   --asr_config conf/train_asr_conformer_ctc.yaml --inference_config conf/decode_ctc.yaml \

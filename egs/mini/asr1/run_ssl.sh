@@ -7,7 +7,8 @@
 # Sizes are utterances of train_labeled; the full set reuses ./run.sh's experiment as its baseline.
 #   ./run_ssl.sh [--labeled_sizes "300 1200"] [--pretrain_stop_iter 1] [--pretrain_args "--max_epoch 3"]
 set -euo pipefail
-run_command="./run_ssl.sh $*"
+run_command="./run_ssl.sh"
+if [ $# -gt 0 ]; then run_command+=$(printf ' %q' "$@"); fi
 labeled_sizes="300 1200"
 pretrain_stop_iter=1
 pretrain_args=""
@@ -15,7 +16,8 @@ asr_args=""
 __bigssl_options="labeled_sizes pretrain_stop_iter pretrain_args asr_args"
 . utils/parse_options.sh
 . ./path.sh
-export BIGSSL_RUN_COMMAND="${run_command}"
+# RESULTS.md lists this command first, then the ./run.sh command of every experiment.
+export BIGSSL_TOP_COMMAND="${run_command}"
 
 ssl=(--pretrain_config conf/ssl/pretrain_mini.yaml --pretrain_sets "train_unlabeled train_labeled"
      --pretrain_stop_iter "${pretrain_stop_iter}" --pretrain_args "${pretrain_args}")
