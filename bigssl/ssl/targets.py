@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Sequence
 
@@ -25,16 +26,18 @@ class TargetOutput:
     stats: Dict[str, torch.Tensor] = field(default_factory=dict)
 
 
-class AbsTarget(torch.nn.Module):
+class AbsTarget(torch.nn.Module, ABC):
     """Maps features (B, T, d) with a (B, T) validity mask to contrastive targets (B, T, D)."""
 
+    @abstractmethod
     def output_size(self) -> int:
-        raise NotImplementedError
+        """Dimension D of the targets."""
 
+    @abstractmethod
     def forward(  # noqa: D102
         self, feats: torch.Tensor, valid: torch.Tensor, step: int = 0
     ) -> TargetOutput:
-        raise NotImplementedError
+        """Targets for every frame (only masked ones are scored)."""
 
 
 class LinearTarget(AbsTarget):

@@ -75,10 +75,11 @@ def test_empty_transcript(data_dir: Path, tmp_path: Path) -> None:
         validate_and_copy(data_dir, tmp_path / "out")
 
 
-def test_missing_transcript(data_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name, problem", [("text", "no transcript"), ("utt2spk", "no speaker")])
+def test_utterance_missing_from_a_file(data_dir: Path, tmp_path: Path, name: str, problem: str) -> None:
     utt = _first_utt(data_dir)
-    _rewrite(data_dir / "text", lambda ls: ls[1:])
-    with pytest.raises(DataDirError, match=rf"'{utt}': no transcript"):
+    _rewrite(data_dir / name, lambda ls: ls[1:])
+    with pytest.raises(DataDirError, match=rf"'{utt}': {problem}"):
         validate_and_copy(data_dir, tmp_path / "out")
 
 
@@ -93,13 +94,6 @@ def test_unsorted_file(data_dir: Path, tmp_path: Path) -> None:
     _rewrite(data_dir / "wav.scp", lambda ls: ls[::-1])
     with pytest.raises(DataDirError, match=r"wav.scp:2: .* out of order"):
         validate_and_copy(data_dir, tmp_path / "out", drop_bad=True)
-
-
-def test_missing_speaker(data_dir: Path, tmp_path: Path) -> None:
-    utt = _first_utt(data_dir)
-    _rewrite(data_dir / "utt2spk", lambda ls: ls[1:])
-    with pytest.raises(DataDirError, match=rf"'{utt}': no speaker"):
-        validate_and_copy(data_dir, tmp_path / "out")
 
 
 def test_spk2utt_inconsistent_with_utt2spk(data_dir: Path, tmp_path: Path) -> None:
