@@ -45,8 +45,8 @@ if [ ! -x "${venv}/bin/python" ]; then
 fi
 pip=("${venv}/bin/python" -m pip --disable-pip-version-check)
 
-# torch and torchaudio are pinned together and installed first, so that no later requirement can
-# swap in another torch; espnet caps setuptools<74, which torch 2.11 accepts.
+# torch and torchaudio are pinned exactly in the same resolution as espnet, so that no requirement
+# can swap in another torch; espnet caps setuptools<74, which torch 2.11 accepts.
 stamp="${venv}/.bigssl-installed"
 req="${repo_root}/tools/requirements.txt"
 want="$(cat "${req}" "${repo_root}/setup.py" | sha1sum | cut -d' ' -f1)"
