@@ -7,12 +7,11 @@ train_dir="${dumpdir}/raw/ssl_train"; valid_dir="${dumpdir}/raw/${valid_set}"
 rm -rf "${ssl_stats_dir}.tmp" && mkdir -p "${ssl_stats_dir}.tmp"
 log "collecting pretraining feature statistics -> ${ssl_stats_dir}"
 # shellcheck disable=SC2086
-${train_cmd} python -m bigssl.bin.ssl_train --collect_stats true --ngpu 0 --num_workers 1 \
+run_logged "${ssl_stats_dir}.tmp/stats.log" ${train_cmd} python -m bigssl.bin.ssl_train --collect_stats true --ngpu 0 --num_workers 1 \
   --train_data_path_and_name_and_type "${train_dir}/wav.scp,speech,sound" \
   --valid_data_path_and_name_and_type "${valid_dir}/wav.scp,speech,sound" \
   --train_shape_file "${train_dir}/wav.scp" --valid_shape_file "${valid_dir}/wav.scp" \
-  --output_dir "${ssl_stats_dir}.tmp" --config "${pretrain_config}" ${pretrain_args} > "${ssl_stats_dir}.tmp/stats.log" 2>&1 \
-  || { tail -n 30 "${ssl_stats_dir}.tmp/stats.log" >&2; log "collect_stats failed; see ${ssl_stats_dir}.tmp/stats.log"; exit 1; }
+  --output_dir "${ssl_stats_dir}.tmp" --config "${pretrain_config}" ${pretrain_args}
 rm -rf "${ssl_stats_dir}"
 mv "${ssl_stats_dir}.tmp" "${ssl_stats_dir}"
 mark_done "${ssl_stats_dir}"

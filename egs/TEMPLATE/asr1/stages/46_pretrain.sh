@@ -16,13 +16,12 @@ for iter in $(seq "${pretrain_start_iter}" "${pretrain_stop_iter}"); do
   start=$(date +%s)
   log "pretraining iteration ${iter} -> ${exp} (log: ${exp}/train.log)"
   # shellcheck disable=SC2086
-  ${train_cmd} python -m bigssl.bin.ssl_train --resume true --ngpu "${ngpu}" "${init[@]}" \
+  run_logged "${exp}/train.log" ${train_cmd} python -m bigssl.bin.ssl_train --resume true --ngpu "${ngpu}" "${init[@]}" \
     --normalize global_mvn --normalize_conf "stats_file=${ssl_stats_dir}/train/feats_stats.npz" \
     --train_data_path_and_name_and_type "${train_dir}/wav.scp,speech,sound" \
     --valid_data_path_and_name_and_type "${valid_dir}/wav.scp,speech,sound" \
     --train_shape_file "${ssl_stats_dir}/train/speech_shape" --valid_shape_file "${ssl_stats_dir}/valid/speech_shape" \
-    --fold_length 80000 --output_dir "${exp}" --config "${pretrain_config}" ${pretrain_args} >> "${exp}/train.log" 2>&1 \
-    || { tail -n 30 "${exp}/train.log" >&2; log "pretraining failed; see ${exp}/train.log"; exit 1; }
+    --fold_length 80000 --output_dir "${exp}" --config "${pretrain_config}" ${pretrain_args}
   python -m bigssl.bin.plot_curves --log "${exp}/train.log" --keys loss acc --title "wav2vec 2.0 pretraining: ${exp}"
   python -m bigssl.bin.train_summary --exp_dir "${exp}" --data_dir "${train_dir}" --wall_seconds "$(( $(date +%s) - start ))"
   mark_done "${exp}"

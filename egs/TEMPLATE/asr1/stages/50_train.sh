@@ -18,7 +18,7 @@ fi
 start=$(date +%s)
 log "training ${asr_exp} (log: ${asr_exp}/train.log)"
 # shellcheck disable=SC2086
-${train_cmd} python -m bigssl.bin.asr_train \
+run_logged "${asr_exp}/train.log" ${train_cmd} python -m bigssl.bin.asr_train \
   --use_preprocessor true --resume true --ngpu "${ngpu}" "${init[@]}" \
   --token_type bpe --bpemodel "${token_dir}/bpe.model" --token_list "${token_dir}/tokens.txt" \
   --non_linguistic_symbols none --cleaner none --g2p none \
@@ -30,8 +30,7 @@ ${train_cmd} python -m bigssl.bin.asr_train \
   --train_shape_file "${asr_stats_dir}/train/speech_shape" --train_shape_file "${asr_stats_dir}/train/text_shape.bpe" \
   --valid_shape_file "${asr_stats_dir}/valid/speech_shape" --valid_shape_file "${asr_stats_dir}/valid/text_shape.bpe" \
   --fold_length 80000 --fold_length 150 \
-  --output_dir "${asr_exp}" --config "${asr_config}" ${asr_args} >> "${asr_exp}/train.log" 2>&1 \
-  || { tail -n 30 "${asr_exp}/train.log" >&2; log "training failed; see ${asr_exp}/train.log"; exit 1; }
+  --output_dir "${asr_exp}" --config "${asr_config}" ${asr_args}
 python -m bigssl.bin.plot_curves --log "${asr_exp}/train.log" --keys loss_ctc --title "ASR training: ${asr_exp}" > /dev/null
 python -m bigssl.bin.train_summary --exp_dir "${asr_exp}" --data_dir "${train_dir}" --wall_seconds "$(( $(date +%s) - start ))"
 mark_done "${asr_exp}"
