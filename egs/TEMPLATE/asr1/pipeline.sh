@@ -3,7 +3,9 @@
 # Each stage is one file, stages/<number>_<name>.sh, run when stage <= number <= stop_stage:
 #   10 data  20 validate  30 tokenizer  40 stats
 #   44 ssl_data  45 ssl_stats  46 pretrain   (wav2vec 2.0 pretraining; only with --pretrain_stop_iter >= 1)
-#   50 train  60 decode  70 score  80 results
+#   50 train  60 decode  70 score
+#   75 nst   (Noisy Student Training generations; only with --nst_stop_iter >= 1)
+#   80 results
 # Every step leaves a .done marker and writes atomically; rerunning skips finished steps.
 set -euo pipefail
 
@@ -30,12 +32,23 @@ pretrain_start_iter=1    # first pretraining iteration to run
 pretrain_stop_iter=0     # last pretraining iteration (0: no pretraining)
 pretrain_args=""         # extra options for the pretraining trainer
 pretrain_model=valid.loss.ave.pth  # checkpoint of an iteration used downstream
+nst_start_iter=1         # first Noisy Student generation to run
+nst_stop_iter=0          # last NST generation (0: no NST); generation k lives in exp/nst_iter<k>[_<nst_tag>]
+nst_tag=""               # suffix of NST experiment dirs (e.g. ctc, rnnt) so several model types coexist
+nst_unlabeled_set=""     # data set the teacher pseudo-labels (validated by stage 20 or 44)
+nst_student_config=""    # student training config (SpecAugment noise, labeled:pseudo mixing)
+nst_student_args=""      # extra trainer options for the students
+nst_filter_args="--keep_top_percent 80"  # confidence filter (bigssl.bin.filter_pseudo options)
+nst_pseudo_label_args="" # extra bigssl.bin.pseudo_label options (e.g. "--batch_seconds 120")
+nst_nj=2                 # pseudo-labeling shards run in parallel
+nst_labels=pseudo        # pseudo: the NST loop; reference: all-labels topline on nst_reference_text
+nst_reference_text=""    # the unlabeled set's own transcripts (topline; kept-vs-dropped WER of the filter)
 inference_config=""      # Speech2Text options (YAML)
 inference_model=valid.loss.ave.pth  # checkpoint to decode with
 results_title="Results"  # title of RESULTS.md
 expdir=exp               # where experiments go
 dumpdir=dump             # where validated data dirs go
-__bigssl_options="stage stop_stage nj ngpu local_data_opts train_set valid_set test_sets fs drop_bad token_type nbpe asr_config asr_args asr_tag asr_init_ssl_iter pretrain_config pretrain_sets pretrain_start_iter pretrain_stop_iter pretrain_args pretrain_model inference_config inference_model results_title expdir dumpdir"
+__bigssl_options="stage stop_stage nj ngpu local_data_opts train_set valid_set test_sets fs drop_bad token_type nbpe asr_config asr_args asr_tag asr_init_ssl_iter pretrain_config pretrain_sets pretrain_start_iter pretrain_stop_iter pretrain_args pretrain_model nst_start_iter nst_stop_iter nst_tag nst_unlabeled_set nst_student_config nst_student_args nst_filter_args nst_pseudo_label_args nst_nj nst_labels nst_reference_text inference_config inference_model results_title expdir dumpdir"
 
 pipeline_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "${pipeline_dir}/utils/parse_options.sh"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Stage 50: ESPnet ASR training (resumes from the last epoch checkpoint if killed).
+# Stage 75 (NST) reuses it for students, setting stage_train_dir and stage_train_shape_dir.
 . "${pipeline_dir}/stages/common.sh"
 if is_done "${asr_exp}"; then log "${asr_exp} already trained"; exit 0; fi
-train_dir="${dumpdir}/raw/${train_set}"; valid_dir="${dumpdir}/raw/${valid_set}"
+train_dir="${stage_train_dir:-${dumpdir}/raw/${train_set}}"; valid_dir="${dumpdir}/raw/${valid_set}"
+train_shape_dir="${stage_train_shape_dir:-${asr_stats_dir}/train}"
 mkdir -p "${asr_exp}"
 echo "${BIGSSL_RUN_COMMAND:-${bigssl_command}}" > "${asr_exp}/run_command"
 init=()
@@ -27,7 +29,7 @@ run_logged "${asr_exp}/train.log" ${train_cmd} python -m bigssl.bin.asr_train \
   --train_data_path_and_name_and_type "${train_dir}/text,text,text" \
   --valid_data_path_and_name_and_type "${valid_dir}/wav.scp,speech,sound" \
   --valid_data_path_and_name_and_type "${valid_dir}/text,text,text" \
-  --train_shape_file "${asr_stats_dir}/train/speech_shape" --train_shape_file "${asr_stats_dir}/train/text_shape.bpe" \
+  --train_shape_file "${train_shape_dir}/speech_shape" --train_shape_file "${train_shape_dir}/text_shape.bpe" \
   --valid_shape_file "${asr_stats_dir}/valid/speech_shape" --valid_shape_file "${asr_stats_dir}/valid/text_shape.bpe" \
   --fold_length 80000 --fold_length 150 \
   --output_dir "${asr_exp}" --config "${asr_config}" ${asr_args}

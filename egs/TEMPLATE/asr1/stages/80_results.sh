@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Stage 80: generate RESULTS.md from every scored experiment under ${expdir}/asr_*, plus any
+# Stage 80: generate RESULTS.md from every scored experiment under ${expdir}/asr_* and
+# ${expdir}/nst_* (NST students and toplines), plus any
 # extra sections the recipe left in ${expdir}/results_sections/*.md (e.g. comparisons).
 . "${pipeline_dir}/stages/common.sh"
 exp_args=()
 section_args=()
-for exp in "${expdir}"/asr_*/; do
+for exp in "${expdir}"/asr_*/ "${expdir}"/nst_*/; do
+  [ -d "${exp}" ] || continue
   exp="${exp%/}"
   compgen -G "${exp}/decode_*/*/score_wer/result.json" > /dev/null && exp_args+=(--exp_dir "${exp}")
 done

@@ -1,0 +1,1 @@
+"""Noisy Student Training: pseudo-labeling, confidence, filtering, mixing, generation bookkeeping."""

@@ -1,0 +1,282 @@
+"""Sharded, resumable pseudo-labeling of an unlabeled data dir by a teacher (CTC or RNN-T).
+
+Layout of the output directory ``PL``::
+
+    PL/shards/spec.json          what the shards were made from (checked on every rerun)
+    PL/shards/<i>/...            one shard's files; complete only once ``.done`` is written
+    PL/text confidence num_tokens duration [nbest_text.<k> nbest_weight.<k>]
+    PL/wav.scp utt2spk           copied from the source data dir
+    PL/throughput.json           audio seconds per wall second, per shard and overall
+
+Utterances are dealt to ``nj`` shards round-robin in sorted-id order. Each shard decodes in
+batches of at most ``batch_seconds`` of padded audio (longest first) and writes its files
+atomically, then its ``.done`` marker; a rerun redoes only the shards without one. The merge
+checks that the shards together hold every source utterance exactly once.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import multiprocessing
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from bigssl.data.kaldi_dir import load_data_dir
+from bigssl.io_utils import read_kv, write_kv, write_text_atomic
+
+logger = logging.getLogger(__name__)
+
+PER_UTT_FILES = ("text", "confidence", "num_tokens", "duration")
+
+
+@dataclass
+class LabelOptions:
+    """Everything a shard worker needs (picklable)."""
+
+    asr_train_config: str
+    asr_model_file: str
+    batch_seconds: float = 60.0
+    nbest: int = 1
+    nbest_beam: int = 4
+    threads: int = 1
+    device: str = "cpu"
+
+
+def shard_assignment(utts: Sequence[str], nj: int) -> List[List[str]]:
+    """Deal sorted utterance ids to ``nj`` shards round-robin (balanced counts, deterministic)."""
+    if nj < 1:
+        raise ValueError(f"--nj must be >= 1, got {nj}")
+    ordered = sorted(utts, key=lambda u: u.encode("utf-8"))
+    return [ordered[i::nj] for i in range(nj)]
+
+
+def utt_list_digest(utts: Sequence[str]) -> str:
+    return hashlib.sha1("\n".join(sorted(utts)).encode("utf-8")).hexdigest()
+
+
+def make_batches(durations: Dict[str, float], batch_seconds: float) -> List[List[str]]:
+    """Longest-first batches whose padded size (count x longest) stays within ``batch_seconds``."""
+    order = sorted(durations, key=lambda u: (-durations[u], u))
+    batches: List[List[str]] = []
+    current: List[str] = []
+    for utt in order:
+        longest = durations[current[0]] if current else durations[utt]
+        if current and longest * (len(current) + 1) > batch_seconds:
+            batches.append(current)
+            current = []
+        current.append(utt)
+    if current:
+        batches.append(current)
+    return batches
+
+
+class Teacher:
+    """A trained ESPnet ASR model (CTC or bigssl RNN-T) that labels batches of waveforms."""
+
+    def __init__(self, options: LabelOptions) -> None:
+        import torch
+
+        from bigssl.espnet_compat import quiet_espnet_imports
+
+        quiet_espnet_imports()
+        from espnet2.text.build_tokenizer import build_tokenizer
+        from espnet2.text.token_id_converter import TokenIDConverter
+
+        from bigssl.asr.finetune import BigSSLASRTask
+
+        torch.set_num_threads(options.threads)
+        self.options = options
+        self.device = options.device
+        self.model, train_args = BigSSLASRTask.build_model_from_file(options.asr_train_config, options.asr_model_file, options.device)
+        self.model.eval()
+        self.is_transducer = bool(getattr(self.model, "use_transducer_decoder", False))
+        if not self.is_transducer and self.model.ctc is None:
+            raise ValueError(f"{options.asr_train_config}: the teacher has neither a CTC head nor a transducer decoder")
+        self.tokenizer = build_tokenizer(token_type=train_args.token_type, bpemodel=train_args.bpemodel)
+        self.converter = TokenIDConverter(token_list=self.model.token_list)
+        self._speech2text = None
+
+    def to_text(self, token_ids: Sequence[int]) -> str:
+        return self.tokenizer.tokens2text(self.converter.ids2tokens(list(token_ids))).strip()
+
+    def label_batch(self, waves: List["np.ndarray"]) -> List[Tuple[str, int, float]]:  # noqa: F821
+        """(hypothesis text, number of tokens, confidence) per waveform."""
+        import torch
+
+        from bigssl.nst.confidence import ctc_greedy_with_posteriors, mean_token_posterior
+
+        lengths = torch.tensor([len(w) for w in waves], dtype=torch.long)
+        speech = torch.zeros(len(waves), int(lengths.max()), dtype=torch.float32)
+        for i, wave in enumerate(waves):
+            speech[i, : len(wave)] = torch.from_numpy(wave)
+        with torch.no_grad():
+            enc, enc_lens = self.model.encode(speech.to(self.device), lengths.to(self.device))
+            if self.is_transducer:
+                from bigssl.asr.rnnt_decode import greedy_decode_batch
+
+                decoded = greedy_decode_batch(self.model, enc, enc_lens)
+            else:
+                decoded = ctc_greedy_with_posteriors(self.model.ctc.log_softmax(enc), enc_lens, self.model.blank_id)
+        return [(self.to_text(ids), len(ids), mean_token_posterior(post)) for ids, post in decoded]
+
+    def nbest(self, wave: "np.ndarray") -> List[Tuple[str, float]]:  # noqa: F821
+        """K best hypotheses by ESPnet's beam search, each with its posterior normalized over the K."""
+        if self._speech2text is None:
+            from bigssl.bin.decode import load_speech2text
+
+            conf = {"beam_size": max(self.options.nbest_beam, self.options.nbest), "nbest": self.options.nbest}
+            if not self.is_transducer:
+                conf["ctc_weight"] = 1.0
+            self._speech2text = load_speech2text(Path(self.options.asr_train_config), Path(self.options.asr_model_file), conf, self.device)
+        results = self._speech2text(wave)[: self.options.nbest]
+        scores = [float(r[3].score) for r in results]
+        top = max(scores) if scores else 0.0
+        weights = [math.exp(s - top) for s in scores]
+        total = sum(weights) or 1.0
+        return [(r[0].strip(), w / total) for r, w in zip(results, weights)]
+
+
+def label_shard(shard_dir: Path, wav_scp: Dict[str, str], utts: List[str], options: LabelOptions, position: int = 0) -> Dict[str, float]:
+    """Decode one shard and write its files; ``.done`` last. Returns its throughput figures."""
+    import soundfile
+    from tqdm import tqdm
+
+    start = time.perf_counter()
+    if shard_dir.exists():
+        shutil.rmtree(shard_dir)  # an incomplete shard from a killed run: redo it whole
+    shard_dir.mkdir(parents=True)
+    durations: Dict[str, float] = {}
+    for utt in utts:
+        try:
+            info = soundfile.info(wav_scp[utt])
+        except Exception as error:  # soundfile raises several types for unreadable files
+            raise RuntimeError(f"{utt}: cannot read audio {wav_scp[utt]}: {error}") from error
+        durations[utt] = info.frames / info.samplerate
+    teacher = Teacher(options)
+    decode_start = time.perf_counter()
+    rows: Dict[str, Tuple[str, int, float]] = {}
+    nbest_rows: Dict[str, List[Tuple[str, float]]] = {}
+    with tqdm(total=len(utts), desc=f"pseudo-label shard {shard_dir.name}", unit="utt", position=position, leave=False) as bar:
+        for batch in make_batches(durations, options.batch_seconds):
+            waves = [soundfile.read(wav_scp[utt], dtype="float32")[0] for utt in batch]
+            for utt, row, wave in zip(batch, teacher.label_batch(waves), waves):
+                rows[utt] = row
+                if options.nbest > 1:
+                    nbest_rows[utt] = teacher.nbest(wave)
+            bar.update(len(batch))
+    write_kv(shard_dir / "text", ((u, r[0]) for u, r in rows.items()))
+    write_kv(shard_dir / "num_tokens", ((u, str(r[1])) for u, r in rows.items()))
+    write_kv(shard_dir / "confidence", ((u, f"{r[2]:.6f}") for u, r in rows.items()))
+    write_kv(shard_dir / "duration", ((u, f"{durations[u]:.3f}") for u in rows))
+    for k in range(options.nbest if options.nbest > 1 else 0):
+        write_kv(shard_dir / f"nbest_text.{k + 1}", ((u, h[k][0] if k < len(h) else "") for u, h in nbest_rows.items()))
+        write_kv(shard_dir / f"nbest_weight.{k + 1}", ((u, f"{h[k][1]:.6f}" if k < len(h) else "0") for u, h in nbest_rows.items()))
+    decode_wall = time.perf_counter() - decode_start
+    wall = time.perf_counter() - start
+    audio = sum(durations.values())
+    figures = {"utterances": len(utts), "audio_seconds": audio, "wall_seconds": wall, "decode_wall_seconds": decode_wall,
+               "audio_seconds_per_second": audio / max(wall, 1e-9),
+               "audio_seconds_per_decode_second": audio / max(decode_wall, 1e-9),
+               "batch_seconds": options.batch_seconds, "threads": options.threads, "nbest": options.nbest}
+    write_text_atomic(shard_dir / "throughput.json", json.dumps(figures, indent=2) + "\n")
+    write_text_atomic(shard_dir / ".done", f"{len(utts)}\n")
+    logger.info("shard %s: %d utterances, %.1f s of audio in %.1f s (%.1f audio s/s; %.1f excluding model loading)",
+                shard_dir.name, len(utts), audio, wall, figures["audio_seconds_per_second"], figures["audio_seconds_per_decode_second"])
+    return figures
+
+
+def _label_shard_job(job: Tuple[Path, Dict[str, str], List[str], LabelOptions, int]) -> Dict[str, float]:
+    from bigssl.cli import setup_logging
+
+    setup_logging()
+    return label_shard(*job)
+
+
+def shard_is_complete(shard_dir: Path, expected: int) -> bool:
+    done = shard_dir / ".done"
+    return done.is_file() and done.read_text().strip() == str(expected)
+
+
+def check_spec(spec_path: Path, spec: Dict[str, object]) -> None:
+    """Refuse to mix shards made from other data, another teacher or another ``nj``."""
+    if spec_path.is_file():
+        old = json.loads(spec_path.read_text())
+        changed = [k for k in spec if old.get(k) != spec[k]]
+        if changed:
+            raise ValueError(f"{spec_path}: existing shards were made with other settings ({', '.join(changed)}: "
+                             f"{[old.get(k) for k in changed]} vs {[spec[k] for k in changed]}); delete {spec_path.parent.parent} or rerun with the same settings")
+    else:
+        write_text_atomic(spec_path, json.dumps(spec, indent=2) + "\n")
+
+
+def merge_shards(out_dir: Path, shards: List[List[str]], source_utts: Sequence[str]) -> None:
+    """Concatenate shard files into ``out_dir``; every source utterance must appear exactly once."""
+    shard_dirs = [out_dir / "shards" / str(i) for i in range(len(shards))]
+    names = sorted({p.name for d in shard_dirs for p in d.iterdir() if p.is_file() and not p.name.startswith(".") and p.name != "throughput.json"})
+    for required in PER_UTT_FILES:
+        if required not in names:
+            raise RuntimeError(f"{out_dir}/shards: no shard has a '{required}' file")
+    merged: Dict[str, Dict[str, str]] = {name: {} for name in names}
+    for shard_dir, expected in zip(shard_dirs, shards):
+        for name in names:
+            table = read_kv(shard_dir / name)
+            if set(table) != set(expected):
+                missing = sorted(set(expected) - set(table))[:5]
+                extra = sorted(set(table) - set(expected))[:5]
+                raise RuntimeError(f"{shard_dir / name}: utterances differ from the shard's list (missing {missing}, unexpected {extra})")
+            for utt, value in table.items():
+                if utt in merged[name]:
+                    raise RuntimeError(f"{shard_dir / name}: utterance {utt} appears in more than one shard")
+                merged[name][utt] = value
+    for name, table in merged.items():
+        if set(table) != set(source_utts):
+            missing = sorted(set(source_utts) - set(table))[:5]
+            raise RuntimeError(f"{out_dir}: merged '{name}' lacks {len(set(source_utts) - set(table))} utterances, e.g. {missing}")
+        write_kv(out_dir / name, table.items())
+
+
+def pseudo_label(data_dir: Path, out_dir: Path, options: LabelOptions, nj: int = 1, shard_id: Optional[int] = None,
+                 merge: bool = True) -> Dict[str, float]:
+    """Label ``data_dir`` into ``out_dir`` (see module doc). ``shard_id`` runs that one shard only (job arrays)."""
+    source = load_data_dir(data_dir)
+    utts = source.utt_ids
+    if not utts:
+        raise ValueError(f"{data_dir}: no utterances to pseudo-label")
+    shards = shard_assignment(utts, nj)
+    spec = {"data_dir": str(data_dir), "num_utts": len(utts), "utt_digest": utt_list_digest(utts), "nj": nj,
+            "asr_model_file": options.asr_model_file, "nbest": options.nbest}
+    (out_dir / "shards").mkdir(parents=True, exist_ok=True)
+    check_spec(out_dir / "shards" / "spec.json", spec)
+    wanted = [shard_id] if shard_id is not None else list(range(nj))
+    if shard_id is not None and not 0 <= shard_id < nj:
+        raise ValueError(f"--shard_id {shard_id} is outside 0..{nj - 1}")
+    pending = [i for i in wanted if not shard_is_complete(out_dir / "shards" / str(i), len(shards[i]))]
+    if len(pending) < len(wanted):
+        logger.info("%d of %d shards already complete; labeling %s", len(wanted) - len(pending), len(wanted), pending)
+    jobs = [(out_dir / "shards" / str(i), source.wav_scp, shards[i], options, position) for position, i in enumerate(pending)]
+    start = time.perf_counter()
+    if len(jobs) == 1:
+        label_shard(*jobs[0])
+    elif jobs:
+        with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
+            pool.map(_label_shard_job, jobs)
+    wall = time.perf_counter() - start
+    if shard_id is not None or not merge:
+        return {}
+    merge_shards(out_dir, shards, utts)
+    source.subset(utts).save(out_dir, write_text=False)
+    per_shard = [json.loads((out_dir / "shards" / str(i) / "throughput.json").read_text()) for i in range(nj)]
+    audio = sum(s["audio_seconds"] for s in per_shard)
+    figures = {"utterances": len(utts), "audio_seconds": audio, "nj": nj, "batch_seconds": options.batch_seconds,
+               "threads_per_job": options.threads, "wall_seconds_this_run": wall,
+               "audio_seconds_per_second_per_job": audio / max(sum(s["wall_seconds"] for s in per_shard), 1e-9),
+               "shards": per_shard, "options": asdict(options)}
+    if len(pending) == nj:
+        figures["audio_seconds_per_second"] = audio / max(wall, 1e-9)
+    write_text_atomic(out_dir / "throughput.json", json.dumps(figures, indent=2) + "\n")
+    return figures

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Stage 75: Noisy Student Training, generations nst_start_iter..nst_stop_iter (BigSSL's second half).
+# Generation k (in ${expdir}/nst_iter<k>[_<nst_tag>]/):
+#   pseudo/       the teacher labels ${nst_unlabeled_set} in nst_nj resumable shards (generation 1's
+#                 teacher is the stage-50 model ${asr_exp}; generation k's is generation k-1's student)
+#   data/pseudo/  confidence filtering (nst_filter_args) with its report (filter/report.md, PNG)
+#   data/train/   labeled + kept pseudo-labeled utterances, utt2group, shape files
+#   (the exp)     the student: nst_student_config, encoder initialized from the pretrained model
+#                 (asr_init_ssl_iter), labeled:pseudo mixed per batch; then decoded and scored.
+# With --nst_labels reference the loop instead trains one all-labels topline (${expdir}/nst_topline[_<tag>])
+# on the unlabeled set's own transcripts (nst_reference_text): same student recipe, no teacher.
+. "${pipeline_dir}/stages/common.sh"
+if [ "${nst_stop_iter}" -lt 1 ]; then log "no NST generation requested (--nst_stop_iter 0)"; exit 0; fi
+[ -n "${nst_student_config}" ] && [ -n "${nst_unlabeled_set}" ] || { log "NST needs --nst_student_config and --nst_unlabeled_set"; exit 2; }
+case "${nst_labels}" in pseudo|reference) ;; *) log "--nst_labels must be pseudo or reference, not '${nst_labels}'"; exit 2 ;; esac
+if [ "${nst_labels}" = reference ] && [ ! -f "${nst_reference_text}" ]; then log "--nst_labels reference needs --nst_reference_text (got '${nst_reference_text}')"; exit 2; fi
+suffix="${nst_tag:+_${nst_tag}}"
+labeled_dir="${dumpdir}/raw/${train_set}"
+unlabeled_dir="${dumpdir}/raw/${nst_unlabeled_set}"
+[ -f "${unlabeled_dir}/wav.scp" ] || { log "no ${unlabeled_dir}/wav.scp; run stage 20 on ${nst_unlabeled_set} (e.g. --test_sets) or stage 44"; exit 1; }
+
+first="${nst_start_iter}"; last="${nst_stop_iter}"
+if [ "${nst_labels}" = reference ]; then first=1; last=1; fi
+for k in $(seq "${first}" "${last}"); do
+  if [ "${nst_labels}" = reference ]; then
+    gen_dir="${expdir}/nst_topline${suffix}"
+  else
+    gen_dir="${expdir}/nst_iter${k}${suffix}"
+    teacher="${asr_exp}"
+    [ "${k}" -gt 1 ] && teacher="${expdir}/nst_iter$((k - 1))${suffix}"
+  fi
+  if is_done "${gen_dir}"; then
+    log "generation ${k}: ${gen_dir} already trained"
+  else
+    mkdir -p "${gen_dir}"
+    if [ "${nst_labels}" = reference ]; then
+      pseudo_args=(--pseudo "${unlabeled_dir}" --pseudo_text "${nst_reference_text}")
+    else
+      [ -f "${teacher}/${inference_model}" ] || { log "generation ${k}: no teacher model ${teacher}/${inference_model}"; exit 1; }
+      if ! is_done "${gen_dir}/pseudo"; then
+        log "generation ${k}: ${teacher} pseudo-labels ${unlabeled_dir} (${nst_nj} shards)"
+        # shellcheck disable=SC2086
+        ${decode_cmd} python -m bigssl.bin.pseudo_label --asr_train_config "${teacher}/config.yaml" \
+          --asr_model_file "${teacher}/${inference_model}" --data_dir "${unlabeled_dir}" \
+          --out_dir "${gen_dir}/pseudo" --nj "${nst_nj}" ${nst_pseudo_label_args}
+        mark_done "${gen_dir}/pseudo"
+      fi
+      if ! is_done "${gen_dir}/data/pseudo"; then
+        reference=()
+        [ -f "${nst_reference_text}" ] && reference=(--reference_text "${nst_reference_text}")
+        # shellcheck disable=SC2086
+        python -m bigssl.bin.filter_pseudo --pseudo_dir "${gen_dir}/pseudo" --out_dir "${gen_dir}/data/pseudo" \
+          --title "generation ${k}${nst_tag:+ (${nst_tag})}" "${reference[@]}" ${nst_filter_args}
+        mark_done "${gen_dir}/data/pseudo"
+      fi
+      pseudo_args=(--pseudo "${gen_dir}/data/pseudo")
+    fi
+    if ! is_done "${gen_dir}/data/train"; then
+      python -m bigssl.bin.make_student_data --labeled "${labeled_dir}" "${pseudo_args[@]}" --out "${gen_dir}/data/train" \
+        --bpemodel "${token_dir}/bpe.model" --token_list "${token_dir}/tokens.txt"
+      mark_done "${gen_dir}/data/train"
+    fi
+    log "generation ${k}: training the student ${gen_dir}"
+    asr_exp="${gen_dir}" asr_config="${nst_student_config}" asr_args="${nst_student_args}" \
+      stage_train_dir="${gen_dir}/data/train" stage_train_shape_dir="${gen_dir}/data/train/shapes" \
+      bash "${pipeline_dir}/stages/50_train.sh"
+  fi
+  asr_exp="${gen_dir}" bash "${pipeline_dir}/stages/60_decode.sh"
+  asr_exp="${gen_dir}" bash "${pipeline_dir}/stages/70_score.sh"
+done
