@@ -6,8 +6,13 @@
   steps (its gradients are dropped before each step, so Adam keeps no state for them); after that
   it trains (BatchNorm running statistics, being buffers, still update). The count is read back
   from the optimizer state, so ``--resume`` keeps it.
+* ``--nst_mix_ratio R`` (NST students): each training batch of ``--batch_size`` utterances holds
+  ``round(R * batch_size)`` labeled ones, the rest pseudo-labeled (:mod:`bigssl.nst.mixing`).
+* ``specaug: adaptive_specaug``: SpecAugment with length-adaptive time masks
+  (:mod:`bigssl.asr.specaug`); a process decoding such a model with stock ``Speech2Text`` must
+  call ``register_specaug_choices()`` (or import this module) first.
 
-The model stays a stock ``ESPnetASRModel`` (``model: espnet``); the two options only land in
+The model stays a stock ``ESPnetASRModel`` (``model: espnet``); the options above only land in
 config.yaml as extra keys, which stock ``Speech2Text`` ignores. Initialize the encoder from a
 pretraining checkpoint with ESPnet's ``--init_param exp/ssl_iter1/valid.loss.best.pth:encoder:encoder``.
 """
@@ -22,7 +27,11 @@ from espnet2.tasks.asr import ASRTask
 from espnet2.train.abs_espnet_model import AbsESPnetModel
 from torch.optim import Optimizer
 
+from bigssl.asr.specaug import register_specaug_choices
+from bigssl.asr.transducer import MODEL_CHOICES, asr_model_choices
+
 logger = logging.getLogger(__name__)
+register_specaug_choices()  # specaug: adaptive_specaug (the NST student's noise)
 
 
 def split_encoder_params(model: torch.nn.Module) -> tuple:
@@ -57,7 +66,18 @@ class EncoderFreezer:
 
 
 class BigSSLASRTask(ASRTask):
-    """ASRTask with encoder learning-rate scaling and step-limited encoder freezing."""
+    """ASRTask with encoder learning-rate scaling and step-limited encoder freezing.
+
+    Also knows ``model: bigssl_transducer`` (RNN-T with torchaudio's loss, see
+    :mod:`bigssl.asr.transducer`); ``model: espnet`` stays the default.
+    """
+
+    class_choices_list = [MODEL_CHOICES if c.name == "model" else c for c in ASRTask.class_choices_list]
+
+    @classmethod
+    def build_model(cls, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+        with asr_model_choices(MODEL_CHOICES):  # ASRTask.build_model reads espnet2.tasks.asr.model_choices
+            return super().build_model(args)
 
     @classmethod
     def add_task_arguments(cls, parser: argparse.ArgumentParser) -> None:
@@ -67,6 +87,22 @@ class BigSSLASRTask(ASRTask):
                            help="encoder learning rate = this x the optimizer's lr")
         group.add_argument("--freeze_encoder_steps", type=int, default=0,
                            help="keep the encoder's weights fixed for this many optimizer steps")
+        group.add_argument("--nst_mix_ratio", type=float, default=0.0,
+                           help="NST: fraction of each training batch that is labeled (0.1 = 1:9 labeled:pseudo), "
+                                "groups read from utt2group beside the first training data file; 0 = off")
+
+    @classmethod
+    def build_sequence_iter_factory(cls, args: argparse.Namespace, iter_options, mode: str):  # type: ignore[no-untyped-def]
+        ratio = getattr(args, "nst_mix_ratio", 0.0)
+        if mode != "train" or not ratio:
+            return super().build_sequence_iter_factory(args, iter_options, mode)
+        from pathlib import Path
+
+        from bigssl.nst.mixing import UTT2GROUP, mixed_sampler_builder, swap_batch_sampler
+
+        utt2group = Path(iter_options.data_path_and_name_and_type[0][0]).parent / UTT2GROUP
+        with swap_batch_sampler(mixed_sampler_builder(utt2group, ratio, args.seed)):
+            return super().build_sequence_iter_factory(args, iter_options, mode)
 
     @classmethod
     def build_optimizers(cls, args: argparse.Namespace, model: AbsESPnetModel) -> List[Optimizer]:

@@ -1,4 +1,8 @@
-"""Decode a data dir with stock ESPnet ``Speech2Text`` (CTC models) and write a hypothesis ``text``.
+"""Decode a data dir with ESPnet ``Speech2Text`` and write a hypothesis ``text``.
+
+CTC models (``model: espnet``) go through stock ``Speech2Text``; RNN-T models
+(``model: bigssl_transducer``), which stock ``ASRTask`` cannot build, through the same
+``Speech2Text`` with ``BigSSLASRTask`` (:func:`bigssl.asr.rnnt_decode.build_speech2text`).
 
 Decoding options come from a YAML file of ``Speech2Text`` keyword arguments (beam_size,
 ctc_weight, ...). Writes ``OUT/text`` atomically and ``OUT/rtf.json`` (real-time factor).
@@ -22,11 +26,20 @@ from bigssl.io_utils import atomic_open, read_kv, write_text_atomic
 
 
 def load_speech2text(train_config: Path, model_file: Path, decode_conf: Dict, device: str = "cpu"):  # type: ignore[no-untyped-def]
-    """Build ``espnet2.bin.asr_inference.Speech2Text`` from an experiment's files."""
+    """Build ``espnet2.bin.asr_inference.Speech2Text`` from an experiment's files (CTC or RNN-T)."""
     quiet_espnet_imports()
+    kwargs = dict(asr_train_config=str(train_config), asr_model_file=str(model_file), device=device, **decode_conf)
+    with open(train_config, encoding="utf-8") as handle:
+        model_name = (yaml.safe_load(handle) or {}).get("model") or "espnet"
+    from bigssl.asr.transducer import TRANSDUCER_MODEL_NAME
+
+    if model_name == TRANSDUCER_MODEL_NAME:
+        from bigssl.asr.rnnt_decode import build_speech2text
+
+        return build_speech2text(**kwargs)
     from espnet2.bin.asr_inference import Speech2Text
 
-    return Speech2Text(asr_train_config=str(train_config), asr_model_file=str(model_file), device=device, **decode_conf)
+    return Speech2Text(**kwargs)
 
 
 def decode_data_dir(speech2text, wav_scp: Path, out_dir: Path) -> Dict[str, float]:  # type: ignore[no-untyped-def]

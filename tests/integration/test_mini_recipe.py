@@ -102,3 +102,49 @@ def test_pretrain_then_finetune_with_frozen_encoder(recipe: Path) -> None:
     weights = [k for k in post if k.startswith("encoder.") and "running_" not in k and "num_batches" not in k]
     assert weights and all(torch.equal(pre[k], post[k]) for k in weights)
     assert (finetuned / "decode_decode_ctc_valid.cer_ctc.ave/test/text").is_file()
+
+
+NST_OPTS = [
+    "--stage", "75", "--stop_stage", "75", "--test_sets", "test", "--asr_init_ssl_iter", "1",
+    "--nst_tag", "ctc", "--nst_unlabeled_set", "train_unlabeled", "--nst_student_config", "conf/train_student_ctc.yaml",
+    "--nst_student_args", "--max_epoch 1 --num_iters_per_epoch 3 --batch_size 4 --keep_nbest_models 1",
+    "--nst_reference_text", "data/local/unlabeled_reference/text",
+]
+
+
+def test_nst_topline_student_trains_on_mixed_batches_and_decodes(recipe: Path) -> None:
+    """Stage 75 with reference labels: student data, 1:9-style mixing, adaptive SpecAugment, decode, score."""
+    result = subprocess.run(["./run.sh", *NST_OPTS, "--nst_stop_iter", "1", "--nst_labels", "reference"],
+                            cwd=recipe, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    topline = recipe / "exp/nst_topline_ctc"
+    groups = (topline / "data/train/utt2group").read_text().split()
+    assert groups.count("labeled") == 48 and groups.count("pseudo") == 8
+    unlabeled_text = (topline / "data/train/text").read_text()
+    reference = (recipe / "data/local/unlabeled_reference/text").read_text()
+    assert all(line in unlabeled_text for line in reference.splitlines())
+    log = (topline / "train.log").read_text()
+    assert "Loading pretrained params from exp/ssl_iter1/valid.loss.ave.pth:encoder:encoder" in log
+    assert "AdaptiveSpecAug" in log or "adaptive" in log.lower()
+    assert json.loads(next(topline.glob("decode_*/test/score_wer/result.json")).read_text())["Snt"] == 8
+
+
+def test_nst_generation_pseudo_labels_in_shards_and_filters(recipe: Path) -> None:
+    """Stage 75, generation 1: the stage-50 model labels the unlabeled set in 2 shards; the filter reports."""
+    result = subprocess.run(["./run.sh", *NST_OPTS, "--nst_stop_iter", "1", "--nst_nj", "2",
+                             "--nst_filter_args", "--min_tokens_per_sec 0 --max_tokens_per_sec 1000"],
+                            cwd=recipe, capture_output=True, text=True, timeout=900)
+    pseudo = recipe / "exp/nst_iter1_ctc/pseudo"
+    utts = sorted(line.split()[0] for line in (recipe / "dump/raw/train_unlabeled/wav.scp").read_text().splitlines())
+    for name in ("text", "confidence", "num_tokens", "duration"):
+        assert [line.split()[0] for line in (pseudo / name).read_text().splitlines()] == utts
+    assert all(0.0 <= float(line.split()[1]) <= 1.0 for line in (pseudo / "confidence").read_text().splitlines())
+    assert sorted((pseudo / "shards").glob("*/.done")) == [pseudo / "shards/0/.done", pseudo / "shards/1/.done"]
+    report = json.loads((recipe / "exp/nst_iter1_ctc/data/pseudo/filter/report.json").read_text())
+    assert report["counts"]["total"] == len(utts)
+    assert (recipe / "exp/nst_iter1_ctc/data/pseudo/filter/confidence_hist.png").read_bytes()[:4] == b"\x89PNG"
+    if report["counts"]["kept"] == 0:  # a 1-epoch teacher may emit only blanks: the stage must stop and say so
+        assert result.returncode != 0 and "kept" in (result.stdout + result.stderr).lower()
+    else:
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        assert (recipe / "exp/nst_iter1_ctc/.done").is_file()

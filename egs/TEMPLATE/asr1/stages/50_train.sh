@@ -33,6 +33,7 @@ run_logged "${asr_exp}/train.log" ${train_cmd} python -m bigssl.bin.asr_train \
   --valid_shape_file "${asr_stats_dir}/valid/speech_shape" --valid_shape_file "${asr_stats_dir}/valid/text_shape.bpe" \
   --fold_length 80000 --fold_length 150 \
   --output_dir "${asr_exp}" --config "${asr_config}" ${asr_args}
+python -m bigssl.bin.stock_config --exp_dir "${asr_exp}"  # stock Speech2Text can load it
 python -m bigssl.bin.plot_curves --log "${asr_exp}/train.log" --keys loss_ctc --title "ASR training: ${asr_exp}" > /dev/null
 python -m bigssl.bin.train_summary --exp_dir "${asr_exp}" --data_dir "${train_dir}" --wall_seconds "$(( $(date +%s) - start ))"
 mark_done "${asr_exp}"
