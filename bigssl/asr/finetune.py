@@ -95,6 +95,13 @@ class BigSSLASRTask(ASRTask):
     def build_sequence_iter_factory(cls, args: argparse.Namespace, iter_options, mode: str):  # type: ignore[no-untyped-def]
         ratio = getattr(args, "nst_mix_ratio", 0.0)
         if mode != "train" or not ratio:
+            if mode == "train" and iter_options.data_path_and_name_and_type:
+                from pathlib import Path
+
+                weights = Path(iter_options.data_path_and_name_and_type[0][0]).parent / "utt2weight"
+                if weights.is_file():
+                    logger.warning("%s exists but --nst_mix_ratio is 0: every K-best alternative is trained on "
+                                   "equally, not drawn by weight (set --nst_mix_ratio to use the weights)", weights)
             return super().build_sequence_iter_factory(args, iter_options, mode)
         from pathlib import Path
 

@@ -10,6 +10,8 @@ filters (empty hypothesis, tokens/s outside [min, max]) run first, then the conf
 absolute threshold (keep >= t) or the top P% of the sane ones (ties by utterance id); with neither,
 every sane utterance is kept. OUT/filter/ gets decisions, report.json, report.md and
 confidence_hist.png; with --reference_text, report.* also give the WER of kept vs dropped vs all.
+When PL also holds nbest_text.<k>/nbest_weight.<k> (pseudo_label --nbest K), they are checked and
+the kept utterances' rows are written to OUT under the same names (for K-best student training).
 """
 from __future__ import annotations
 
@@ -55,6 +57,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     logging.info("kept %d / %d utterances (%.2f h / %.2f h); dropped by reason: %s; report: %s",
                  counts["kept"], counts["total"], hours["kept"], hours["total"],  # type: ignore[index]
                  counts["dropped_by_reason"], args.out_dir / "filter" / "report.md")  # type: ignore[index]
+    if report.get("nbest"):
+        nbest = report["nbest"]
+        logging.info("K-best: K=%d hypotheses per kept utterance written to %s/nbest_{text,weight}.1..%d "
+                     "(%.2f usable per utterance on average)", nbest["k"], args.out_dir, nbest["k"],  # type: ignore[index]
+                     nbest["mean_hypotheses"] or 0.0)  # type: ignore[index]
 
 
 if __name__ == "__main__":

@@ -13,6 +13,10 @@ Order of the rules (the first one that fails gives the reason):
    - neither: every sane utterance is kept.
 
 Kept utterances get the reason ``passed``.
+
+A pseudo-label dir written with ``--nbest K`` also holds ``nbest_text.<k>``/``nbest_weight.<k>``
+(k = 1..K); the filter (which decides by the 1-best confidence) checks them and copies the kept
+utterances' rows into the output dir, for K-best training (:mod:`bigssl.nst.student_data`).
 """
 from __future__ import annotations
 
@@ -37,6 +41,9 @@ SANITY_REASONS = (EMPTY, TOO_SLOW, TOO_FAST)
 
 # Files of a pseudo-label dir, all keyed by the same utterance ids.
 PSEUDO_FILES = ("wav.scp", "utt2spk", "text", "confidence", "num_tokens", "duration")
+NBEST_TEXT = "nbest_text"
+NBEST_WEIGHT = "nbest_weight"
+NBEST_SUM_TOLERANCE = 1e-3  # the weights are written with 6 decimals
 
 
 @dataclass(frozen=True)
@@ -190,6 +197,81 @@ def load_pseudo_dir(pseudo_dir: PathLike) -> "tuple[DataDir, List[PseudoLabel]]"
     return data, labels
 
 
+@dataclass
+class NBest:
+    """The K-best hypotheses of a pseudo-label dir: ``texts[utt][k - 1]``, ``weights[utt][k - 1]``."""
+
+    k: int
+    texts: Dict[str, List[str]]
+    weights: Dict[str, List[float]]
+
+    def subset(self, utts: Sequence[str]) -> "NBest":
+        return NBest(self.k, {u: self.texts[u] for u in utts}, {u: self.weights[u] for u in utts})
+
+    def save(self, directory: PathLike) -> None:
+        directory = Path(directory)
+        for k in range(self.k):
+            write_kv(directory / f"{NBEST_TEXT}.{k + 1}", ((u, h[k]) for u, h in self.texts.items()))
+            write_kv(directory / f"{NBEST_WEIGHT}.{k + 1}", ((u, f"{w[k]:.6f}") for u, w in self.weights.items()))
+
+
+def nbest_files(directory: PathLike) -> List[Path]:
+    """The ``nbest_text.*``/``nbest_weight.*`` files of ``directory`` (empty without K-best)."""
+    directory = Path(directory)
+    return sorted(p for pattern in (f"{NBEST_TEXT}.*", f"{NBEST_WEIGHT}.*") for p in directory.glob(pattern)
+                  if p.is_file())
+
+
+def load_nbest(directory: PathLike, utts: Sequence[str]) -> Optional[NBest]:
+    """Read and check the K-best files of ``directory``; None when it has none.
+
+    ``nbest_text.k`` and ``nbest_weight.k`` must exist for every k = 1..K and cover exactly ``utts``;
+    weights are numbers in [0, 1] summing to 1 (within 1e-3) over the K hypotheses of an utterance
+    (a slot the beam did not fill has an empty text and weight 0; an all-blank hypothesis is empty
+    too but may carry weight, so the sum runs over all K). Errors name file and utterance.
+    """
+    directory = Path(directory)
+    files = nbest_files(directory)
+    if not files:
+        return None
+    indices = {}
+    for path in files:
+        stem, _, suffix = path.name.rpartition(".")
+        if not suffix.isdigit() or int(suffix) < 1:
+            raise ValueError(f"{path}: K-best file names must end in .1, .2, ... (got '{path.name}')")
+        indices.setdefault(stem, set()).add(int(suffix))
+    k = max(max(v) for v in indices.values())
+    for stem in (NBEST_TEXT, NBEST_WEIGHT):
+        missing = sorted(set(range(1, k + 1)) - indices.get(stem, set()))
+        if missing:
+            raise FileNotFoundError(f"{directory}: K-best files for K={k} but no {', '.join(f'{stem}.{i}' for i in missing)}")
+    want = set(utts)
+    texts: Dict[str, List[str]] = {u: [] for u in want}
+    weights: Dict[str, List[float]] = {u: [] for u in want}
+    for i in range(1, k + 1):
+        for stem, target in ((NBEST_TEXT, texts), (NBEST_WEIGHT, weights)):
+            path = directory / f"{stem}.{i}"
+            table = read_kv(path)
+            if set(table) != want:
+                missing = sorted(want - set(table))
+                extra = sorted(set(table) - want)
+                raise ValueError(f"{path}: utterance set differs from {directory / 'wav.scp'}: {len(missing)} missing "
+                                 f"(e.g. {missing[:3]}), {len(extra)} extra (e.g. {extra[:3]})")
+            for utt, value in table.items():
+                if stem == NBEST_TEXT:
+                    target[utt].append(" ".join(value.split()))
+                    continue
+                weight = _parse_float(path, utt, value)
+                if not 0.0 <= weight <= 1.0:
+                    raise ValueError(f"{path}: utterance '{utt}': weight {weight} outside [0, 1]")
+                target[utt].append(weight)
+    for utt in sorted(want, key=lambda u: u.encode("utf-8")):
+        total = sum(weights[utt])
+        if abs(total - 1.0) > NBEST_SUM_TOLERANCE:
+            raise ValueError(f"{directory}/{NBEST_WEIGHT}.1..{k}: utterance '{utt}': the {k} weights sum to {total:.6f}, not 1")
+    return NBest(k, texts, weights)
+
+
 # ---------------------------------------------------------------------------------------- reporting
 def _stats(values: Sequence[float]) -> Optional[Dict[str, float]]:
     if not values:
@@ -271,6 +353,14 @@ def build_report(
     }
 
 
+def nbest_summary(nbest: NBest, kept: Sequence[str]) -> Dict[str, object]:
+    """K, and over the kept utterances: usable hypotheses per utterance and the mean 1-best weight."""
+    usable = [sum(1 for t, w in zip(nbest.texts[u], nbest.weights[u]) if t and w > 0) for u in kept]
+    return {"k": nbest.k, "kept_utterances": len(kept),
+            "mean_hypotheses": round(statistics.fmean(usable), 4) if usable else None,
+            "mean_top_weight": round(statistics.fmean(max(nbest.weights[u]) for u in kept), 4) if kept else None}
+
+
 def _fmt(value: object, spec: str = ".1f") -> str:
     return "–" if value is None else format(value, spec)
 
@@ -295,6 +385,10 @@ def report_markdown(report: Dict[str, object], hist_link: Optional[str] = None) 
         n = counts["dropped_by_reason"][reason]  # type: ignore[index]
         if n:
             lines.append(f"| dropped: {reason} | {n} | {hours['dropped_by_reason'][reason]:.2f} |")  # type: ignore[index]
+    nbest = report.get("nbest")
+    if nbest:
+        lines.append(f"\nK-best: K={nbest['k']}; the kept utterances carry {_fmt(nbest['mean_hypotheses'], '.2f')} "  # type: ignore[index]
+                     f"usable hypotheses on average (best weight {_fmt(nbest['mean_top_weight'], '.3f')} on average).")  # type: ignore[index]
     wer = report.get("wer")
     if wer:
         lines += ["", f"WER (%) of the pseudo-labels against `{report.get('reference_text')}` "
@@ -359,12 +453,14 @@ def filter_pseudo_dir(
     data, labels = load_pseudo_dir(pseudo_dir)
     if not labels:
         raise ValueError(f"{pseudo_dir}: no utterances")
+    nbest = load_nbest(pseudo_dir, [x.utt for x in labels])
     decisions = decide(labels, rule)
     wer = None
     if reference_text is not None:
         wer = wer_of_groups(decisions, data.text, read_kv(reference_text), str(reference_text))
     report = build_report(decisions, labels, rule, title, wer, str(reference_text) if reference_text else None)
     report["pseudo_dir"] = str(pseudo_dir)
+    report["nbest"] = nbest_summary(nbest, [d.utt for d in decisions if d.keep]) if nbest else None
     filter_dir = out_dir / "filter"
     filter_dir.mkdir(parents=True, exist_ok=True)
     write_kv(filter_dir / "decisions",
@@ -377,4 +473,9 @@ def filter_pseudo_dir(
         raise RuntimeError(f"{pseudo_dir}: no pseudo-label passed the filter ({rule.describe()}); "
                            f"see {filter_dir / 'report.md'}")
     data.subset(kept).save(out_dir)
+    if nbest is not None:
+        nbest.subset(kept).save(out_dir)
+    else:
+        for stale in nbest_files(out_dir):  # from an earlier run on a K-best pseudo dir
+            stale.unlink()
     return report

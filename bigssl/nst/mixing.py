@@ -15,6 +15,14 @@ of ``--batch_size`` utterances of which ``round(ratio * batch_size)`` (at least 
   labeled, 3840 pseudo, 1:9) a single pass would only ever show 427 of the labeled utterances;
 * each batch is sorted by length, longest first (the first shape file, i.e. ``speech_shape``).
 
+K-best training (:mod:`bigssl.nst.student_data`): when ``utt2base`` and ``utt2weight`` sit beside
+``utt2group``, the pseudo entries are alternatives ``u-nb<k>`` of base utterances ``u``. A pass then
+covers every BASE utterance exactly once, and for each one a single alternative is drawn with
+probability proportional to its weight (a seeded stream of its own: deterministic, a fresh draw in
+every pass), so in expectation the loss is the posterior-weighted loss over the K hypotheses.
+The batch list is fixed once, so a base utterance gets one draw per pass of the list, not one per
+epoch: with a single pass, every epoch sees the same alternative.
+
 Like every ESPnet sampler the batch list is fixed once (given the seed); ESPnet's
 ``SequenceIterFactory`` shuffles the batch order every epoch and ``--num_iters_per_epoch`` slices
 the stream. :func:`swap_batch_sampler` lets ``BigSSLASRTask.build_sequence_iter_factory`` reuse
@@ -27,7 +35,7 @@ import contextlib
 import logging
 import math
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 from espnet2.fileio.read_text import load_num_sequence_text
@@ -37,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 GROUPS = ("labeled", "pseudo")
 UTT2GROUP = "utt2group"
+UTT2BASE = "utt2base"
+UTT2WEIGHT = "utt2weight"
 
 
 def read_utt2group(path: Path | str) -> Dict[str, str]:
@@ -57,6 +67,102 @@ def read_utt2group(path: Path | str) -> Dict[str, str]:
                 raise ValueError(f"{path}:{lineno}: utterance {fields[0]} listed twice")
             groups[fields[0]] = fields[1]
     return groups
+
+
+def _read_pairs(path: Path) -> Dict[str, str]:
+    table: Dict[str, str] = {}
+    with path.open(encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            fields = line.split()
+            if not fields:
+                continue
+            if len(fields) != 2:
+                raise ValueError(f"{path}:{lineno}: expected '<utt> <value>', got {line.rstrip()!r}")
+            if fields[0] in table:
+                raise ValueError(f"{path}:{lineno}: utterance {fields[0]} listed twice")
+            table[fields[0]] = fields[1]
+    return table
+
+
+class KBestAlternatives:
+    """Base utterances and their weighted alternatives (``utt2base`` + ``utt2weight``), drawable in bulk.
+
+    ``bases`` is sorted; ``alternatives[i]`` are base i's entries, highest weight first (ties by id).
+    """
+
+    def __init__(self, utt2base: Dict[str, str], utt2weight: Dict[str, float]) -> None:
+        by_base: Dict[str, List[Tuple[float, str]]] = collections.defaultdict(list)
+        for alt, base in utt2base.items():
+            by_base[base].append((utt2weight[alt], alt))
+        self.bases = sorted(by_base)
+        self.alternatives: List[List[str]] = []
+        flat: List[str] = []
+        cumulative: List[float] = []
+        first: List[int] = []
+        for i, base in enumerate(self.bases):
+            alts = sorted(by_base[base], key=lambda wa: (-wa[0], wa[1]))
+            self.alternatives.append([a for _, a in alts])
+            total = sum(w for w, _ in alts)
+            first.append(len(flat))
+            running = 0.0
+            for w, a in alts:
+                running += w / total
+                flat.append(a)
+                cumulative.append(i + running)
+            cumulative[-1] = i + 1.0
+        self._flat = flat
+        self._cumulative = np.asarray(cumulative)
+        self._first = np.asarray(first, dtype=np.int64)
+        self._last = np.asarray(first[1:] + [len(flat)], dtype=np.int64) - 1
+        self.top = {alts[0] for alts in self.alternatives}
+
+    def draw(self, rng: np.random.RandomState) -> Dict[str, str]:
+        """base -> one alternative, drawn with probability proportional to its weight."""
+        targets = np.arange(len(self.bases)) + rng.random_sample(len(self.bases))
+        index = np.clip(np.searchsorted(self._cumulative, targets, side="right"), self._first, self._last)
+        return {base: self._flat[i] for base, i in zip(self.bases, index)}
+
+
+def read_kbest(utt2group_file: Path | str, groups: Dict[str, str]) -> Optional[KBestAlternatives]:
+    """The K-best alternatives beside ``utt2group_file``, checked against its groups; None without the files."""
+    directory = Path(utt2group_file).parent
+    base_file, weight_file = directory / UTT2BASE, directory / UTT2WEIGHT
+    if not base_file.is_file() and not weight_file.is_file():
+        return None
+    for present, absent in ((base_file, weight_file), (weight_file, base_file)):
+        if present.is_file() and not absent.is_file():
+            raise FileNotFoundError(f"{absent}: missing; K-best training needs both {UTT2BASE} and {UTT2WEIGHT} "
+                                    f"(found {present})")
+    utt2base = _read_pairs(base_file)
+    raw_weights = _read_pairs(weight_file)
+    if set(utt2base) != set(raw_weights):
+        missing = sorted(set(utt2base) - set(raw_weights))
+        extra = sorted(set(raw_weights) - set(utt2base))
+        raise ValueError(f"{weight_file}: utterances differ from {base_file}: {len(missing)} without a weight "
+                         f"(e.g. {missing[:3]}), {len(extra)} without a base (e.g. {extra[:3]})")
+    utt2weight: Dict[str, float] = {}
+    for utt, value in raw_weights.items():
+        try:
+            weight = float(value)
+        except ValueError:
+            raise ValueError(f"{weight_file}: utterance '{utt}': not a number: '{value}'") from None
+        if not (math.isfinite(weight) and weight > 0):
+            raise ValueError(f"{weight_file}: utterance '{utt}': weight must be a positive number, got '{value}'")
+        utt2weight[utt] = weight
+    unknown = sorted(u for u in utt2base if u not in groups)
+    if unknown:
+        raise ValueError(f"{base_file}: {len(unknown)} utterance(s) not in {utt2group_file}, e.g. {unknown[:3]}")
+    labeled = sorted(u for u in utt2base if groups[u] != "pseudo")
+    if labeled:
+        raise ValueError(f"{base_file}: {len(labeled)} alternative(s) are not 'pseudo' in {utt2group_file}, e.g. {labeled[:3]}")
+    orphans = sorted(u for u, g in groups.items() if g == "pseudo" and u not in utt2base)
+    if orphans:
+        raise ValueError(f"{base_file}: no base utterance for {len(orphans)} pseudo utterance(s) of {utt2group_file}, "
+                         f"e.g. {orphans[:3]}")
+    chained = sorted(set(utt2base.values()) & set(utt2base))
+    if chained:
+        raise ValueError(f"{base_file}: {len(chained)} base utterance(s) are themselves alternatives, e.g. {chained[:3]}")
+    return KBestAlternatives(utt2base, utt2weight)
 
 
 def batch_counts(batch_size: int, labeled_ratio: float) -> Tuple[int, int]:
@@ -99,11 +205,20 @@ class MixedBatchSampler(AbsSampler):
         if len(by_group["labeled"]) < self.num_labeled:
             raise ValueError(f"{utt2group_file}: {len(by_group['labeled'])} labeled utterance(s), fewer than the "
                              f"{self.num_labeled} each batch needs")
-        self.batch_list = self._make_batches(by_group["labeled"], by_group["pseudo"], lengths)
-        self._log_composition(groups)
+        self.kbest = read_kbest(utt2group_file, groups)
+        self.kbest_stats: Dict[str, int] = {}
+        pseudo_units = self.kbest.bases if self.kbest is not None else by_group["pseudo"]
+        self.batch_list = self._make_batches(by_group["labeled"], pseudo_units, lengths)
+        self._log_composition(groups, len(pseudo_units))
+
+    def _kbest_rng(self) -> np.random.RandomState:
+        return np.random.RandomState([self.seed, 0x6B62])  # a stream of its own: the batch layout stays seeded as before
 
     def _make_batches(self, labeled: List[str], pseudo: List[str], lengths: Dict[str, int]) -> List[Tuple[str, ...]]:
+        """``pseudo``: the pseudo utterances, or with K-best the base utterances (one alternative drawn per pass)."""
         rng = np.random.RandomState(self.seed)
+        draw_rng = self._kbest_rng() if self.kbest is not None else None
+        drawn: Dict[str, str] = {}
         num_batches = math.ceil(len(pseudo) / self.num_pseudo)
         passes = max(1, math.ceil(len(labeled) / (self.num_labeled * num_batches)))
         bounds = [i * len(pseudo) // num_batches for i in range(num_batches + 1)]
@@ -112,6 +227,12 @@ class MixedBatchSampler(AbsSampler):
         for b in range(num_batches * passes):
             if b % num_batches == 0:
                 order = [pseudo[i] for i in rng.permutation(len(pseudo))]
+                if self.kbest is not None:
+                    drawn = self.kbest.draw(draw_rng)  # type: ignore[arg-type]
+                    order = [drawn[base] for base in order]
+                    self.kbest_stats["draws"] = self.kbest_stats.get("draws", 0) + len(order)
+                    self.kbest_stats["non_top_draws"] = (self.kbest_stats.get("non_top_draws", 0)
+                                                         + sum(1 for alt in order if alt not in self.kbest.top))
             chosen: List[str] = []
             deferred: List[str] = []
             while len(chosen) < self.num_labeled:
@@ -124,7 +245,7 @@ class MixedBatchSampler(AbsSampler):
             batches.append(tuple(sorted(batch, key=lambda u: (-lengths[u], u))))
         return batches
 
-    def _log_composition(self, groups: Dict[str, str]) -> None:
+    def _log_composition(self, groups: Dict[str, str], num_pseudo_units: int) -> None:
         labeled = [sum(groups[u] == "labeled" for u in batch) for batch in self.batch_list]
         sizes = [len(batch) for batch in self.batch_list]
         uses = collections.Counter(u for batch in self.batch_list for u in batch if groups[u] == "labeled")
@@ -132,10 +253,19 @@ class MixedBatchSampler(AbsSampler):
             "NST mixing (%s): %d batches of %d-%d utterances, labeled per batch %d-%d, labeled fraction %.3f "
             "(target %.3f); %d pseudo utterances %d time(s) each, %d of %d labeled utterances used %.1f times each on average",
             self.utt2group_file, len(sizes), min(sizes), max(sizes), min(labeled), max(labeled),
-            sum(labeled) / sum(sizes), self.labeled_ratio, sum(1 for g in groups.values() if g == "pseudo"),
-            (sum(sizes) - sum(labeled)) // max(1, sum(1 for g in groups.values() if g == "pseudo")),
+            sum(labeled) / sum(sizes), self.labeled_ratio, num_pseudo_units,
+            (sum(sizes) - sum(labeled)) // max(1, num_pseudo_units),
             len(uses), sum(1 for g in groups.values() if g == "labeled"), sum(labeled) / max(1, len(uses)),
         )
+        if self.kbest is not None:
+            draws, other = self.kbest_stats.get("draws", 0), self.kbest_stats.get("non_top_draws", 0)
+            logger.info(
+                "NST K-best: %d base utterances with %d alternatives (%.2f each); %d of %d draws (%.1f%%) picked an "
+                "alternative other than the highest-weight one", len(self.kbest.bases),
+                sum(len(a) for a in self.kbest.alternatives),
+                sum(len(a) for a in self.kbest.alternatives) / max(1, len(self.kbest.bases)), other, draws,
+                100.0 * other / max(1, draws),
+            )
 
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}(N-batch={len(self)}, batch_size={self.batch_size}, "

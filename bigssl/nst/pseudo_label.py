@@ -125,20 +125,39 @@ class Teacher:
         return [(self.to_text(ids), len(ids), mean_token_posterior(post)) for ids, post in decoded]
 
     def nbest(self, wave: "np.ndarray") -> List[Tuple[str, float]]:  # noqa: F821
-        """K best hypotheses by ESPnet's beam search, each with its posterior normalized over the K."""
+        """Up to K distinct best hypotheses by ESPnet's beam search, with posteriors normalized over them.
+
+        The beam returns all its ``beam_size`` ended hypotheses; distinct token sequences that read
+        the same (e.g. an extra word-boundary piece) are merged by :func:`merge_nbest`.
+        """
         if self._speech2text is None:
             from bigssl.bin.decode import load_speech2text
 
-            conf = {"beam_size": max(self.options.nbest_beam, self.options.nbest), "nbest": self.options.nbest}
+            beam = max(self.options.nbest_beam, self.options.nbest)
+            conf = {"beam_size": beam, "nbest": beam}
             if not self.is_transducer:
                 conf["ctc_weight"] = 1.0
             self._speech2text = load_speech2text(Path(self.options.asr_train_config), Path(self.options.asr_model_file), conf, self.device)
-        results = self._speech2text(wave)[: self.options.nbest]
-        scores = [float(r[3].score) for r in results]
-        top = max(scores) if scores else 0.0
-        weights = [math.exp(s - top) for s in scores]
-        total = sum(weights) or 1.0
-        return [(r[0].strip(), w / total) for r, w in zip(results, weights)]
+        results = self._speech2text(wave)
+        return merge_nbest([(r[0], float(r[3].score)) for r in results], self.options.nbest)
+
+
+def merge_nbest(scored: Sequence[Tuple[str, float]], k: int) -> List[Tuple[str, float]]:
+    """The ``k`` most probable distinct texts of (text, log score) hypotheses, weights summing to 1.
+
+    Texts are whitespace-normalized; hypotheses with the same text pool their probability mass
+    (log-sum-exp); the top ``k`` texts (ties: first seen) are renormalized to sum to 1.
+    """
+    if not scored:
+        return []
+    top = max(score for _, score in scored)
+    mass: Dict[str, float] = {}
+    for text, score in scored:
+        key = " ".join(text.split())
+        mass[key] = mass.get(key, 0.0) + math.exp(score - top)
+    best = sorted(mass.items(), key=lambda kv: -kv[1])[:k]  # stable: ties keep the beam's order
+    total = sum(w for _, w in best)
+    return [(text, w / total) for text, w in best]
 
 
 def label_shard(shard_dir: Path, wav_scp: Dict[str, str], utts: List[str], options: LabelOptions, position: int = 0) -> Dict[str, float]:
