@@ -210,3 +210,27 @@ def test_saved_model_decodes_through_load_speech2text(model: BigSSLTransducerMod
     with torch.no_grad():
         enc, lens = encode(greedy.asr_model, speech[None], torch.tensor([4800]))
     assert ids == greedy_decode_batch(greedy.asr_model, enc, lens, max_symbols_per_frame=1)[0][0]
+
+
+def test_rnnt_teacher_pseudo_labels_with_confidence(model: BigSSLTransducerModel, tmp_path: Path) -> None:
+    """bigssl.nst's Teacher labels a batch with an RNN-T model: greedy text, token count, confidence in [0, 1]."""
+    from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump
+
+    from bigssl.nst.pseudo_label import LabelOptions, Teacher
+
+    config, model_file = tmp_path / "config.yaml", tmp_path / "model.pth"
+    with open(config, "w", encoding="utf-8") as handle:
+        yaml_no_alias_safe_dump(vars(_args()), handle, indent=4, sort_keys=False)
+    torch.save(model.state_dict(), model_file)
+    teacher = Teacher(LabelOptions(asr_train_config=str(config), asr_model_file=str(model_file)))
+    assert teacher.is_transducer
+    rng = np.random.default_rng(3)
+    waves = [rng.standard_normal(n).astype(np.float32) for n in (4800, 3200, 6400)]
+    rows = teacher.label_batch(waves)
+    assert len(rows) == 3
+    for (text, num_tokens, confidence), wave in zip(rows, waves):
+        assert 0.0 <= confidence <= 1.0
+        assert (num_tokens == 0) == (text == "") and (num_tokens == 0) == (confidence == 0.0)
+    # batching barely changes an utterance's result (ESPnet's conformer convolution sees padding at the edges)
+    alone = teacher.label_batch(waves[1:2])[0]
+    assert alone[0] == rows[1][0] and alone[2] == pytest.approx(rows[1][2], abs=5e-3)

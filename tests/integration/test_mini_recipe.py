@@ -127,6 +127,17 @@ def test_nst_topline_student_trains_on_mixed_batches_and_decodes(recipe: Path) -
     assert "Loading pretrained params from exp/ssl_iter1/valid.loss.ave.pth:encoder:encoder" in log
     assert "AdaptiveSpecAug" in log or "adaptive" in log.lower()
     assert json.loads(next(topline.glob("decode_*/test/score_wer/result.json")).read_text())["Snt"] == 8
+    # trained with bigssl's adaptive SpecAugment, yet loadable by stock ESPnet (only espnet2 imported)
+    assert "adaptive_specaug" in (topline / "config.train.yaml").read_text()
+    wav = (recipe / "dump/raw/test/wav.scp").read_text().split()[1]
+    code = (
+        "import soundfile\n"
+        "from espnet2.bin.asr_inference import Speech2Text\n"
+        f"s2t = Speech2Text(asr_train_config='{topline}/config.yaml', asr_model_file='{topline}/valid.cer_ctc.ave.pth', beam_size=2, ctc_weight=1.0)\n"
+        f"print('DECODED', repr(s2t(soundfile.read('{wav}')[0])[0][0]))\n"
+    )
+    loaded = subprocess.run([str(REPO / ".venv/bin/python"), "-c", code], cwd=recipe, capture_output=True, text=True, timeout=300)
+    assert loaded.returncode == 0 and "DECODED" in loaded.stdout, loaded.stderr[-3000:]
 
 
 def test_nst_generation_pseudo_labels_in_shards_and_filters(recipe: Path) -> None:
