@@ -32,6 +32,19 @@ def atomic_open(path: PathLike, mode: str = "w", encoding: str = "utf-8") -> Ite
         raise
 
 
+def save_figure_atomic(fig, png: PathLike, dpi: int = 90) -> Path:  # type: ignore[no-untyped-def]
+    """Save a matplotlib figure to ``png`` atomically (temporary file, then rename) and close it."""
+    import matplotlib.pyplot as plt
+
+    png = Path(png)
+    png.parent.mkdir(parents=True, exist_ok=True)
+    tmp = png.with_name(f".{png.name}.tmp.png")
+    fig.savefig(tmp, dpi=dpi)
+    plt.close(fig)
+    tmp.replace(png)
+    return png
+
+
 def write_text_atomic(path: PathLike, text: str) -> None:
     """Write ``text`` to ``path`` atomically."""
     with atomic_open(path) as handle:

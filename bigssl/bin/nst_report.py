@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from bigssl.io_utils import write_text_atomic
+from bigssl.io_utils import save_figure_atomic, write_text_atomic
 
 DASH = "–"
 GENERATION = re.compile(r"\bgeneration\s+(\d+)\b", re.IGNORECASE)
@@ -163,12 +163,7 @@ def plot_wer(rows: List[Row], scores: Dict[Tuple[str, str], Tuple[float, float]]
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7)
     fig.tight_layout()
-    png.parent.mkdir(parents=True, exist_ok=True)
-    tmp = png.with_name(f".{png.name}.tmp.png")
-    fig.savefig(tmp, dpi=90)
-    plt.close(fig)
-    tmp.replace(png)
-    return png
+    return save_figure_atomic(fig, png)
 
 
 def build_section(rows: List[Row], test_set: str, title: str, plot_link: Optional[str], note: str) -> Tuple[str, Dict]:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 from bigssl.data.kaldi_dir import DataDir
-from bigssl.io_utils import PathLike, read_kv, write_kv, write_text_atomic
+from bigssl.io_utils import PathLike, read_kv, save_figure_atomic, write_kv, write_text_atomic
 
 PASSED = "passed"
 EMPTY = "empty_hypothesis"
@@ -428,13 +428,7 @@ def plot_confidence_hist(decisions: Sequence[Decision], rule: FilterRule, png: P
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    png = Path(png)
-    png.parent.mkdir(parents=True, exist_ok=True)
-    tmp = png.with_name(f".{png.name}.tmp.png")
-    fig.savefig(tmp, dpi=90)
-    plt.close(fig)
-    tmp.replace(png)
-    return png
+    return save_figure_atomic(fig, png)
 
 
 def filter_pseudo_dir(

@@ -55,17 +55,10 @@ def read_utt2group(path: Path | str) -> Dict[str, str]:
     if not path.is_file():
         raise FileNotFoundError(
             f"{path}: missing; NST mixing (--nst_mix_ratio > 0) needs one '<utt> labeled|pseudo' line per utterance")
-    groups: Dict[str, str] = {}
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            fields = line.split()
-            if not fields:
-                continue
-            if len(fields) != 2 or fields[1] not in GROUPS:
-                raise ValueError(f"{path}:{lineno}: expected '<utt> labeled' or '<utt> pseudo', got {line.rstrip()!r}")
-            if fields[0] in groups:
-                raise ValueError(f"{path}:{lineno}: utterance {fields[0]} listed twice")
-            groups[fields[0]] = fields[1]
+    groups = _read_pairs(path)
+    for utt, group in groups.items():
+        if group not in GROUPS:
+            raise ValueError(f"{path}: utterance {utt}: expected group 'labeled' or 'pseudo', got {group!r}")
     return groups
 
 

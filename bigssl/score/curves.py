@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 from typing import Dict, List, Sequence
 
-from bigssl.io_utils import PathLike, atomic_open
+from bigssl.io_utils import PathLike, atomic_open, save_figure_atomic
 
 _INTERVAL = re.compile(r"(\d+)epoch:train:(\d+)-(\d+)batch: (.*)$")
 _EPOCH = re.compile(r"(\d+)epoch results: \[train\] (.*?), \[valid\] (.*)$")
@@ -70,9 +70,4 @@ def write_curves(log: PathLike, out_prefix: PathLike, keys: Sequence[str], title
         ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
-    png = out_prefix.with_suffix(".png")
-    tmp = png.with_name(f".{png.name}.tmp.png")
-    fig.savefig(tmp, dpi=90)
-    plt.close(fig)
-    tmp.replace(png)
-    return png
+    return save_figure_atomic(fig, out_prefix.with_suffix(".png"))
