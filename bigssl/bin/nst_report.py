@@ -166,6 +166,28 @@ def plot_wer(rows: List[Row], scores: Dict[Tuple[str, str], Tuple[float, float]]
     return save_figure_atomic(fig, png)
 
 
+def verdict(rows: List[Row], scores: Dict[Tuple[str, str], Tuple[float, float]], test_set: str) -> str:
+    """One plain sentence per model type: did any student beat its generation-0 teacher, by how much."""
+    lines = [f"**Did NST improve WER?** (test set `{test_set}`)\n"]
+    for model_type in dict.fromkeys(r.model_type for r in rows):
+        teacher = next((r for r in rows if r.model_type == model_type and r.generation == 0), None)
+        students = [r for r in rows if r.model_type == model_type and r.generation is not None and r.generation >= 1]
+        if teacher is None or not students:
+            continue
+        base = scores[(teacher.label, model_type)][0]
+        steps = ", ".join(f"{r.label} {scores[(r.label, model_type)][0]:.1f} ({relative(scores[(r.label, model_type)][0], base)})" for r in students)
+        best = min(students, key=lambda r: scores[(r.label, model_type)][0])
+        best_wer = scores[(best.label, model_type)][0]
+        answer = (f"yes: {best.label} is {base - best_wer:.1f} points ({relative(best_wer, base)}) better than the teacher"
+                  if best_wer < base else f"no: no student beat the teacher (best: {best.label}, {relative(best_wer, base)})")
+        lines.append(f"- {model_type}: teacher (generation 0) {base:.1f}; {steps}. **{answer}.**")
+    return "\n".join(lines) + "\n" if len(lines) > 1 else ""
+
+
+def relative(value: float, base: float) -> str:
+    return f"{100.0 * (value - base) / max(base, 1e-9):+.1f}% relative"
+
+
 def build_section(rows: List[Row], test_set: str, title: str, plot_link: Optional[str], note: str) -> Tuple[str, Dict]:
     scores: Dict[Tuple[str, str], Tuple[float, float]] = {}
     for row in rows:
@@ -173,7 +195,7 @@ def build_section(rows: List[Row], test_set: str, title: str, plot_link: Optiona
         if key in scores:
             raise ValueError(f"--row '{row.label}|{row.model_type}' given twice")
         scores[key] = (load_error_rate(row.exp_dir, test_set, "wer"), load_error_rate(row.exp_dir, test_set, "cer"))
-    parts = [f"## {title}\n", results_table(rows, scores, test_set)]
+    parts = [f"## {title}\n", results_table(rows, scores, test_set), verdict(rows, scores, test_set)]
     if any(r.filter_dir is not None for r in rows):
         parts.append(filter_table(rows))
     if note:

@@ -100,3 +100,18 @@ def test_bad_rows(tmp_path: Path, capsys) -> None:
     exp = _exp(tmp_path, "g0", 40.0, 20.0)
     with pytest.raises(ValueError, match="given twice"):
         nst_report.main(["--out", str(tmp_path / "s.md"), "--row", f"g|CTC|{exp}", "--row", f"g|CTC|{exp}"])
+
+
+def test_verdict_says_plainly_whether_a_student_beat_the_teacher(tmp_path: Path) -> None:
+    rows = [nst_report.parse_row(spec) for spec in (
+        f"generation 0 (teacher)|CTC|{_exp(tmp_path, 'g0c', 40.0, 20.0)}",
+        f"generation 1 (student)|CTC|{_exp(tmp_path, 'g1c', 38.0, 19.0)}",
+        f"generation 2 (student)|CTC|{_exp(tmp_path, 'g2c', 39.0, 19.0)}",
+        f"generation 0 (teacher)|RNN-T|{_exp(tmp_path, 'g0r', 50.0, 25.0)}",
+        f"generation 1 (student)|RNN-T|{_exp(tmp_path, 'g1r', 55.0, 26.0)}",
+    )]
+    text, _ = nst_report.build_section(rows, "test", "NST", None, "")
+    ctc = next(line for line in text.splitlines() if line.startswith("- CTC"))
+    rnnt = next(line for line in text.splitlines() if line.startswith("- RNN-T"))
+    assert "yes: generation 1 (student) is 2.0 points (-5.0% relative) better" in ctc
+    assert "no: no student beat the teacher" in rnnt and "+10.0% relative" in rnnt
