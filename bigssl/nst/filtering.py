@@ -415,15 +415,18 @@ def plot_confidence_hist(decisions: Sequence[Decision], rule: FilterRule, png: P
         ("dropped: confidence", [d.confidence for d in decisions if d.reason in (BELOW_THRESHOLD, OUTSIDE_TOP)], "tab:red"),
         ("dropped: sanity", [d.confidence for d in decisions if d.reason in SANITY_REASONS], "tab:gray"),
     ]
+    # confidences of a trained model crowd near 1: bin the observed range finely, not all of [0, 1]
+    values = [d.confidence for d in decisions]
+    low = max(0.0, min(values) - 0.01) if values else 0.0
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    ax.hist([g[1] for g in groups], bins=20, range=(0.0, 1.0), stacked=True,
+    ax.hist([g[1] for g in groups], bins=50, range=(low, 1.0), stacked=True,
             label=[f"{g[0]} ({len(g[1])})" for g in groups], color=[g[2] for g in groups])
     cut = effective_threshold(decisions, rule)
     if cut is not None:
         ax.axvline(cut, color="black", ls="--", lw=1, label=f"confidence cut {cut:.3f}")
     ax.set_xlabel("confidence (length-normalized mean token posterior)")
     ax.set_ylabel("utterances")
-    ax.set_xlim(0.0, 1.0)
+    ax.set_xlim(low, 1.0)
     ax.set_title(title or "pseudo-label confidence")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
