@@ -62,8 +62,15 @@ for type in ${model_types}; do
 done
 
 mkdir -p exp/results_sections figures
+histograms=""
+for type in ${model_types}; do
+  cp "exp/nst_iter1_${type}/data/pseudo/filter/confidence_hist.png" "figures/nst_confidence_gen1_${type}.png"
+  histograms+=" ![generation-1 pseudo-label confidence, ${type}](figures/nst_confidence_gen1_${type}.png)"
+done
 unlabeled_hours=$(python -c "import sys; from bigssl.bin.train_summary import data_hours; print(f'{data_hours(sys.argv[1]):.2f}')" data/train_unlabeled/wav.scp)
 python -m bigssl.bin.nst_report --out exp/results_sections/nst.md --plot figures/nst_wer.png --test_set test "${rows[@]}" \
   --title "Noisy Student Training" \
-  --note "Teacher of generation 1: the generation-0 model; of generation k: generation k-1's student. Unlabeled set: train_unlabeled (${unlabeled_hours} h), filtered with \`${nst_filter_args}\`. Students: encoder initialized from exp/ssl_iter1 (not from the teacher), adaptive SpecAugment, labeled:pseudo = 1:9 in every batch (conf/train_student_<type>.yaml). The topline trains the same student recipe on the unlabeled set's true transcripts."
+  --note "Teacher of generation 1: the generation-0 model; of generation k: generation k-1's student. Unlabeled set: train_unlabeled (${unlabeled_hours} h), filtered with \`${nst_filter_args}\`. Students: encoder initialized from exp/ssl_iter1 (not from the teacher), adaptive SpecAugment, labeled:pseudo = 1:9 in every batch, 8 epochs x 170 steps of 10 utterances (conf/train_student_<type>.yaml; the teachers: 12 epochs of ~7-utterance batches, ~2000 steps, no SpecAugment). The topline trains the same student recipe on the unlabeled set's true transcripts.
+
+${histograms}"
 ./run.sh --stage 80 --stop_stage 80
