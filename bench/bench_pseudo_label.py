@@ -38,6 +38,7 @@ def main() -> None:
 
     import os
 
+    args.exp_dir, args.data_dir = args.exp_dir.resolve(), args.data_dir.resolve()  # before leaving the caller's directory
     os.chdir(MINI if args.exp_dir.resolve().is_relative_to(MINI.resolve()) else args.exp_dir.parent.parent)  # config paths are recipe-relative
     teacher = Teacher(LabelOptions(asr_train_config=str((args.exp_dir / "config.yaml").resolve()),
                                    asr_model_file=str((args.exp_dir / args.model).resolve()), threads=args.threads))
