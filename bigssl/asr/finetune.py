@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 from typing import List
 
 import torch
@@ -94,21 +95,19 @@ class BigSSLASRTask(ASRTask):
     @classmethod
     def build_sequence_iter_factory(cls, args: argparse.Namespace, iter_options, mode: str):  # type: ignore[no-untyped-def]
         ratio = getattr(args, "nst_mix_ratio", 0.0)
-        if mode != "train" or not ratio:
-            if mode == "train" and iter_options.data_path_and_name_and_type:
-                from pathlib import Path
-
-                weights = Path(iter_options.data_path_and_name_and_type[0][0]).parent / "utt2weight"
-                if weights.is_file():
-                    logger.warning("%s exists but --nst_mix_ratio is 0: every K-best alternative is trained on "
-                                   "equally, not drawn by weight (set --nst_mix_ratio to use the weights)", weights)
+        if mode != "train" or not iter_options.data_path_and_name_and_type:
             return super().build_sequence_iter_factory(args, iter_options, mode)
-        from pathlib import Path
+        from bigssl.nst.student_data import UTT2GROUP, UTT2WEIGHT
 
-        from bigssl.nst.mixing import UTT2GROUP, mixed_sampler_builder, swap_batch_sampler
+        data_dir = Path(iter_options.data_path_and_name_and_type[0][0]).parent  # where ESPnet looks for utt2category
+        if not ratio:
+            if (data_dir / UTT2WEIGHT).is_file():
+                logger.warning("%s exists but --nst_mix_ratio is 0: every K-best alternative is trained on "
+                               "equally, not drawn by weight (set --nst_mix_ratio to use the weights)", data_dir / UTT2WEIGHT)
+            return super().build_sequence_iter_factory(args, iter_options, mode)
+        from bigssl.nst.mixing import mixed_sampler_builder, swap_batch_sampler
 
-        utt2group = Path(iter_options.data_path_and_name_and_type[0][0]).parent / UTT2GROUP
-        with swap_batch_sampler(mixed_sampler_builder(utt2group, ratio, args.seed)):
+        with swap_batch_sampler(mixed_sampler_builder(data_dir / UTT2GROUP, ratio, args.seed)):
             return super().build_sequence_iter_factory(args, iter_options, mode)
 
     @classmethod

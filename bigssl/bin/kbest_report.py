@@ -12,17 +12,19 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from bigssl.io_utils import read_kv
+from bigssl.nst.filtering import load_nbest
 from bigssl.score.wer import score
 
 
 def kbest_wers(pseudo_dir: Path, reference: Dict[str, str]) -> Dict[str, float]:
     """WER (%) of greedy, beam rank k, oracle, and the posterior-weighted expectation."""
     greedy = read_kv(pseudo_dir / "text")
-    ranks = sorted(int(p.name.split(".")[1]) for p in pseudo_dir.glob("nbest_text.*"))
-    if not ranks:
+    nbest = load_nbest(pseudo_dir, list(greedy))  # checked: every k, every utterance, weights summing to 1
+    if nbest is None:
         raise FileNotFoundError(f"{pseudo_dir}: no nbest_text.<k> files (pseudo-label with --nbest K)")
-    texts = {k: read_kv(pseudo_dir / f"nbest_text.{k}") for k in ranks}
-    weights = {k: {u: float(w) for u, w in read_kv(pseudo_dir / f"nbest_weight.{k}").items()} for k in ranks}
+    ranks = list(range(1, nbest.k + 1))
+    texts = {k: {u: hyps[k - 1] for u, hyps in nbest.texts.items()} for k in ranks}
+    weights = {k: {u: w[k - 1] for u, w in nbest.weights.items()} for k in ranks}
     missing = sorted(set(greedy) - set(reference))
     if missing:
         raise ValueError(f"no reference transcript for {len(missing)} utterances, e.g. {missing[:3]}")

@@ -41,12 +41,11 @@ import numpy as np
 from espnet2.fileio.read_text import load_num_sequence_text
 from espnet2.samplers.abs_sampler import AbsSampler
 
+from bigssl.nst.student_data import UTT2BASE, UTT2GROUP, UTT2WEIGHT
+
 logger = logging.getLogger(__name__)
 
 GROUPS = ("labeled", "pseudo")
-UTT2GROUP = "utt2group"
-UTT2BASE = "utt2base"
-UTT2WEIGHT = "utt2weight"
 
 
 def read_utt2group(path: Path | str) -> Dict[str, str]:

@@ -25,6 +25,7 @@ from bigssl.io_utils import PathLike, read_kv, write_kv
 
 logger = logging.getLogger(__name__)
 
+UTT2GROUP = "utt2group"
 UTT2WEIGHT = "utt2weight"
 UTT2BASE = "utt2base"
 NBEST_SUFFIX = "-nb"
@@ -130,7 +131,7 @@ def build_student_data(labeled_dir: PathLike, pseudo_dir: PathLike, out_dir: Pat
     vocab_size = sum(1 for line in Path(token_list).read_text(encoding="utf-8").splitlines() if line.strip())
     write_shapes(combined, out_dir / "shapes", bpemodel, vocab_size)
     combined.save(out_dir)
-    write_kv(out_dir / "utt2group", groups.items())
+    write_kv(out_dir / UTT2GROUP, groups.items())
     if use_nbest:
         write_kv(out_dir / UTT2WEIGHT, ((u, f"{w:.6f}") for u, w in weights.items()))
         write_kv(out_dir / UTT2BASE, bases.items())
