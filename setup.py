@@ -1,4 +1,5 @@
 """bigssl: BigSSL (wav2vec 2.0 Conformer pretraining + Noisy Student Training) recipes on ESPnet."""
+
 from setuptools import find_packages, setup
 
 setup(
@@ -20,5 +21,6 @@ setup(
         "tqdm",
         "tensorboard",
     ],
-    extras_require={"test": ["pytest"]},
+    # black and isort with ESPnet's settings (pyproject.toml); tests/test_format.py runs both.
+    extras_require={"test": ["pytest", "black==24.10.0", "isort==6.0.0"]},
 )

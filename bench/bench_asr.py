@@ -7,6 +7,7 @@ Prints audio seconds processed per wall second for training steps (forward + bac
 optimizer) and the RTF of stock Speech2Text decoding (CTC prefix beam search from the recipe's
 decode config). Uses random audio: speed does not depend on content. No assertions: figures only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,20 +28,39 @@ def build_model(config: dict, vocab: int):  # type: ignore[no-untyped-def]
     from espnet2.tasks.asr import ASRTask
 
     parser = ASRTask.get_parser()
-    args = parser.parse_args(["--output_dir", "/tmp/unused", "--token_list", "/dev/null"])
+    args = parser.parse_args(
+        ["--output_dir", "/tmp/unused", "--token_list", "/dev/null"]
+    )
     for key, value in config.items():
         setattr(args, key, value)
-    args.token_list = ["<blank>", "<unk>"] + [f"t{i}" for i in range(vocab - 3)] + ["<sos/eos>"]
+    args.token_list = (
+        ["<blank>", "<unk>"] + [f"t{i}" for i in range(vocab - 3)] + ["<sos/eos>"]
+    )
     args.normalize = None
     return ASRTask.build_model(args), args
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", type=Path, default=REPO / "egs/mini/asr1/conf/train_asr_conformer_ctc.yaml")
-    parser.add_argument("--decode_config", type=Path, default=REPO / "egs/mini/asr1/conf/decode_ctc.yaml")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=REPO / "egs/mini/asr1/conf/train_asr_conformer_ctc.yaml",
+    )
+    parser.add_argument(
+        "--decode_config",
+        type=Path,
+        default=REPO / "egs/mini/asr1/conf/decode_ctc.yaml",
+    )
     parser.add_argument("--vocab", type=int, default=150)
-    parser.add_argument("--batch_seconds", type=float, default=160.0, help="audio seconds per training batch")
+    parser.add_argument(
+        "--batch_seconds",
+        type=float,
+        default=160.0,
+        help="audio seconds per training batch",
+    )
     parser.add_argument("--utt_seconds", type=float, default=3.5)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--decode_utts", type=int, default=10)
@@ -58,8 +78,12 @@ def main() -> None:
     def step() -> None:
         speech = torch.randn(batch, samples) * 0.1
         text = torch.randint(2, args.vocab - 1, (batch, tokens))
-        loss, _, _ = model(speech=speech, speech_lengths=torch.full((batch,), samples),
-                           text=text, text_lengths=torch.full((batch,), tokens))
+        loss, _, _ = model(
+            speech=speech,
+            speech_lengths=torch.full((batch,), samples),
+            text=text,
+            text_lengths=torch.full((batch,), tokens),
+        )
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -75,9 +99,11 @@ def main() -> None:
         config_path, model_path = Path(tmp) / "config.yaml", Path(tmp) / "model.pth"
         saved = dict(vars(train_args))
         saved.update(normalize=None, normalize_conf={})
-        config_path.write_text(yaml.safe_dump({k: v for k, v in saved.items() if _yamlable(v)}))
+        config_path.write_text(
+            yaml.safe_dump({k: v for k, v in saved.items() if _yamlable(v)})
+        )
         torch.save(model.state_dict(), model_path)
-        from bigssl.bin.decode import load_speech2text
+        from bigssl.asr.decode import load_speech2text
 
         decode_conf = yaml.safe_load(args.decode_config.read_text()) or {}
         speech2text = load_speech2text(config_path, model_path, decode_conf)
@@ -87,9 +113,15 @@ def main() -> None:
                 speech2text(torch.randn(samples) * 0.1)
         rtf = (time.perf_counter() - start) / (args.decode_utts * args.utt_seconds)
 
-    print(f"config: {args.config} ({params / 1e6:.2f} M parameters), torch threads: {torch.get_num_threads()}")
-    print(f"training: {train_rate:.1f} audio s / wall s (batch {batch} x {args.utt_seconds:.1f} s, {args.steps} steps)")
-    print(f"decoding: RTF {rtf:.4f} ({1 / rtf:.0f}x real time, beam {decode_conf.get('beam_size')}, batch 1)")
+    print(
+        f"config: {args.config} ({params / 1e6:.2f} M parameters), torch threads: {torch.get_num_threads()}"
+    )
+    print(
+        f"training: {train_rate:.1f} audio s / wall s (batch {batch} x {args.utt_seconds:.1f} s, {args.steps} steps)"
+    )
+    print(
+        f"decoding: RTF {rtf:.4f} ({1 / rtf:.0f}x real time, beam {decode_conf.get('beam_size')}, batch 1)"
+    )
 
 
 def _yamlable(value: object) -> bool:

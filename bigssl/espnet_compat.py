@@ -5,6 +5,7 @@ is missing. Offline that is at best a delay and at worst a hang on DNS. bigssl n
 before importing ESPnet task modules every bigssl entry point replaces ``nltk.download`` with a
 function that logs once and returns False. Set ``BIGSSL_ALLOW_NLTK_DOWNLOAD=1`` to keep NLTK's.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,13 @@ logger = logging.getLogger(__name__)
 _done = False
 
 
-def _offline_download(info_or_id: object = None, *args: object, **kwargs: object) -> bool:
-    logger.debug("nltk.download(%r) skipped: bigssl runs offline (BIGSSL_ALLOW_NLTK_DOWNLOAD=1 allows it)", info_or_id)
+def _offline_download(
+    info_or_id: object = None, *args: object, **kwargs: object
+) -> bool:
+    logger.debug(
+        "nltk.download(%r) skipped: bigssl runs offline (BIGSSL_ALLOW_NLTK_DOWNLOAD=1 allows it)",
+        info_or_id,
+    )
     return False
 
 
@@ -27,7 +33,9 @@ def quiet_espnet_imports() -> None:
         return
     _done = True
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    warnings.filterwarnings("ignore", message=".*torch.cuda.amp.*", category=FutureWarning)
+    warnings.filterwarnings(
+        "ignore", message=".*torch.cuda.amp.*", category=FutureWarning
+    )
     if os.environ.get("BIGSSL_ALLOW_NLTK_DOWNLOAD") == "1":
         return
     try:

@@ -1,11 +1,12 @@
 """Shared fixtures: a tiny synthetic corpus built once per test session."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from bigssl.data.synth import CorpusSpec, build_mini_corpus
+from bigssl.data.mini.synth import CorpusSpec, build_mini_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 TINY_SPEC = CorpusSpec(num_labeled=12, num_unlabeled=16, num_dev=4, num_test=6, seed=7)

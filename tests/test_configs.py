@@ -1,4 +1,5 @@
 """Dry-run of every committed config: each builds its model, or is a valid Speech2Text option set."""
+
 from __future__ import annotations
 
 import inspect
@@ -11,17 +12,21 @@ from bigssl.espnet_compat import quiet_espnet_imports
 from tests.conftest import REPO
 
 quiet_espnet_imports()
-from bigssl.asr.finetune import BigSSLASRTask  # noqa: E402
+from bigssl.asr.task import BigSSLASRTask  # noqa: E402
 
 ASR_CONFIGS = sorted(REPO.glob("egs/*/asr1/conf/train_*.yaml"))
 DECODE_CONFIGS = sorted(REPO.glob("egs/*/asr1/conf/decode_*.yaml"))
-CPU_SSL_CONFIGS = sorted(p for p in REPO.glob("egs/*/asr1/conf/ssl/*.yaml") if "mini" in p.name)
+CPU_SSL_CONFIGS = sorted(
+    p for p in REPO.glob("egs/*/asr1/conf/ssl/*.yaml") if "mini" in p.name
+)
 
 
 def _parse_with_config(task, config: Path, extra: list) -> object:  # type: ignore[no-untyped-def]
     """ESPnet's own parsing of a config file, so unknown keys fail as they would in training."""
     parser = task.get_parser()
-    return parser.parse_args(["--config", str(config), "--output_dir", "unused", *extra])
+    return parser.parse_args(
+        ["--config", str(config), "--output_dir", "unused", *extra]
+    )
 
 
 @pytest.mark.parametrize("config", ASR_CONFIGS, ids=lambda p: str(p.relative_to(REPO)))
@@ -33,8 +38,12 @@ def test_asr_config_builds_a_model(config: Path, tmp_path: Path) -> None:
     assert sum(p.numel() for p in model.parameters()) > 1000
 
 
-@pytest.mark.parametrize("config", CPU_SSL_CONFIGS, ids=lambda p: str(p.relative_to(REPO)))
-def test_ssl_config_builds_a_model_whose_encoder_fits_the_recipe_asr_config(config: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "config", CPU_SSL_CONFIGS, ids=lambda p: str(p.relative_to(REPO))
+)
+def test_ssl_config_builds_a_model_whose_encoder_fits_the_recipe_asr_config(
+    config: Path, tmp_path: Path
+) -> None:
     from bigssl.ssl.task import BigSSLTask
 
     args = _parse_with_config(BigSSLTask, config, [])
@@ -43,11 +52,15 @@ def test_ssl_config_builds_a_model_whose_encoder_fits_the_recipe_asr_config(conf
     if asr_config.is_file():
         tokens = tmp_path / "tokens.txt"
         tokens.write_text("\n".join(["<blank>", "<unk>", "A", "<sos/eos>"]) + "\n")
-        asr = BigSSLASRTask.build_model(_parse_with_config(BigSSLASRTask, asr_config, ["--token_list", str(tokens)]))
+        asr = BigSSLASRTask.build_model(
+            _parse_with_config(BigSSLASRTask, asr_config, ["--token_list", str(tokens)])
+        )
         asr.encoder.load_state_dict(model.encoder.state_dict(), strict=True)
 
 
-@pytest.mark.parametrize("config", DECODE_CONFIGS, ids=lambda p: str(p.relative_to(REPO)))
+@pytest.mark.parametrize(
+    "config", DECODE_CONFIGS, ids=lambda p: str(p.relative_to(REPO))
+)
 def test_decode_config_keys_are_speech2text_options(config: Path) -> None:
     from espnet2.bin.asr_inference import Speech2Text
 

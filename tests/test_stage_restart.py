@@ -1,4 +1,5 @@
 """Restartability: a stage killed midway and rerun gives the same outputs as a clean run."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,12 +14,39 @@ import pytest
 
 from bigssl.io_utils import atomic_open
 
-CORPUS_ARGS = ["--num_labeled", "120", "--num_unlabeled", "60", "--num_dev", "10", "--num_test", "10", "--seed", "3", "--nj", "1"]
+CORPUS_ARGS = [
+    "--num_labeled",
+    "120",
+    "--num_unlabeled",
+    "60",
+    "--num_dev",
+    "10",
+    "--num_test",
+    "10",
+    "--seed",
+    "3",
+    "--nj",
+    "1",
+]
 
 
 def _run_corpus(root: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "bigssl.bin.make_mini_corpus", "--audio_dir", str(root / "audio"), "--data_dir", str(root / "data"), *CORPUS_ARGS]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "bigssl.bin.make_mini_corpus",
+        "--audio_dir",
+        str(root / "audio"),
+        "--data_dir",
+        str(root / "data"),
+        *CORPUS_ARGS,
+    ]
+    return subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def _digest(root: Path) -> dict:
@@ -39,14 +67,18 @@ def test_killed_corpus_synthesis_resumes_to_identical_output(tmp_path: Path) -> 
     proc = _run_corpus(killed)
     deadline = time.time() + 120
     while len(list((killed / "audio").rglob("*.wav"))) < 30:
-        assert proc.poll() is None, "synthesis finished before it could be killed; make the corpus bigger"
+        assert (
+            proc.poll() is None
+        ), "synthesis finished before it could be killed; make the corpus bigger"
         assert time.time() < deadline
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     written = len(list((killed / "audio").rglob("*.wav")))
     assert 30 <= written < 200, "the kill should land midway"
-    assert not (killed / "data" / "test" / "text").exists(), "data dirs are written only after all audio"
+    assert not (
+        killed / "data" / "test" / "text"
+    ).exists(), "data dirs are written only after all audio"
 
     assert _run_corpus(killed).wait(timeout=300) == 0
     assert _digest(killed) == _digest(clean)

@@ -45,11 +45,10 @@ if [ ! -x "${venv}/bin/python" ]; then
 fi
 pip=("${venv}/bin/python" -m pip --disable-pip-version-check)
 
-# torch and torchaudio are pinned exactly in the same resolution as espnet, so that no requirement
-# can swap in another torch; espnet caps setuptools<74, which torch 2.11 accepts.
+# setup.py pins torch and torchaudio exactly beside espnet, so one resolution installs them all and
+# no requirement can swap in another torch; espnet caps setuptools<74, which torch 2.11 accepts.
 stamp="${venv}/.bigssl-installed"
-req="${repo_root}/tools/requirements.txt"
-want="$(cat "${req}" "${repo_root}/setup.py" | sha1sum | cut -d' ' -f1)"
+want="$(cat "${repo_root}/setup.py" "${repo_root}/pyproject.toml" | sha1sum | cut -d' ' -f1)"
 if [ -f "${stamp}" ] && [ "$(cat "${stamp}")" = "${want}" ] && "${venv}/bin/python" -c "import bigssl" 2>/dev/null; then
   echo "install.sh: ${venv} is up to date"
   exit 0
@@ -57,7 +56,6 @@ fi
 # pip's configuration here may list local indexes that do not exist; hide only those warnings.
 pip_install() { "${pip[@]}" install -q "$@" 2> >(grep -v "^WARNING: Location '" >&2); }
 pip_install "setuptools<74" wheel
-pip_install -r "${req}"
 pip_install --no-build-isolation -e "${repo_root}[test]"
 "${venv}/bin/python" - <<'PY'
 import torch, torchaudio, espnet

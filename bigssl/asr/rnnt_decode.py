@@ -1,60 +1,24 @@
-"""Decoding RNN-T models (``model: bigssl_transducer``).
+"""Batched greedy decoding of RNN-T models (``model: bigssl_transducer``) with token posteriors.
 
-* :func:`build_speech2text`: ESPnet's ``Speech2Text`` (and so its ``BeamSearchTransducer``: beam
-  search, or greedy at ``beam_size: 1``) for models that only ``BigSSLASRTask`` can build. Stock
-  ``Speech2Text`` resolves models through ``ASRTask``, which does not know ``bigssl_transducer``;
-  this swaps the task class that ``espnet2.bin.asr_inference`` uses while the object is built.
-* :func:`greedy_decode_batch`: batched greedy decoding of encoder outputs, with each emitted
-  token's posterior, for pseudo-labeling many utterances at once.
+:func:`greedy_decode_batch` decodes a batch of encoder outputs at once and returns each emitted
+token's posterior, for pseudo-labeling many utterances. Beam search (and greedy at ``beam_size: 1``)
+is ESPnet's own ``BeamSearchTransducer`` through ``Speech2Text`` (:mod:`bigssl.asr.decode`).
 """
+
 from __future__ import annotations
 
-import contextlib
-import threading
-from typing import Any, Iterator, List, Tuple
+from typing import List, Tuple
 
 import torch
 
-_task_lock = threading.RLock()
-
-
-@contextlib.contextmanager
-def _inference_task(task: type) -> Iterator[None]:
-    import espnet2.bin.asr_inference as asr_inference
-
-    with _task_lock:
-        saved = asr_inference.ASRTask
-        asr_inference.ASRTask = task
-        try:
-            yield
-        finally:
-            asr_inference.ASRTask = saved
-
-
-def build_speech2text(**kwargs: Any):  # type: ignore[no-untyped-def]
-    """``espnet2.bin.asr_inference.Speech2Text(**kwargs)`` with models built by ``BigSSLASRTask``."""
-    from bigssl.espnet_compat import quiet_espnet_imports
-
-    quiet_espnet_imports()
-    from espnet2.bin.asr_inference import Speech2Text
-
-    from bigssl.asr.finetune import BigSSLASRTask
-
-    with _inference_task(BigSSLASRTask):
-        return Speech2Text(**kwargs)
-
-
-def encode(model: torch.nn.Module, speech: torch.Tensor, speech_lengths: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-    """The model's encoder output (B, T, D) and lengths (B,), without intermediate-CTC outputs."""
-    encoder_out, encoder_out_lens = model.encode(speech, speech_lengths)
-    if isinstance(encoder_out, tuple):
-        encoder_out = encoder_out[0]
-    return encoder_out, encoder_out_lens
-
 
 @torch.no_grad()
-def greedy_decode_batch(model: torch.nn.Module, encoder_out: torch.Tensor, encoder_out_lens: torch.Tensor,
-                        max_symbols_per_frame: int = 5) -> List[Tuple[List[int], List[float]]]:
+def greedy_decode_batch(
+    model: torch.nn.Module,
+    encoder_out: torch.Tensor,
+    encoder_out_lens: torch.Tensor,
+    max_symbols_per_frame: int = 5,
+) -> List[Tuple[List[int], List[float]]]:
     """Greedy RNN-T decoding of a batch of encoder outputs.
 
     At each frame t the joint network scores (encoder frame t, prediction-network output); the
@@ -78,7 +42,10 @@ def greedy_decode_batch(model: torch.nn.Module, encoder_out: torch.Tensor, encod
         out, new_state = decoder.rnn_forward(decoder.embed(labels.view(-1, 1)), state)
         return out[:, 0], new_state
 
-    dec_out, state = predict(torch.full((batch,), blank, dtype=torch.long, device=device), decoder.init_state(batch))
+    dec_out, state = predict(
+        torch.full((batch,), blank, dtype=torch.long, device=device),
+        decoder.init_state(batch),
+    )
     tokens: List[List[int]] = [[] for _ in range(batch)]
     probs: List[List[float]] = [[] for _ in range(batch)]
     for t in range(int(lengths.max()) if batch else 0):
@@ -95,7 +62,9 @@ def greedy_decode_batch(model: torch.nn.Module, encoder_out: torch.Tensor, encod
                 probs[b].append(float(top_logp[b].exp()))
             new_out, new_state = predict(pred, state)
             dec_out = torch.where(emit[:, None], new_out, dec_out)
-            state = tuple(None if old is None else torch.where(emit[None, :, None], new, old)
-                          for new, old in zip(new_state, state))
+            state = tuple(
+                None if old is None else torch.where(emit[None, :, None], new, old)
+                for new, old in zip(new_state, state)
+            )
             active = emit
     return list(zip(tokens, probs))

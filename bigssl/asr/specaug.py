@@ -21,6 +21,7 @@ Frequency masks and time warping are ESPnet's own modules (``MaskAlongAxis``, ``
 ESPnet's ``freq_mask_width_range`` upper bound is exclusive (``[0, 27]`` draws widths 0..26).
 Use it with ``specaug: adaptive_specaug`` (registered by :func:`register_specaug_choices`).
 """
+
 from __future__ import annotations
 
 from typing import Optional, Sequence, Tuple, Union
@@ -32,13 +33,20 @@ from espnet2.asr.specaug.specaug import SpecAug
 class AdaptiveTimeMask(torch.nn.Module):
     """Per-utterance time masks whose count and width scale with the utterance's valid length."""
 
-    def __init__(self, width_ratio: float = 0.05, count_ratio: float = 0.04, max_num_mask: int = 10,
-                 replace_with_zero: bool = True) -> None:
+    def __init__(
+        self,
+        width_ratio: float = 0.05,
+        count_ratio: float = 0.04,
+        max_num_mask: int = 10,
+        replace_with_zero: bool = True,
+    ) -> None:
         super().__init__()
         if not 0.0 < width_ratio <= 1.0:
             raise ValueError(f"time_mask_width_ratio must be in (0, 1]: {width_ratio}")
         if count_ratio < 0.0 or max_num_mask < 0:
-            raise ValueError(f"time_mask_count_ratio and max_num_time_mask must be >= 0: {count_ratio}, {max_num_mask}")
+            raise ValueError(
+                f"time_mask_count_ratio and max_num_time_mask must be >= 0: {count_ratio}, {max_num_mask}"
+            )
         self.width_ratio = width_ratio
         self.count_ratio = count_ratio
         self.max_num_mask = max_num_mask
@@ -49,7 +57,9 @@ class AdaptiveTimeMask(torch.nn.Module):
 
     def num_masks(self, lengths: torch.Tensor) -> torch.Tensor:
         """min(max_num_mask, floor(count_ratio * length)) for each utterance."""
-        return torch.clamp(torch.floor(self.count_ratio * lengths.double()), max=self.max_num_mask).long()
+        return torch.clamp(
+            torch.floor(self.count_ratio * lengths.double()), max=self.max_num_mask
+        ).long()
 
     def make_mask(self, lengths: torch.Tensor, max_len: int) -> torch.Tensor:
         """(B, max_len) boolean mask of the frames to blank; never beyond each length."""
@@ -59,25 +69,49 @@ class AdaptiveTimeMask(torch.nn.Module):
             return torch.zeros(batch, max_len, dtype=torch.bool, device=device)
         lens = lengths.double()[:, None]  # (B, 1)
         max_width = torch.floor(self.width_ratio * lens)  # (B, 1)
-        width = torch.floor(torch.rand(batch, slots, device=device, dtype=torch.float64) * (max_width + 1))
-        start = torch.floor(torch.rand(batch, slots, device=device, dtype=torch.float64) * (lens - width + 1))
-        active = torch.arange(slots, device=device)[None, :] < self.num_masks(lengths)[:, None]  # (B, slots)
-        frames = torch.arange(max_len, device=device, dtype=torch.float64)[None, None, :]
-        hit = (start[..., None] <= frames) & (frames < (start + width)[..., None]) & active[..., None]
+        width = torch.floor(
+            torch.rand(batch, slots, device=device, dtype=torch.float64)
+            * (max_width + 1)
+        )
+        start = torch.floor(
+            torch.rand(batch, slots, device=device, dtype=torch.float64)
+            * (lens - width + 1)
+        )
+        active = (
+            torch.arange(slots, device=device)[None, :]
+            < self.num_masks(lengths)[:, None]
+        )  # (B, slots)
+        frames = torch.arange(max_len, device=device, dtype=torch.float64)[
+            None, None, :
+        ]
+        hit = (
+            (start[..., None] <= frames)
+            & (frames < (start + width)[..., None])
+            & active[..., None]
+        )
         return hit.any(dim=1)
 
-    def forward(self, spec: torch.Tensor, spec_lengths: Optional[torch.Tensor] = None
-                ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+    def forward(
+        self, spec: torch.Tensor, spec_lengths: Optional[torch.Tensor] = None
+    ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         if spec.dim() != 3:
-            raise ValueError(f"adaptive time masking expects (batch, time, freq) features, got shape {tuple(spec.shape)}")
+            raise ValueError(
+                f"adaptive time masking expects (batch, time, freq) features, got shape {tuple(spec.shape)}"
+            )
         batch, max_len = spec.shape[0], spec.shape[1]
         if spec_lengths is None:
-            lengths = torch.full((batch,), max_len, dtype=torch.long, device=spec.device)
+            lengths = torch.full(
+                (batch,), max_len, dtype=torch.long, device=spec.device
+            )
         else:
             lengths = spec_lengths.to(spec.device).long().clamp(min=0, max=max_len)
         mask = self.make_mask(lengths, max_len)[:, :, None]
         value = 0.0 if self.replace_with_zero else spec.mean()
-        spec = spec.masked_fill(mask, value) if spec.requires_grad else spec.masked_fill_(mask, value)
+        spec = (
+            spec.masked_fill(mask, value)
+            if spec.requires_grad
+            else spec.masked_fill_(mask, value)
+        )
         return spec, spec_lengths
 
 
@@ -99,7 +133,9 @@ class AdaptiveSpecAug(SpecAug):
         replace_with_zero: bool = True,
     ) -> None:
         if not (apply_time_warp or apply_freq_mask or apply_time_mask):
-            raise ValueError("Either one of time_warp, time_mask, or freq_mask should be applied")
+            raise ValueError(
+                "Either one of time_warp, time_mask, or freq_mask should be applied"
+            )
         # The parent builds the warp and frequency-mask pieces; its own (fixed-count) time mask is
         # replaced below. It refuses a config with nothing to apply, so give it a frequency mask to
         # build when only the adaptive time mask is wanted, and drop it again.
@@ -117,8 +153,14 @@ class AdaptiveSpecAug(SpecAug):
             self.apply_freq_mask, self.freq_mask = False, None
         self.apply_time_mask = apply_time_mask
         self.time_mask = (
-            AdaptiveTimeMask(time_mask_width_ratio, time_mask_count_ratio, max_num_time_mask, replace_with_zero)
-            if apply_time_mask else None
+            AdaptiveTimeMask(
+                time_mask_width_ratio,
+                time_mask_count_ratio,
+                max_num_time_mask,
+                replace_with_zero,
+            )
+            if apply_time_mask
+            else None
         )
 
     def forward(self, x: torch.Tensor, x_lengths: Optional[torch.Tensor] = None):
@@ -139,4 +181,3 @@ def register_specaug_choices() -> None:
     from espnet2.tasks import asr
 
     asr.specaug_choices.classes.setdefault("adaptive_specaug", AdaptiveSpecAug)
-

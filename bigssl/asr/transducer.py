@@ -15,21 +15,19 @@ log-likelihood and divides by the batch size; ``rnnt_loss(reduction="mean")`` do
 apply log-softmax to the joint logits themselves). ESPnet's CTC loss is also a per-utterance sum
 averaged over the batch, so ``loss = loss_transducer + ctc_weight * loss_ctc`` keeps its meaning.
 
-``BigSSLASRTask`` knows the model name through :data:`MODEL_CHOICES`; stock ``ASRTask`` (and so
-stock ``Speech2Text``) does not: decode with ``bigssl.bin.decode`` or
-:func:`bigssl.asr.rnnt_decode.build_speech2text`.
+The model name is registered into ESPnet's own ``model_choices`` (:func:`register_model_choices`,
+called when :mod:`bigssl.asr.task` is imported), so ESPnet's ``ASRTask`` and stock ``Speech2Text``
+build it once bigssl's ASR task is imported: decode with ``bigssl.bin.decode`` or
+:func:`bigssl.asr.decode.load_speech2text`.
 """
+
 from __future__ import annotations
 
-import contextlib
-import threading
-from typing import Iterator, Optional, Sequence
+from typing import Optional, Sequence
 
 import torch
 from espnet2.asr.espnet_model import ESPnetASRModel
 from espnet2.asr.transducer.error_calculator import ErrorCalculatorTransducer
-from espnet2.train.abs_espnet_model import AbsESPnetModel
-from espnet2.train.class_choices import ClassChoices
 from espnet.nets.e2e_asr_common import ErrorCalculator
 
 TRANSDUCER_MODEL_NAME = "bigssl_transducer"
@@ -42,14 +40,21 @@ class TorchaudioRNNTLoss(torch.nn.Module):
     loss. Returns the batch mean of the per-utterance losses (``reduction="mean"``), as warprnnt.
     """
 
-    def __init__(self, blank: int = 0, reduction: str = "mean", clamp: float = -1.0) -> None:
+    def __init__(
+        self, blank: int = 0, reduction: str = "mean", clamp: float = -1.0
+    ) -> None:
         super().__init__()
         self.blank = blank
         self.reduction = reduction
         self.clamp = clamp
 
-    def forward(self, logits: torch.Tensor, targets: torch.Tensor, logit_lengths: torch.Tensor,
-                target_lengths: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        logits: torch.Tensor,
+        targets: torch.Tensor,
+        logit_lengths: torch.Tensor,
+        target_lengths: torch.Tensor,
+    ) -> torch.Tensor:
         import torchaudio.functional
 
         logit_lengths = logit_lengths.to(device=logits.device, dtype=torch.int32)
@@ -59,8 +64,14 @@ class TorchaudioRNNTLoss(torch.nn.Module):
         logits = logits[:, :max_t, : max_u + 1]
         targets = targets[:, :max_u].to(device=logits.device, dtype=torch.int32)
         return torchaudio.functional.rnnt_loss(
-            logits.float().contiguous(), targets.contiguous(), logit_lengths, target_lengths,
-            blank=self.blank, clamp=self.clamp, reduction=self.reduction)
+            logits.float().contiguous(),
+            targets.contiguous(),
+            logit_lengths,
+            target_lengths,
+            blank=self.blank,
+            clamp=self.clamp,
+            reduction=self.reduction,
+        )
 
 
 class BigSSLTransducerModel(ESPnetASRModel):
@@ -88,13 +99,25 @@ class BigSSLTransducerModel(ESPnetASRModel):
         **kwargs,  # noqa: ANN003 - the rest of ESPnetASRModel's arguments
     ) -> None:
         if joint_network is None or decoder is None:
-            raise ValueError(f"model: {TRANSDUCER_MODEL_NAME} needs decoder: transducer (and joint_net_conf)")
+            raise ValueError(
+                f"model: {TRANSDUCER_MODEL_NAME} needs decoder: transducer (and joint_net_conf)"
+            )
         if transducer_multi_blank_durations:
-            raise ValueError(f"model: {TRANSDUCER_MODEL_NAME} does not support multi-blank transducers")
+            raise ValueError(
+                f"model: {TRANSDUCER_MODEL_NAME} does not support multi-blank transducers"
+            )
         # Without a joint network the parent takes its attention-decoder branch, which needs
         # nothing but a decoder module and never imports warprnnt_pytorch.
-        super().__init__(decoder=decoder, joint_network=None, ctc_weight=ctc_weight, report_cer=False,
-                         report_wer=False, sym_space=sym_space, sym_blank=sym_blank, **kwargs)
+        super().__init__(
+            decoder=decoder,
+            joint_network=None,
+            ctc_weight=ctc_weight,
+            report_cer=False,
+            report_wer=False,
+            sym_space=sym_space,
+            sym_blank=sym_blank,
+            **kwargs,
+        )
         # Undo what that branch set up, then set up the parent's transducer branch.
         del self.criterion_att
         self.use_transducer_decoder = True
@@ -105,38 +128,28 @@ class BigSSLTransducerModel(ESPnetASRModel):
         self.error_calculator_trans = None
         if report_cer or report_wer:
             self.error_calculator_trans = ErrorCalculatorTransducer(
-                decoder, joint_network, self.token_list, sym_space, sym_blank,
-                report_cer=report_cer, report_wer=report_wer)
+                decoder,
+                joint_network,
+                self.token_list,
+                sym_space,
+                sym_blank,
+                report_cer=report_cer,
+                report_wer=report_wer,
+            )
         elif self.ctc is not None:
-            self.error_calculator = ErrorCalculator(self.token_list, sym_space, sym_blank, report_cer_ctc, False)
+            self.error_calculator = ErrorCalculator(
+                self.token_list, sym_space, sym_blank, report_cer_ctc, False
+            )
 
 
-def _stock_model_choices() -> ClassChoices:
+def register_model_choices() -> None:
+    """Add ``bigssl_transducer`` to ESPnet's ASR ``model_choices`` (idempotent).
+
+    ``ASRTask.build_model`` looks the class up in the module-level ``espnet2.tasks.asr.model_choices``,
+    which is also the object in ``ASRTask.class_choices_list`` that defines ``--model``; registering
+    into it makes the name parse, build and reload everywhere, stock ``Speech2Text`` included. Any
+    process that loads such a model must import bigssl's ASR task (or call this) first.
+    """
     from espnet2.tasks import asr
 
-    return asr.model_choices
-
-
-#: ``--model`` choices of ``BigSSLASRTask``: ESPnet's plus ``bigssl_transducer``; ``espnet`` stays the default.
-MODEL_CHOICES = ClassChoices(
-    "model",
-    classes={**_stock_model_choices().classes, TRANSDUCER_MODEL_NAME: BigSSLTransducerModel},
-    type_check=AbsESPnetModel,
-    default=_stock_model_choices().default,
-)
-
-_swap_lock = threading.RLock()
-
-
-@contextlib.contextmanager
-def asr_model_choices(choices: ClassChoices = MODEL_CHOICES) -> Iterator[None]:
-    """Let ``ASRTask.build_model`` (which reads the module-level ``model_choices``) resolve ``choices``."""
-    from espnet2.tasks import asr
-
-    with _swap_lock:
-        saved = asr.model_choices
-        asr.model_choices = choices
-        try:
-            yield
-        finally:
-            asr.model_choices = saved
+    asr.model_choices.classes.setdefault(TRANSDUCER_MODEL_NAME, BigSSLTransducerModel)

@@ -1,4 +1,5 @@
 """Synthesize the mini corpus (espeak-ng voices x fortunes sentences) as Kaldi data dirs."""
+
 from __future__ import annotations
 
 import argparse
@@ -6,28 +7,39 @@ from pathlib import Path
 from typing import List, Optional
 
 from bigssl.cli import setup_logging
-from bigssl.data.synth import CorpusSpec, build_mini_corpus
+from bigssl.data.mini.synth import CorpusSpec, build_mini_corpus
 
 
 def get_parser() -> argparse.ArgumentParser:
     defaults = CorpusSpec()
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--audio_dir", type=Path, required=True, help="where WAVs and spec.json go")
-    parser.add_argument("--data_dir", type=Path, required=True, help="where the Kaldi data dirs go")
+    parser.add_argument(
+        "--audio_dir", type=Path, required=True, help="where WAVs and spec.json go"
+    )
+    parser.add_argument(
+        "--data_dir", type=Path, required=True, help="where the Kaldi data dirs go"
+    )
     parser.add_argument("--num_labeled", type=int, default=defaults.num_labeled)
     parser.add_argument("--num_unlabeled", type=int, default=defaults.num_unlabeled)
     parser.add_argument("--num_dev", type=int, default=defaults.num_dev)
     parser.add_argument("--num_test", type=int, default=defaults.num_test)
     parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--nj", type=int, default=2, help="parallel synthesis processes")
+    parser.add_argument(
+        "--nj", type=int, default=2, help="parallel synthesis processes"
+    )
     return parser
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = get_parser().parse_args(argv)
     setup_logging()
-    spec = CorpusSpec(num_labeled=args.num_labeled, num_unlabeled=args.num_unlabeled,
-                      num_dev=args.num_dev, num_test=args.num_test, seed=args.seed)
+    spec = CorpusSpec(
+        num_labeled=args.num_labeled,
+        num_unlabeled=args.num_unlabeled,
+        num_dev=args.num_dev,
+        num_test=args.num_test,
+        seed=args.seed,
+    )
     build_mini_corpus(args.audio_dir, args.data_dir, spec, nj=args.nj)
 
 

@@ -12,44 +12,59 @@ non-empty hypothesis with weight > 0, and OUT gets utt2weight and utt2base; the 
 weight. --nbest_training defaults to true when those files are present (and no --pseudo_text);
 false keeps the 1-best text only.
 """
+
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 from typing import List, Optional
 
+from espnet2.utils.types import str2bool
+
 from bigssl.cli import setup_logging
 from bigssl.nst.student_data import build_student_data
 
 
-def _bool(value: str) -> bool:
-    if value.lower() in ("true", "1", "yes"):
-        return True
-    if value.lower() in ("false", "0", "no"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got '{value}'")
-
-
 def main(argv: Optional[List[str]] = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--labeled", type=Path, required=True, help="labeled data dir (with text)")
-    parser.add_argument("--pseudo", type=Path, required=True, help="pseudo-labeled data dir (text = hypotheses)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--labeled", type=Path, required=True, help="labeled data dir (with text)"
+    )
+    parser.add_argument(
+        "--pseudo",
+        type=Path,
+        required=True,
+        help="pseudo-labeled data dir (text = hypotheses)",
+    )
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--bpemodel", type=Path, required=True)
     parser.add_argument("--token_list", type=Path, required=True)
-    parser.add_argument("--pseudo_text", type=Path, default=None, help="use these transcripts for the pseudo dir (topline)")
-    parser.add_argument("--nbest_training", type=_bool, default=None,
-                        help="true|false: train on the pseudo dir's K-best hypotheses, weighted by posterior "
-                             "(default: true when it has nbest_text.*/nbest_weight.* files and no --pseudo_text)")
+    parser.add_argument(
+        "--pseudo_text",
+        type=Path,
+        default=None,
+        help="use these transcripts for the pseudo dir (topline)",
+    )
+    parser.add_argument(
+        "--nbest_training",
+        type=str2bool,
+        default=None,
+        help="true|false: train on the pseudo dir's K-best hypotheses, weighted by posterior "
+        "(default: true when it has nbest_text.*/nbest_weight.* files and no --pseudo_text)",
+    )
     args = parser.parse_args(argv)
     setup_logging()
-    counts = build_student_data(args.labeled, args.pseudo, args.out, args.bpemodel, args.token_list, args.pseudo_text,
-                                nbest_training=args.nbest_training)
-    if "pseudo_base" in counts:
-        print(f"{args.out}: {counts['labeled']} labeled + {counts['pseudo_base']} pseudo-labeled utterances "
-              f"({counts['pseudo']} K-best entries, utt2weight + utt2base)")
-    else:
-        print(f"{args.out}: {counts['labeled']} labeled + {counts['pseudo']} pseudo-labeled utterances")
+    build_student_data(
+        args.labeled,
+        args.pseudo,
+        args.out,
+        args.bpemodel,
+        args.token_list,
+        args.pseudo_text,
+        nbest_training=args.nbest_training,
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 All of ESPnet's AbsTask options apply (--config, --resume, --ngpu, --collect_stats, DDP flags,
 --print_config); see ``--help``.
 """
+
 from __future__ import annotations
 
 from typing import List, Optional

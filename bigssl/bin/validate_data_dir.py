@@ -1,4 +1,5 @@
 """Validate a Kaldi data dir and copy it (optionally without bad utterances) for training."""
+
 from __future__ import annotations
 
 import argparse
@@ -7,18 +8,26 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from bigssl.cli import setup_logging, str2bool
+from espnet2.utils.types import str2bool
+
+from bigssl.cli import setup_logging
 from bigssl.data.validate import DataDirError, validate_and_copy
 
 
 def get_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--src", type=Path, required=True, help="data dir to check")
-    parser.add_argument("--dst", type=Path, required=True, help="where the validated copy goes")
+    parser.add_argument(
+        "--dst", type=Path, required=True, help="where the validated copy goes"
+    )
     parser.add_argument("--fs", type=int, default=16000, help="expected sample rate")
     parser.add_argument("--require_text", type=str2bool, default=True)
-    parser.add_argument("--drop_bad", type=str2bool, default=False,
-                        help="drop bad utterances (logged, counted, listed in DST/dropped_utts) instead of failing")
+    parser.add_argument(
+        "--drop_bad",
+        type=str2bool,
+        default=False,
+        help="drop bad utterances (logged, counted, listed in DST/dropped_utts) instead of failing",
+    )
     return parser
 
 
@@ -26,7 +35,13 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = get_parser().parse_args(argv)
     setup_logging()
     try:
-        validate_and_copy(args.src, args.dst, sample_rate=args.fs, require_text=args.require_text, drop_bad=args.drop_bad)
+        validate_and_copy(
+            args.src,
+            args.dst,
+            sample_rate=args.fs,
+            require_text=args.require_text,
+            drop_bad=args.drop_bad,
+        )
     except (DataDirError, FileNotFoundError) as exc:
         logging.error("%s", exc)
         sys.exit(1)

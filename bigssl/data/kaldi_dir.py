@@ -1,10 +1,14 @@
 """Kaldi-style data directories: ``wav.scp``, ``text``, ``utt2spk``, ``spk2utt``."""
+
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
+
+import soundfile
 
 from bigssl.io_utils import PathLike, read_kv, write_kv
 
@@ -41,7 +45,9 @@ class DataDir:
         directory.mkdir(parents=True, exist_ok=True)
         write_kv(directory / "wav.scp", self.wav_scp.items())
         write_kv(directory / "utt2spk", self.utt2spk.items())
-        write_kv(directory / "spk2utt", ((s, " ".join(u)) for s, u in self.spk2utt().items()))
+        write_kv(
+            directory / "spk2utt", ((s, " ".join(u)) for s, u in self.spk2utt().items())
+        )
         if write_text and self.text:
             write_kv(directory / "text", self.text.items())
 
@@ -62,3 +68,48 @@ def load_data_dir(directory: PathLike, require_text: bool = False) -> DataDir:
         utt2spk=read_kv(directory / "utt2spk"),
         text=read_kv(text_path) if text_path else {},
     )
+
+
+def audio_hours(wav_scp: PathLike) -> float:
+    """Total duration in hours of the audio files listed in ``wav_scp``."""
+    return (
+        sum(soundfile.info(path).duration for path in read_kv(wav_scp).values()) / 3600
+    )
+
+
+def combine_data_dirs(sources: Sequence[PathLike], target: PathLike) -> DataDir:
+    """Write the audio and speakers of ``sources`` as one data dir (never their transcripts).
+
+    Utterance ids must be unique across the inputs; a clash is an error naming the id. The output
+    is unlabeled by construction (e.g. the pretraining audio).
+    """
+    wav_scp: Dict[str, str] = {}
+    utt2spk: Dict[str, str] = {}
+    for source in sources:
+        data = load_data_dir(source)
+        for utt, path in data.wav_scp.items():
+            if utt in wav_scp:
+                raise ValueError(
+                    f"utterance '{utt}' of {source} is also in another input"
+                )
+            wav_scp[utt] = path
+            utt2spk[utt] = data.utt2spk[utt]
+    combined = DataDir(wav_scp=wav_scp, utt2spk=utt2spk)
+    combined.save(target, write_text=False)
+    print(f"{target}: {len(wav_scp)} utterances from {len(sources)} data dirs")
+    return combined
+
+
+def random_subset(
+    source: PathLike, target: PathLike, num: int, seed: int = 1
+) -> DataDir:
+    """Write a seeded random subset of ``num`` utterances of ``source`` to ``target``."""
+    data = load_data_dir(source)
+    if not 0 < num <= len(data.wav_scp):
+        raise SystemExit(
+            f"{source} has {len(data.wav_scp)} utterances; cannot take {num}"
+        )
+    subset = data.subset(random.Random(seed).sample(data.utt_ids, num))
+    subset.save(target)
+    print(f"{target}: {num} of {len(data.wav_scp)} utterances of {source}")
+    return subset

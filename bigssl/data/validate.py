@@ -4,6 +4,7 @@ Per-utterance problems (unreadable audio, wrong rate or channel count, empty or 
 missing speaker, duplicate id) are either fatal (default) or, with ``drop_bad``, dropped, counted
 and logged. Structural problems (unsorted files, spk2utt disagreeing with utt2spk) are always fatal.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,7 +16,7 @@ from typing import Dict, List, Optional, Tuple
 import soundfile
 
 from bigssl.data.kaldi_dir import DataDir
-from bigssl.io_utils import PathLike, atomic_open
+from bigssl.io_utils import PathLike, atomic_open, iter_kv
 
 logger = logging.getLogger(__name__)
 
@@ -47,19 +48,9 @@ class ValidationReport:
         return sorted({p.utt for p in self.utt_problems})
 
 
-def _read_lines(path: Path) -> List[Tuple[int, str, str]]:
-    rows = []
-    with open(path, encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, 1):
-            line = line.rstrip("\n")
-            if not line.strip():
-                continue
-            key, _, value = line.partition(" ")
-            rows.append((lineno, key, value.strip()))
-    return rows
-
-
-def _check_sorted_unique(path: Path, rows: List[Tuple[int, str, str]], report: ValidationReport) -> Dict[str, str]:
+def _check_sorted_unique(
+    path: Path, rows: List[Tuple[int, str, str]], report: ValidationReport
+) -> Dict[str, str]:
     table: Dict[str, str] = {}
     previous: Optional[bytes] = None
     for lineno, key, value in rows:
@@ -68,30 +59,45 @@ def _check_sorted_unique(path: Path, rows: List[Tuple[int, str, str]], report: V
             report.utt_problems.append(Problem(key, f"{path}:{lineno}", "duplicate id"))
             continue
         if previous is not None and encoded < previous:
-            report.fatal.append(f"{path}:{lineno}: '{key}' is out of order (files must be sorted, C locale)")
+            report.fatal.append(
+                f"{path}:{lineno}: '{key}' is out of order (files must be sorted, C locale)"
+            )
         previous = encoded
         table[key] = value
     return table
 
 
-def check_audio(path: str, expected_rate: int, expected_channels: int = 1) -> Tuple[Optional[str], float]:
+def check_audio(
+    path: str, expected_rate: int, expected_channels: int = 1
+) -> Tuple[Optional[str], float]:
     """Return (problem or None, duration in seconds) for one audio file."""
     if path.endswith("|"):
         return "piped wav.scp entries are not supported; write audio files first", 0.0
     try:
         info = soundfile.info(path)
     except Exception as exc:  # soundfile raises several types for unreadable files
-        return f"audio '{path}' is not readable ({exc.__class__.__name__}: {str(exc).strip()[:120]})", 0.0
+        return (
+            f"audio '{path}' is not readable ({exc.__class__.__name__}: {str(exc).strip()[:120]})",
+            0.0,
+        )
     if info.samplerate != expected_rate:
-        return f"audio '{path}' has sample rate {info.samplerate}, expected {expected_rate}", 0.0
+        return (
+            f"audio '{path}' has sample rate {info.samplerate}, expected {expected_rate}",
+            0.0,
+        )
     if info.channels != expected_channels:
-        return f"audio '{path}' has {info.channels} channels, expected {expected_channels}", 0.0
+        return (
+            f"audio '{path}' has {info.channels} channels, expected {expected_channels}",
+            0.0,
+        )
     if info.frames == 0:
         return f"audio '{path}' is empty", 0.0
     return None, info.frames / info.samplerate
 
 
-def validate_data_dir(directory: PathLike, sample_rate: int = 16000, require_text: bool = True) -> Tuple[ValidationReport, DataDir]:
+def validate_data_dir(
+    directory: PathLike, sample_rate: int = 16000, require_text: bool = True
+) -> Tuple[ValidationReport, DataDir]:
     """Validate ``directory``; returns the report and the parsed (unfiltered) data dir."""
     directory = Path(directory)
     report = ValidationReport(directory=str(directory))
@@ -104,7 +110,7 @@ def validate_data_dir(directory: PathLike, sample_rate: int = 16000, require_tex
                 continue
             report.fatal.append(f"{directory}: missing {name}")
             continue
-        tables[name] = _check_sorted_unique(path, _read_lines(path), report)
+        tables[name] = _check_sorted_unique(path, list(iter_kv(path)), report)
     if report.fatal and "wav.scp" not in tables:
         return report, DataDir({}, {}, {})
 
@@ -115,19 +121,29 @@ def validate_data_dir(directory: PathLike, sample_rate: int = 16000, require_tex
     for utt, path in wav_scp.items():
         problem, seconds = check_audio(path, sample_rate)
         if problem:
-            report.utt_problems.append(Problem(utt, str(directory / "wav.scp"), problem))
+            report.utt_problems.append(
+                Problem(utt, str(directory / "wav.scp"), problem)
+            )
         report.audio_seconds += seconds
         if not utt2spk.get(utt):
-            report.utt_problems.append(Problem(utt, str(directory / "utt2spk"), "no speaker"))
+            report.utt_problems.append(
+                Problem(utt, str(directory / "utt2spk"), "no speaker")
+            )
         if require_text or text:
             if utt not in text:
-                report.utt_problems.append(Problem(utt, str(directory / "text"), "no transcript"))
+                report.utt_problems.append(
+                    Problem(utt, str(directory / "text"), "no transcript")
+                )
             elif not text[utt].strip():
-                report.utt_problems.append(Problem(utt, str(directory / "text"), "empty transcript"))
+                report.utt_problems.append(
+                    Problem(utt, str(directory / "text"), "empty transcript")
+                )
     for name, table in (("utt2spk", utt2spk), ("text", text)):
         for utt in table:
             if utt not in wav_scp:
-                report.utt_problems.append(Problem(utt, str(directory / name), "not in wav.scp"))
+                report.utt_problems.append(
+                    Problem(utt, str(directory / name), "not in wav.scp")
+                )
 
     expected = defaultdict(set)
     for utt, spk in utt2spk.items():
@@ -155,11 +171,19 @@ def validate_and_copy(
     ``drop_bad`` is set; then bad utterances are dropped, counted, logged and listed in
     ``dst/dropped_utts``.
     """
-    report, data = validate_data_dir(src, sample_rate=sample_rate, require_text=require_text)
+    report, data = validate_data_dir(
+        src, sample_rate=sample_rate, require_text=require_text
+    )
     if report.fatal or (report.utt_problems and not drop_bad):
         lines = report.fatal + [str(p) for p in report.utt_problems]
-        hint = "" if report.fatal else "\n(rerun with --drop_bad true to drop these utterances instead)"
-        raise DataDirError(f"{src}: {len(lines)} problem(s):\n  " + "\n  ".join(lines[:50]) + hint)
+        hint = (
+            ""
+            if report.fatal
+            else "\n(rerun with --drop_bad true to drop these utterances instead)"
+        )
+        raise DataDirError(
+            f"{src}: {len(lines)} problem(s):\n  " + "\n  ".join(lines[:50]) + hint
+        )
     bad = set(report.bad_utts)
     keep = [u for u in data.utt_ids if u not in bad]
     if not keep:
@@ -169,8 +193,20 @@ def validate_and_copy(
         for problem in report.utt_problems:
             handle.write(f"{problem.utt} {problem.message}\n")
     if bad:
-        logger.warning("%s: dropped %d of %d utterances (listed in %s/dropped_utts)", src, len(bad), report.num_utts, dst)
+        logger.warning(
+            "%s: dropped %d of %d utterances (listed in %s/dropped_utts)",
+            src,
+            len(bad),
+            report.num_utts,
+            dst,
+        )
         for problem in report.utt_problems[:20]:
             logger.warning("  %s", problem)
-    logger.info("%s: %d utterances, %.2f h of audio -> %s", src, len(keep), report.audio_seconds / 3600, dst)
+    logger.info(
+        "%s: %d utterances, %.2f h of audio -> %s",
+        src,
+        len(keep),
+        report.audio_seconds / 3600,
+        dst,
+    )
     return report

@@ -6,6 +6,7 @@ each emitted token. For CTC a token is emitted by a run of identical non-blank f
 posterior is the highest frame posterior within that run. For RNN-T (``bigssl.asr.rnnt_decode``)
 it is the joint network's probability of the token at the step that emitted it.
 """
+
 from __future__ import annotations
 
 from typing import List, Sequence, Tuple
@@ -15,7 +16,9 @@ import torch
 TokenPosteriors = Tuple[List[int], List[float]]
 
 
-def ctc_greedy_with_posteriors(log_probs: torch.Tensor, lengths: torch.Tensor, blank_id: int = 0) -> List[TokenPosteriors]:
+def ctc_greedy_with_posteriors(
+    log_probs: torch.Tensor, lengths: torch.Tensor, blank_id: int = 0
+) -> List[TokenPosteriors]:
     """Best-path CTC decoding of a batch (B, T, V) of log posteriors, with each emitted token's posterior.
 
     Frames beyond ``lengths[b]`` are ignored. Returns, per utterance, (token ids, posteriors).

@@ -13,6 +13,7 @@ batches of at most ``batch_seconds`` of padded audio (longest first) and writes 
 atomically, then its ``.done`` marker; a rerun redoes only the shards without one. The merge
 checks that the shards together hold every source utterance exactly once.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from bigssl.data.kaldi_dir import load_data_dir
-from bigssl.io_utils import read_kv, write_kv, write_text_atomic
+from bigssl.io_utils import check_same_ids, read_kv, write_kv, write_text_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -87,42 +88,64 @@ class Teacher:
         from espnet2.text.build_tokenizer import build_tokenizer
         from espnet2.text.token_id_converter import TokenIDConverter
 
-        from bigssl.asr.finetune import BigSSLASRTask
+        from bigssl.asr.task import BigSSLASRTask
 
         torch.set_num_threads(options.threads)
         self.options = options
         self.device = options.device
-        self.model, train_args = BigSSLASRTask.build_model_from_file(options.asr_train_config, options.asr_model_file, options.device)
+        self.model, train_args = BigSSLASRTask.build_model_from_file(
+            options.asr_train_config, options.asr_model_file, options.device
+        )
         self.model.eval()
         self.is_transducer = bool(getattr(self.model, "use_transducer_decoder", False))
         if not self.is_transducer and self.model.ctc is None:
-            raise ValueError(f"{options.asr_train_config}: the teacher has neither a CTC head nor a transducer decoder")
-        self.tokenizer = build_tokenizer(token_type=train_args.token_type, bpemodel=train_args.bpemodel)
+            raise ValueError(
+                f"{options.asr_train_config}: the teacher has neither a CTC head nor a transducer decoder"
+            )
+        self.tokenizer = build_tokenizer(
+            token_type=train_args.token_type, bpemodel=train_args.bpemodel
+        )
         self.converter = TokenIDConverter(token_list=self.model.token_list)
         self._speech2text = None
 
     def to_text(self, token_ids: Sequence[int]) -> str:
-        return self.tokenizer.tokens2text(self.converter.ids2tokens(list(token_ids))).strip()
+        return self.tokenizer.tokens2text(
+            self.converter.ids2tokens(list(token_ids))
+        ).strip()
 
-    def label_batch(self, waves: List["np.ndarray"]) -> List[Tuple[str, int, float]]:  # noqa: F821
+    def label_batch(
+        self, waves: List["np.ndarray"]
+    ) -> List[Tuple[str, int, float]]:  # noqa: F821
         """(hypothesis text, number of tokens, confidence) per waveform."""
         import torch
 
-        from bigssl.nst.confidence import ctc_greedy_with_posteriors, mean_token_posterior
+        from bigssl.nst.confidence import (
+            ctc_greedy_with_posteriors,
+            mean_token_posterior,
+        )
 
         lengths = torch.tensor([len(w) for w in waves], dtype=torch.long)
         speech = torch.zeros(len(waves), int(lengths.max()), dtype=torch.float32)
         for i, wave in enumerate(waves):
             speech[i, : len(wave)] = torch.from_numpy(wave)
+        from bigssl.asr.decode import encode
+
         with torch.no_grad():
-            enc, enc_lens = self.model.encode(speech.to(self.device), lengths.to(self.device))
+            enc, enc_lens = encode(
+                self.model, speech.to(self.device), lengths.to(self.device)
+            )
             if self.is_transducer:
                 from bigssl.asr.rnnt_decode import greedy_decode_batch
 
                 decoded = greedy_decode_batch(self.model, enc, enc_lens)
             else:
-                decoded = ctc_greedy_with_posteriors(self.model.ctc.log_softmax(enc), enc_lens, self.model.blank_id)
-        return [(self.to_text(ids), len(ids), mean_token_posterior(post)) for ids, post in decoded]
+                decoded = ctc_greedy_with_posteriors(
+                    self.model.ctc.log_softmax(enc), enc_lens, self.model.blank_id
+                )
+        return [
+            (self.to_text(ids), len(ids), mean_token_posterior(post))
+            for ids, post in decoded
+        ]
 
     def nbest(self, wave: "np.ndarray") -> List[Tuple[str, float]]:  # noqa: F821
         """Up to K distinct best hypotheses by ESPnet's beam search, with posteriors normalized over them.
@@ -131,15 +154,22 @@ class Teacher:
         the same (e.g. an extra word-boundary piece) are merged by :func:`merge_nbest`.
         """
         if self._speech2text is None:
-            from bigssl.bin.decode import load_speech2text
+            from bigssl.asr.decode import load_speech2text
 
             beam = max(self.options.nbest_beam, self.options.nbest)
             conf = {"beam_size": beam, "nbest": beam}
             if not self.is_transducer:
                 conf["ctc_weight"] = 1.0
-            self._speech2text = load_speech2text(Path(self.options.asr_train_config), Path(self.options.asr_model_file), conf, self.device)
+            self._speech2text = load_speech2text(
+                self.options.asr_train_config,
+                self.options.asr_model_file,
+                conf,
+                self.device,
+            )
         results = self._speech2text(wave)
-        return merge_nbest([(r[0], float(r[3].score)) for r in results], self.options.nbest)
+        return merge_nbest(
+            [(r[0], float(r[3].score)) for r in results], self.options.nbest
+        )
 
 
 def merge_nbest(scored: Sequence[Tuple[str, float]], k: int) -> List[Tuple[str, float]]:
@@ -155,12 +185,20 @@ def merge_nbest(scored: Sequence[Tuple[str, float]], k: int) -> List[Tuple[str, 
     for text, score in scored:
         key = " ".join(text.split())
         mass[key] = mass.get(key, 0.0) + math.exp(score - top)
-    best = sorted(mass.items(), key=lambda kv: -kv[1])[:k]  # stable: ties keep the beam's order
+    best = sorted(mass.items(), key=lambda kv: -kv[1])[
+        :k
+    ]  # stable: ties keep the beam's order
     total = sum(w for _, w in best)
     return [(text, w / total) for text, w in best]
 
 
-def label_shard(shard_dir: Path, wav_scp: Dict[str, str], utts: List[str], options: LabelOptions, position: int = 0) -> Dict[str, float]:
+def label_shard(
+    shard_dir: Path,
+    wav_scp: Dict[str, str],
+    utts: List[str],
+    options: LabelOptions,
+    position: int = 0,
+) -> Dict[str, float]:
     """Decode one shard and write its files; ``.done`` last. Returns its throughput figures."""
     import soundfile
     from tqdm import tqdm
@@ -173,14 +211,24 @@ def label_shard(shard_dir: Path, wav_scp: Dict[str, str], utts: List[str], optio
     for utt in utts:
         try:
             info = soundfile.info(wav_scp[utt])
-        except Exception as error:  # soundfile raises several types for unreadable files
-            raise RuntimeError(f"{utt}: cannot read audio {wav_scp[utt]}: {error}") from error
+        except (
+            Exception
+        ) as error:  # soundfile raises several types for unreadable files
+            raise RuntimeError(
+                f"{utt}: cannot read audio {wav_scp[utt]}: {error}"
+            ) from error
         durations[utt] = info.frames / info.samplerate
     teacher = Teacher(options)
     decode_start = time.perf_counter()
     rows: Dict[str, Tuple[str, int, float]] = {}
     nbest_rows: Dict[str, List[Tuple[str, float]]] = {}
-    with tqdm(total=len(utts), desc=f"pseudo-label shard {shard_dir.name}", unit="utt", position=position, leave=False) as bar:
+    with tqdm(
+        total=len(utts),
+        desc=f"pseudo-label shard {shard_dir.name}",
+        unit="utt",
+        position=position,
+        leave=False,
+    ) as bar:
         for batch in make_batches(durations, options.batch_seconds):
             waves = [soundfile.read(wav_scp[utt], dtype="float32")[0] for utt in batch]
             for utt, row, wave in zip(batch, teacher.label_batch(waves), waves):
@@ -193,23 +241,50 @@ def label_shard(shard_dir: Path, wav_scp: Dict[str, str], utts: List[str], optio
     write_kv(shard_dir / "confidence", ((u, f"{r[2]:.6f}") for u, r in rows.items()))
     write_kv(shard_dir / "duration", ((u, f"{durations[u]:.3f}") for u in rows))
     for k in range(options.nbest if options.nbest > 1 else 0):
-        write_kv(shard_dir / f"nbest_text.{k + 1}", ((u, h[k][0] if k < len(h) else "") for u, h in nbest_rows.items()))
-        write_kv(shard_dir / f"nbest_weight.{k + 1}", ((u, f"{h[k][1]:.6f}" if k < len(h) else "0") for u, h in nbest_rows.items()))
+        write_kv(
+            shard_dir / f"nbest_text.{k + 1}",
+            ((u, h[k][0] if k < len(h) else "") for u, h in nbest_rows.items()),
+        )
+        write_kv(
+            shard_dir / f"nbest_weight.{k + 1}",
+            (
+                (u, f"{h[k][1]:.6f}" if k < len(h) else "0")
+                for u, h in nbest_rows.items()
+            ),
+        )
     decode_wall = time.perf_counter() - decode_start
     wall = time.perf_counter() - start
     audio = sum(durations.values())
-    figures = {"utterances": len(utts), "audio_seconds": audio, "wall_seconds": wall, "decode_wall_seconds": decode_wall,
-               "audio_seconds_per_second": audio / max(wall, 1e-9),
-               "audio_seconds_per_decode_second": audio / max(decode_wall, 1e-9),
-               "batch_seconds": options.batch_seconds, "threads": options.threads, "nbest": options.nbest}
-    write_text_atomic(shard_dir / "throughput.json", json.dumps(figures, indent=2) + "\n")
+    figures = {
+        "utterances": len(utts),
+        "audio_seconds": audio,
+        "wall_seconds": wall,
+        "decode_wall_seconds": decode_wall,
+        "audio_seconds_per_second": audio / max(wall, 1e-9),
+        "audio_seconds_per_decode_second": audio / max(decode_wall, 1e-9),
+        "batch_seconds": options.batch_seconds,
+        "threads": options.threads,
+        "nbest": options.nbest,
+    }
+    write_text_atomic(
+        shard_dir / "throughput.json", json.dumps(figures, indent=2) + "\n"
+    )
     write_text_atomic(shard_dir / ".done", f"{len(utts)}\n")
-    logger.info("shard %s: %d utterances, %.1f s of audio in %.1f s (%.1f audio s/s; %.1f excluding model loading)",
-                shard_dir.name, len(utts), audio, wall, figures["audio_seconds_per_second"], figures["audio_seconds_per_decode_second"])
+    logger.info(
+        "shard %s: %d utterances, %.1f s of audio in %.1f s (%.1f audio s/s; %.1f excluding model loading)",
+        shard_dir.name,
+        len(utts),
+        audio,
+        wall,
+        figures["audio_seconds_per_second"],
+        figures["audio_seconds_per_decode_second"],
+    )
     return figures
 
 
-def _label_shard_job(job: Tuple[Path, Dict[str, str], List[str], LabelOptions, int]) -> Dict[str, float]:
+def _label_shard_job(
+    job: Tuple[Path, Dict[str, str], List[str], LabelOptions, int]
+) -> Dict[str, float]:
     from bigssl.cli import setup_logging
 
     setup_logging()
@@ -227,16 +302,29 @@ def check_spec(spec_path: Path, spec: Dict[str, object]) -> None:
         old = json.loads(spec_path.read_text())
         changed = [k for k in spec if old.get(k) != spec[k]]
         if changed:
-            raise ValueError(f"{spec_path}: existing shards were made with other settings ({', '.join(changed)}: "
-                             f"{[old.get(k) for k in changed]} vs {[spec[k] for k in changed]}); delete {spec_path.parent.parent} or rerun with the same settings")
+            raise ValueError(
+                f"{spec_path}: existing shards were made with other settings ({', '.join(changed)}: "
+                f"{[old.get(k) for k in changed]} vs {[spec[k] for k in changed]}); delete {spec_path.parent.parent} or rerun with the same settings"
+            )
     else:
         write_text_atomic(spec_path, json.dumps(spec, indent=2) + "\n")
 
 
-def merge_shards(out_dir: Path, shards: List[List[str]], source_utts: Sequence[str]) -> None:
+def merge_shards(
+    out_dir: Path, shards: List[List[str]], source_utts: Sequence[str]
+) -> None:
     """Concatenate shard files into ``out_dir``; every source utterance must appear exactly once."""
     shard_dirs = [out_dir / "shards" / str(i) for i in range(len(shards))]
-    names = sorted({p.name for d in shard_dirs for p in d.iterdir() if p.is_file() and not p.name.startswith(".") and p.name != "throughput.json"})
+    names = sorted(
+        {
+            p.name
+            for d in shard_dirs
+            for p in d.iterdir()
+            if p.is_file()
+            and not p.name.startswith(".")
+            and p.name != "throughput.json"
+        }
+    )
     for required in PER_UTT_FILES:
         if required not in names:
             raise RuntimeError(f"{out_dir}/shards: no shard has a '{required}' file")
@@ -244,40 +332,65 @@ def merge_shards(out_dir: Path, shards: List[List[str]], source_utts: Sequence[s
     for shard_dir, expected in zip(shard_dirs, shards):
         for name in names:
             table = read_kv(shard_dir / name)
-            if set(table) != set(expected):
-                missing = sorted(set(expected) - set(table))[:5]
-                extra = sorted(set(table) - set(expected))[:5]
-                raise RuntimeError(f"{shard_dir / name}: utterances differ from the shard's list (missing {missing}, unexpected {extra})")
+            check_same_ids(
+                table, expected, shard_dir / name, f"the list of shard {shard_dir.name}"
+            )
             for utt, value in table.items():
                 if utt in merged[name]:
-                    raise RuntimeError(f"{shard_dir / name}: utterance {utt} appears in more than one shard")
+                    raise RuntimeError(
+                        f"{shard_dir / name}: utterance {utt} appears in more than one shard"
+                    )
                 merged[name][utt] = value
     for name, table in merged.items():
-        if set(table) != set(source_utts):
-            missing = sorted(set(source_utts) - set(table))[:5]
-            raise RuntimeError(f"{out_dir}: merged '{name}' lacks {len(set(source_utts) - set(table))} utterances, e.g. {missing}")
+        check_same_ids(
+            table, source_utts, f"{out_dir}/{name} (merged)", "the source data dir"
+        )
         write_kv(out_dir / name, table.items())
 
 
-def pseudo_label(data_dir: Path, out_dir: Path, options: LabelOptions, nj: int = 1, shard_id: Optional[int] = None,
-                 merge: bool = True) -> Dict[str, float]:
+def pseudo_label(
+    data_dir: Path,
+    out_dir: Path,
+    options: LabelOptions,
+    nj: int = 1,
+    shard_id: Optional[int] = None,
+    merge: bool = True,
+) -> Dict[str, float]:
     """Label ``data_dir`` into ``out_dir`` (see module doc). ``shard_id`` runs that one shard only (job arrays)."""
     source = load_data_dir(data_dir)
     utts = source.utt_ids
     if not utts:
         raise ValueError(f"{data_dir}: no utterances to pseudo-label")
     shards = shard_assignment(utts, nj)
-    spec = {"data_dir": str(data_dir), "num_utts": len(utts), "utt_digest": utt_list_digest(utts), "nj": nj,
-            "asr_model_file": options.asr_model_file, "nbest": options.nbest}
+    spec = {
+        "data_dir": str(data_dir),
+        "num_utts": len(utts),
+        "utt_digest": utt_list_digest(utts),
+        "nj": nj,
+        "asr_model_file": options.asr_model_file,
+        "nbest": options.nbest,
+    }
     (out_dir / "shards").mkdir(parents=True, exist_ok=True)
     check_spec(out_dir / "shards" / "spec.json", spec)
     wanted = [shard_id] if shard_id is not None else list(range(nj))
     if shard_id is not None and not 0 <= shard_id < nj:
         raise ValueError(f"--shard_id {shard_id} is outside 0..{nj - 1}")
-    pending = [i for i in wanted if not shard_is_complete(out_dir / "shards" / str(i), len(shards[i]))]
+    pending = [
+        i
+        for i in wanted
+        if not shard_is_complete(out_dir / "shards" / str(i), len(shards[i]))
+    ]
     if len(pending) < len(wanted):
-        logger.info("%d of %d shards already complete; labeling %s", len(wanted) - len(pending), len(wanted), pending)
-    jobs = [(out_dir / "shards" / str(i), source.wav_scp, shards[i], options, position) for position, i in enumerate(pending)]
+        logger.info(
+            "%d of %d shards already complete; labeling %s",
+            len(wanted) - len(pending),
+            len(wanted),
+            pending,
+        )
+    jobs = [
+        (out_dir / "shards" / str(i), source.wav_scp, shards[i], options, position)
+        for position, i in enumerate(pending)
+    ]
     start = time.perf_counter()
     if len(jobs) == 1:
         label_shard(*jobs[0])
@@ -289,12 +402,23 @@ def pseudo_label(data_dir: Path, out_dir: Path, options: LabelOptions, nj: int =
         return {}
     merge_shards(out_dir, shards, utts)
     source.subset(utts).save(out_dir, write_text=False)
-    per_shard = [json.loads((out_dir / "shards" / str(i) / "throughput.json").read_text()) for i in range(nj)]
+    per_shard = [
+        json.loads((out_dir / "shards" / str(i) / "throughput.json").read_text())
+        for i in range(nj)
+    ]
     audio = sum(s["audio_seconds"] for s in per_shard)
-    figures = {"utterances": len(utts), "audio_seconds": audio, "nj": nj, "batch_seconds": options.batch_seconds,
-               "threads_per_job": options.threads, "wall_seconds_this_run": wall,
-               "audio_seconds_per_second_per_job": audio / max(sum(s["wall_seconds"] for s in per_shard), 1e-9),
-               "shards": per_shard, "options": asdict(options)}
+    figures = {
+        "utterances": len(utts),
+        "audio_seconds": audio,
+        "nj": nj,
+        "batch_seconds": options.batch_seconds,
+        "threads_per_job": options.threads,
+        "wall_seconds_this_run": wall,
+        "audio_seconds_per_second_per_job": audio
+        / max(sum(s["wall_seconds"] for s in per_shard), 1e-9),
+        "shards": per_shard,
+        "options": asdict(options),
+    }
     if len(pending) == nj:
         figures["audio_seconds_per_second"] = audio / max(wall, 1e-9)
     write_text_atomic(out_dir / "throughput.json", json.dumps(figures, indent=2) + "\n")

@@ -1,4 +1,5 @@
 """Generate a recipe's RESULTS.md from scored decoding directories (never hand-typed)."""
+
 from __future__ import annotations
 
 import datetime
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 from bigssl.io_utils import PathLike, write_text_atomic
+from bigssl.score.markdown import md_table
 
 COLUMNS = ("Snt", "Wrd", "Corr", "Sub", "Del", "Ins", "Err", "S.Err")
 
@@ -20,37 +22,111 @@ def environment_block(repo_dir: Optional[PathLike] = None) -> str:
     import torchaudio
 
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo_dir, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo_dir,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=repo_dir,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=repo_dir,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         commit += " (with uncommitted changes)" if dirty else ""
     except (subprocess.CalledProcessError, FileNotFoundError):
         commit = "unknown (not a git checkout)"
-    return "\n".join([
-        f"- date: `{datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M:%S %Z')}`",
-        f"- bigssl git hash: `{commit}`",
-        f"- python `{platform.python_version()}`, torch `{torch.__version__}`, torchaudio `{torchaudio.__version__}`, "
-        f"espnet `{espnet.__version__}`",
-        f"- machine: `{platform.machine()}`, {_cpu_count()} CPU cores, GPU: {_gpu_name(torch)}",
-    ])
+    return "\n".join(
+        [
+            f"- date: `{datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M:%S %Z')}`",
+            f"- bigssl git hash: `{commit}`",
+            f"- python `{platform.python_version()}`, torch `{torch.__version__}`, torchaudio `{torchaudio.__version__}`, "
+            f"espnet `{espnet.__version__}`",
+            f"- machine: `{platform.machine()}`, {_cpu_count()} CPU cores, GPU: {_gpu_name(torch)}",
+        ]
+    )
 
 
 def _cpu_count() -> int:
     import os
 
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return (
+        len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else (os.cpu_count() or 1)
+    )
 
 
 def _gpu_name(torch_module) -> str:  # type: ignore[no-untyped-def]
-    return torch_module.cuda.get_device_name(0) if torch_module.cuda.is_available() else "none"
+    return (
+        torch_module.cuda.get_device_name(0)
+        if torch_module.cuda.is_available()
+        else "none"
+    )
 
 
-def markdown_table(rows: Sequence[Dict[str, object]], first_column: str) -> str:
+def sclite_table(rows: Sequence[Dict[str, object]], first_column: str) -> str:
     """A sclite-style markdown table; each row has ``first_column`` plus COLUMNS."""
-    header = f"|{first_column}|" + "|".join(COLUMNS) + "|"
-    rule = "|---|" + "|".join("---" for _ in COLUMNS) + "|"
-    body = [f"|{r[first_column]}|" + "|".join(str(r[c]) for c in COLUMNS) + "|" for r in rows]
-    return "\n".join([header, rule, *body])
+    return md_table(
+        [first_column, *COLUMNS],
+        ([r[first_column], *(r[c] for c in COLUMNS)] for r in rows),
+    )
+
+
+def find_result(exp_dir: Path, test_set: str, unit: str) -> Path:
+    """``<exp>/decode_*/<test_set>/score_<unit>/result.json`` (exactly one), or EXP_DIR as a decode dir."""
+    direct = exp_dir / test_set / f"score_{unit}" / "result.json"
+    if direct.is_file():
+        return direct
+    found = sorted(exp_dir.glob(f"decode_*/{test_set}/score_{unit}/result.json"))
+    if not found:
+        raise FileNotFoundError(
+            f"{exp_dir}: no scored decoding of '{test_set}' "
+            f"(looked for {exp_dir}/decode_*/{test_set}/score_{unit}/result.json)"
+        )
+    if len(found) > 1:
+        raise ValueError(
+            f"{exp_dir}: {len(found)} scored decodings of '{test_set}' ({[str(p) for p in found]}); "
+            "pass the decode dir itself as EXP_DIR"
+        )
+    return found[0]
+
+
+def load_error_rate(exp_dir: Path, test_set: str, unit: str = "wer") -> float:
+    """The error rate (``Err``, %) of ``exp_dir``'s one scored decoding of ``test_set``."""
+    path = find_result(exp_dir, test_set, unit)
+    try:
+        return float(json.loads(path.read_text())["Err"])
+    except (KeyError, ValueError, TypeError) as err:
+        raise ValueError(f"{path}: no numeric 'Err' ({err})") from None
+
+
+def corpus_section(data_dir: Path, train_summaries: Sequence[Path]) -> str:
+    """Hours per split and training cost, when the recipe recorded them."""
+    lines = []
+    hours_file = data_dir / "local" / "corpus_hours.json"
+    if hours_file.is_file():
+        hours = json.loads(hours_file.read_text())
+        lines.append(
+            md_table(
+                ["split", "hours"], ([k, f"{v:.2f}"] for k, v in sorted(hours.items()))
+            )
+        )
+    if train_summaries:
+        infos = [(p.parent.name, json.loads(p.read_text())) for p in train_summaries]
+        keys = list(dict.fromkeys(k for _, info in infos for k in info))
+        table = md_table(
+            ["experiment", *keys],
+            ([name, *(info.get(k, "") for k in keys)] for name, info in infos),
+        )
+        lines.append(
+            "Training cost (wall hours are ESPnet's summed epoch times; audio_sec_per_sec = "
+            "training audio seconds processed per wall second):\n\n" + table
+        )
+    return "## Data and training\n\n" + "\n\n".join(lines) + "\n" if lines else ""
 
 
 def collect_scores(exp_dirs: Sequence[PathLike], unit: str) -> List[Dict[str, object]]:
@@ -59,7 +135,9 @@ def collect_scores(exp_dirs: Sequence[PathLike], unit: str) -> List[Dict[str, ob
     for exp in exp_dirs:
         for result in sorted(Path(exp).glob(f"decode_*/*/score_{unit}/result.json")):
             row = json.loads(result.read_text())
-            row["dataset"] = f"{Path(exp).name}/{result.parent.parent.parent.name}/{result.parent.parent.name}"
+            row["dataset"] = (
+                f"{Path(exp).name}/{result.parent.parent.parent.name}/{result.parent.parent.name}"
+            )
             rows.append(row)
     return rows
 
@@ -82,7 +160,40 @@ def write_results(
     for unit, name in (("wer", "WER"), ("cer", "CER")):
         rows = collect_scores(exp_dirs, unit)
         if rows:
-            parts.append(f"## {name}\n\n" + markdown_table(rows, "dataset") + "\n")
+            parts.append(f"## {name}\n\n" + sclite_table(rows, "dataset") + "\n")
     text = "\n".join(parts)
     write_text_atomic(out_path, text)
     return text
+
+
+def write_recipe_results(
+    out_path: PathLike,
+    title: str,
+    exp_dirs: Sequence[Path],
+    data_dir: Path,
+    commands: Sequence[str] = (),
+    summaries: Sequence[Path] = (),
+    section_files: Sequence[Path] = (),
+) -> str:
+    """RESULTS.md of a recipe: the given commands, then each experiment's recorded ``run_command``;
+    the corpus and training-cost section (``summaries`` plus each experiment's ``train_summary.json``);
+    the extra sections; and the score tables of every experiment."""
+    all_summaries = list(summaries) + [
+        p for e in exp_dirs for p in sorted(Path(e).glob("train_summary.json"))
+    ]
+    all_commands = list(commands)
+    for exp in exp_dirs:
+        recorded = Path(exp) / "run_command"
+        if recorded.is_file() and recorded.read_text().strip() not in all_commands:
+            all_commands.append(recorded.read_text().strip())
+    sections = [corpus_section(data_dir, all_summaries)] + [
+        p.read_text() for p in section_files if p.is_file()
+    ]
+    return write_results(
+        out_path,
+        title,
+        exp_dirs,
+        all_commands,
+        [s for s in sections if s],
+        repo_dir=Path.cwd(),
+    )

@@ -1,8 +1,14 @@
 """Word and character error rates with sclite-style counts (Snt/Wrd/Corr/Sub/Del/Ins/Err/S.Err)."""
+
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
+
+from bigssl.io_utils import atomic_open, read_kv, write_text_atomic
 
 # Alignment operations.
 CORRECT, SUB, DEL, INS = "C", "S", "D", "I"
@@ -50,15 +56,27 @@ class ErrorCounts:
     def row(self) -> Dict[str, float]:
         """One sclite-style table row (percentages except Snt and Wrd)."""
         return {
-            "Snt": self.sentences, "Wrd": self.ref_tokens,
-            "Corr": round(self._pct(self.corr), 1), "Sub": round(self._pct(self.sub), 1),
-            "Del": round(self._pct(self.dele), 1), "Ins": round(self._pct(self.ins), 1),
-            "Err": round(self.err, 1), "S.Err": round(self.sent_err, 1),
+            "Snt": self.sentences,
+            "Wrd": self.ref_tokens,
+            "Corr": round(self._pct(self.corr), 1),
+            "Sub": round(self._pct(self.sub), 1),
+            "Del": round(self._pct(self.dele), 1),
+            "Ins": round(self._pct(self.ins), 1),
+            "Err": round(self.err, 1),
+            "S.Err": round(self.sent_err, 1),
         }
 
 
-# sclite's default alignment weights: a substitution costs less than a deletion plus an insertion,
-# and among equal-cost alignments the one keeping more correct words wins (as sclite reports).
+# sclite's default alignment weights (wwd_WORD): a substitution costs less than a
+# deletion plus an insertion. Equal-cost alignments can split the errors differently
+# (ref "a a b" / hyp "b c c": S S S or D D C I I, both cost 12), so tie-breaking is
+# part of the reported numbers. Like sclite (net_dp.c keeps the diagonal step when
+# ``sub <= del and sub <= ins``), the trace-back prefers a correct/substituted step.
+# Between an equal-cost deletion and insertion it takes the deletion, where sclite
+# takes the insertion; on rare inputs that changes the counts (ref "a b b a" /
+# hyp "c c c a b": I I I C D C D here, S S S C I in sclite).
+# kaldialign's ``sclite_mode`` has these weights but prefers a deletion/insertion over
+# the diagonal on ties (e.g. D D C I I above), so it would change reported WER/CER.
 SUB_COST, DEL_COST, INS_COST = 4, 3, 3
 
 
@@ -79,7 +97,11 @@ def align(ref: Sequence[str], hyp: Sequence[str]) -> List[str]:
     i, j = n, m
     while i > 0 or j > 0:
         same = i > 0 and j > 0 and ref[i - 1] == hyp[j - 1]
-        if i > 0 and j > 0 and cost[i][j] == cost[i - 1][j - 1] + (0 if same else SUB_COST):
+        if (
+            i > 0
+            and j > 0
+            and cost[i][j] == cost[i - 1][j - 1] + (0 if same else SUB_COST)
+        ):
             ops.append(CORRECT if same else SUB)
             i, j = i - 1, j - 1
         elif i > 0 and cost[i][j] == cost[i - 1][j] + DEL_COST:
@@ -101,12 +123,10 @@ def tokenize(text: str, unit: str) -> List[str]:
     raise ValueError(f"unknown unit '{unit}' (word or char)")
 
 
-def score(refs: Dict[str, str], hyps: Dict[str, str], unit: str = "word") -> ErrorCounts:
-    """Score hypotheses against references; every reference must have a hypothesis.
-
-    A missing hypothesis is an error naming the utterance, never a silent skip; a hypothesis
-    with no reference is also an error.
-    """
+def _aligned(
+    refs: Dict[str, str], hyps: Dict[str, str], unit: str
+) -> List[Tuple[str, List[str]]]:
+    """(utterance, operations) in sorted utterance order; id mismatches raise (see ``score``)."""
     missing = [u for u in refs if u not in hyps]
     extra = [u for u in hyps if u not in refs]
     if missing or extra:
@@ -114,9 +134,48 @@ def score(refs: Dict[str, str], hyps: Dict[str, str], unit: str = "word") -> Err
             f"hypotheses and references disagree: {len(missing)} missing hypothesis (e.g. {missing[:3]}), "
             f"{len(extra)} without reference (e.g. {extra[:3]})"
         )
-    counts = ErrorCounts()
+    result = []
     for utt in sorted(refs):
         ref_tokens = [t if t != " " else "<space>" for t in tokenize(refs[utt], unit)]
         hyp_tokens = [t if t != " " else "<space>" for t in tokenize(hyps[utt], unit)]
-        counts.add(utt, align(ref_tokens, hyp_tokens))
+        result.append((utt, align(ref_tokens, hyp_tokens)))
+    return result
+
+
+def score(
+    refs: Dict[str, str], hyps: Dict[str, str], unit: str = "word"
+) -> ErrorCounts:
+    """Score hypotheses against references; every reference must have a hypothesis.
+
+    A missing hypothesis is an error naming the utterance, never a silent skip; a hypothesis
+    with no reference is also an error.
+    """
+    return _counts(_aligned(refs, hyps, unit))
+
+
+def _counts(aligned: List[Tuple[str, List[str]]]) -> ErrorCounts:
+    counts = ErrorCounts()
+    for utt, ops in aligned:
+        counts.add(utt, ops)
     return counts
+
+
+def write_score_dir(ref_file: Path, hyp_file: Path, out_dir: Path, unit: str) -> dict:
+    """Score a hypothesis ``text`` file against a reference ``text`` file into ``out_dir``.
+
+    Writes ``result.json`` (the sclite-style table row) and ``alignments.txt`` (per utterance:
+    error count, reference length, both texts and the operation string); returns the row.
+    """
+    refs, hyps = read_kv(ref_file), read_kv(hyp_file)
+    aligned = _aligned(refs, hyps, unit)
+    counts = _counts(aligned)
+    row = counts.row()
+    with atomic_open(Path(out_dir) / "alignments.txt") as handle:
+        for utt, ops in aligned:
+            errors, ref_len = counts.per_utt[utt]
+            handle.write(
+                f"{utt} errors={errors} ref_len={ref_len}\nREF: {refs[utt]}\nHYP: {hyps[utt]}\nOPS: {''.join(ops)}\n\n"
+            )
+    write_text_atomic(Path(out_dir) / "result.json", json.dumps(row, indent=2) + "\n")
+    logging.info("%s %s: %s", hyp_file, unit.upper(), row)
+    return row

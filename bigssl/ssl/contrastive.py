@@ -9,6 +9,7 @@ Utterances with a single masked frame have no distractor and contribute nothing.
 are computed per utterance as a (M, M) matrix and the distractor scores gathered from it, which
 costs O(B M^2) memory instead of O(B M K D).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,9 +48,13 @@ def sample_negatives(
     """
     batch = counts.numel()
     others = (counts.to(torch.long) - 1).clamp(min=1)
-    draws = torch.rand(batch, max_count, num_negatives, generator=generator, device=counts.device)
+    draws = torch.rand(
+        batch, max_count, num_negatives, generator=generator, device=counts.device
+    )
     index = (draws * others[:, None, None]).long()
-    index = torch.minimum(index, (others - 1)[:, None, None])  # guard float rounding at 1.0
+    index = torch.minimum(
+        index, (others - 1)[:, None, None]
+    )  # guard float rounding at 1.0
     anchors = torch.arange(max_count, device=counts.device)[None, :, None]
     index = index + (index >= anchors).long()  # skip the anchor itself
     return index.clamp(max=max(max_count - 1, 0))
@@ -62,7 +67,9 @@ def pack_masked(mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.T
     """
     counts = mask.sum(dim=1)
     max_count = int(counts.max().item()) if mask.numel() else 0
-    order = torch.sort((~mask).to(torch.int8), dim=1, stable=True).indices[:, :max_count]
+    order = torch.sort((~mask).to(torch.int8), dim=1, stable=True).indices[
+        :, :max_count
+    ]
     valid = torch.arange(max_count, device=mask.device)[None, :] < counts[:, None]
     return order, valid, counts
 
@@ -102,7 +109,9 @@ def contrastive_loss(
     positive = sim.diagonal(dim1=1, dim2=2)[..., None]  # (B, M, 1)
     negative = sim.gather(2, neg_index)  # (B, M, K)
     batch = neg_index.size(0)
-    duplicate = ids.gather(1, neg_index.reshape(batch, -1)).view_as(neg_index) == ids[..., None]
+    duplicate = (
+        ids.gather(1, neg_index.reshape(batch, -1)).view_as(neg_index) == ids[..., None]
+    )
     negative = negative.masked_fill(duplicate, float("-inf"))
     logits = torch.cat([positive, negative], dim=-1)
     nll = -torch.log_softmax(logits, dim=-1)[..., 0]
@@ -147,7 +156,12 @@ class ContrastiveLoss(torch.nn.Module):
         generator: Optional[torch.Generator] = None,
     ) -> ContrastiveOutput:
         return contrastive_loss(
-            self.proj(context), targets, mask, self.num_negatives, self.temperature, generator
+            self.proj(context),
+            targets,
+            mask,
+            self.num_negatives,
+            self.temperature,
+            generator,
         )
 
     def extra_repr(self) -> str:

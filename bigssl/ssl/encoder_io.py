@@ -7,6 +7,7 @@ the context network, so :func:`subsample` runs ``embed`` up to and including the
 final layer norm. Run back to back without masking they reproduce ``encoder.forward`` exactly, and
 the encoder stays the unmodified ESPnet module, whose ``state_dict`` is what ASR fine-tuning loads.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Dict, Type
@@ -22,7 +23,9 @@ from espnet.nets.pytorch_backend.transformer.subsampling import (
 )
 
 # How each supported subsampling layer shortens the (B, 1, T) frame mask (as in its forward()).
-_MASK_SUBSAMPLERS: Dict[Type[torch.nn.Module], Callable[[torch.Tensor], torch.Tensor]] = {
+_MASK_SUBSAMPLERS: Dict[
+    Type[torch.nn.Module], Callable[[torch.Tensor], torch.Tensor]
+] = {
     Conv2dSubsampling: lambda m: m[:, :, :-2:2][:, :, :-2:2],
     Conv2dSubsampling2: lambda m: m[:, :, :-2:2][:, :, :-2:1],
     Conv2dSubsampling6: lambda m: m[:, :, :-2:2][:, :, :-4:3],
@@ -41,7 +44,9 @@ def check_encoder(encoder: torch.nn.Module) -> None:
     if not hasattr(encoder, "encoders"):
         raise ValueError(f"{type(encoder).__name__} has no 'encoders' block stack")
     if getattr(encoder, "interctc_layer_idx", []):
-        raise ValueError("intermediate CTC layers are not used in pretraining; unset them")
+        raise ValueError(
+            "intermediate CTC layers are not used in pretraining; unset them"
+        )
 
 
 def subsample(

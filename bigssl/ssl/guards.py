@@ -7,6 +7,7 @@ diverged run could go on silently. The pretraining model checks its loss every f
 check lives in the model rather than in a Trainer subclass because ESPnet refuses custom trainers
 with DeepSpeed.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,7 +51,11 @@ def nonfinite_error(
     step: int, training: bool, values: Dict[str, float], output_dir: Optional[Path]
 ) -> NonFiniteLossError:
     """Build the error for a non-finite loss at ``step``."""
-    phase = f"training step {step}" if training else f"validation after {step} training steps"
+    phase = (
+        f"training step {step}"
+        if training
+        else f"validation after {step} training steps"
+    )
     shown = ", ".join(f"{k}={v:.4g}" for k, v in values.items())
     where = last_checkpoint(output_dir)
     if where is not None:

@@ -4,6 +4,7 @@ A proportion ``mask_prob`` of the valid time steps of each utterance is drawn, w
 as span starts, and the ``span_length`` steps from each start are masked; spans may overlap. With
 the paper's p=0.065 and M=10 about 1 - (1 - p)**M ~ 49% of the frames end up masked.
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -46,7 +47,9 @@ def compute_span_mask(
     # Spans start where they fit entirely inside the utterance.
     num_starts = (lengths - span + 1).clamp(min=0)
     uniform = torch.rand(batch, generator=generator, device=device)
-    num_spans = torch.floor(mask_prob * lengths.to(torch.float64) + uniform.to(torch.float64))
+    num_spans = torch.floor(
+        mask_prob * lengths.to(torch.float64) + uniform.to(torch.float64)
+    )
     num_spans = num_spans.to(torch.long).clamp(min=min_spans)
     num_spans = torch.minimum(num_spans, num_starts)
 

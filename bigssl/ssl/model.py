@@ -6,6 +6,7 @@ contrastive loss of c against targets computed from the unmasked z (linear proje
 Gumbel quantizer). The encoder is a stock ESPnet encoder, so ``encoder.*`` of this model's
 state_dict loads as-is into an ESPnet ASR model (``--init_param <pth>:encoder:encoder``).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,11 +5,12 @@ is inspected in seconds on a laptop. Activation memory is measured by running th
 on meta tensors and summing the tensors autograd saves for backward (parameters excluded); it
 covers the encoder, which dominates, and is per utterance of a given length.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 
@@ -67,7 +68,9 @@ class ModelInfo:
                 f"further with activation checkpointing"
             )
         else:
-            lines.append("activations: not estimated (encoder does not run on the meta device)")
+            lines.append(
+                "activations: not estimated (encoder does not run on the meta device)"
+            )
         return "\n".join(lines)
 
 
@@ -82,15 +85,20 @@ def build_meta_model(
 
     parser = BigSSLTask.get_parser()
     args = parser.parse_args(
-        ["--config", str(config), "--output_dir", "model_info_unused"] + list(extra_args or [])
+        ["--config", str(config), "--output_dir", "model_info_unused"]
+        + list(extra_args or [])
     )
     if args.normalize == "global_mvn":
-        args.normalize = None  # its stats file is irrelevant to sizes and may not exist yet
+        args.normalize = (
+            None  # its stats file is irrelevant to sizes and may not exist yet
+        )
     with torch.device("meta"):
         model = BigSSLTask.build_model(args)
     # A few ESPnet modules create parameters with legacy constructors that ignore the device
     # context (e.g. relative-position biases); move those few to meta too.
-    input_size = model.frontend.output_size() if model.frontend is not None else args.input_size
+    input_size = (
+        model.frontend.output_size() if model.frontend is not None else args.input_size
+    )
     return model.to("meta"), input_size
 
 
@@ -104,7 +112,9 @@ def frames_per_second(model: torch.nn.Module) -> float:
     return fs / hop
 
 
-def activation_bytes(model: torch.nn.Module, feat_dim: int, seconds: float) -> Optional[int]:
+def activation_bytes(
+    model: torch.nn.Module, feat_dim: int, seconds: float
+) -> Optional[int]:
     """Bytes autograd saves in the encoder for one utterance of ``seconds`` (meta tensors)."""
     encoder = model.encoder
     frames = int(seconds * frames_per_second(model)) + 1
@@ -153,3 +163,20 @@ def model_info(
         activation_bytes=activation_bytes(model, input_size, seconds),
         activation_seconds=seconds,
     )
+
+
+def print_model_info(
+    configs: Sequence[Path], seconds: float = 10.0, as_json: bool = False
+) -> None:
+    """Print :func:`model_info` of each config: a report, or one JSON object per config."""
+    import json
+    import logging
+    from dataclasses import asdict
+
+    logging.disable(logging.WARNING)  # ESPnet's legacy-positional-encoding notices
+    for i, config in enumerate(configs):
+        info = model_info(config, seconds=seconds)
+        if as_json:
+            print(json.dumps(dict(asdict(info), state_bytes=info.state_bytes)))
+        else:
+            print(("\n" if i else "") + info.report())

@@ -4,6 +4,7 @@
 * :class:`GumbelQuantizer`: product quantization with straight-through Gumbel-softmax and the
   codebook diversity loss of wav2vec 2.0 (Baevski et al. 2020, sec. 2 and 3.2).
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,7 +50,9 @@ class LinearTarget(AbsTarget):
         detach: stop the gradient into the feature encoder through the targets.
     """
 
-    def __init__(self, input_size: int, output_size: int = 256, detach: bool = False) -> None:
+    def __init__(
+        self, input_size: int, output_size: int = 256, detach: bool = False
+    ) -> None:
         super().__init__()
         self.proj = torch.nn.Linear(input_size, output_size)
         self.detach = detach
@@ -57,7 +60,9 @@ class LinearTarget(AbsTarget):
     def output_size(self) -> int:
         return self.proj.out_features
 
-    def forward(self, feats: torch.Tensor, valid: torch.Tensor, step: int = 0) -> TargetOutput:
+    def forward(
+        self, feats: torch.Tensor, valid: torch.Tensor, step: int = 0
+    ) -> TargetOutput:
         if self.detach:
             feats = feats.detach()
         return TargetOutput(targets=self.proj(feats))
@@ -100,7 +105,9 @@ class GumbelQuantizer(AbsTarget):
         super().__init__()
         codevector_size = codevector_size or output_size
         if codevector_size % num_groups != 0:
-            raise ValueError(f"codevector_size {codevector_size} not divisible by {num_groups}")
+            raise ValueError(
+                f"codevector_size {codevector_size} not divisible by {num_groups}"
+            )
         if len(temperature) != 3:
             raise ValueError("temperature must be (start, floor, decay)")
         self.num_groups = num_groups
@@ -125,7 +132,9 @@ class GumbelQuantizer(AbsTarget):
         start, floor, decay = self.temperature
         return max(start * decay**step, floor)
 
-    def forward(self, feats: torch.Tensor, valid: torch.Tensor, step: int = 0) -> TargetOutput:
+    def forward(
+        self, feats: torch.Tensor, valid: torch.Tensor, step: int = 0
+    ) -> TargetOutput:
         batch, length, _ = feats.shape
         groups, codes = self.num_groups, self.num_codes
         logits = self.logits(feats).float().view(batch, length, groups, codes)
@@ -161,7 +170,9 @@ class GumbelQuantizer(AbsTarget):
             targets=targets, aux_loss=self.diversity_weight * diversity, stats=stats
         )
 
-    def _check_collapse(self, usage: float, code_ppl: float, reachable: int, step: int) -> None:
+    def _check_collapse(
+        self, usage: float, code_ppl: float, reachable: int, step: int
+    ) -> None:
         if usage >= self.collapse_threshold:
             return
         last = self._last_collapse_warning
@@ -172,7 +183,11 @@ class GumbelQuantizer(AbsTarget):
             "codebook collapse at training step %d: code perplexity %.2f is %.1f%% of the %d "
             "this batch could reach (threshold %.1f%%); raise diversity_weight or the Gumbel "
             "temperature, or lower the learning rate",
-            step, code_ppl, 100 * usage, reachable, 100 * self.collapse_threshold,
+            step,
+            code_ppl,
+            100 * usage,
+            reachable,
+            100 * self.collapse_threshold,
         )
 
 

@@ -6,6 +6,7 @@ A YAML config picks every part by name through ESPnet ``ClassChoices``:
 each with its ``*_conf``. Everything else (--config, --resume, --ngpu, DDP flags, --collect_stats,
 optimizers, schedulers, batching) is ESPnet's AbsTask. The only data input is ``speech``.
 """
+
 from __future__ import annotations
 
 from bigssl.espnet_compat import quiet_espnet_imports
@@ -136,9 +137,7 @@ class BigSSLTask(AbsTask):
             class_choices.add_arguments(group)
 
     @classmethod
-    def build_collate_fn(
-        cls, args: argparse.Namespace, train: bool
-    ) -> Callable[
+    def build_collate_fn(cls, args: argparse.Namespace, train: bool) -> Callable[
         [Collection[Tuple[str, Dict[str, np.ndarray]]]],
         Tuple[List[str], Dict[str, torch.Tensor]],
     ]:
@@ -178,14 +177,20 @@ class BigSSLTask(AbsTask):
             specaug = specaug_choices.get_class(args.specaug)(**args.specaug_conf)
         normalize = None
         if args.normalize is not None:
-            normalize = normalize_choices.get_class(args.normalize)(**args.normalize_conf)
+            normalize = normalize_choices.get_class(args.normalize)(
+                **args.normalize_conf
+            )
 
         encoder = encoder_choices.get_class(args.encoder)(
             input_size=input_size, **args.encoder_conf
         )
         size = encoder.output_size()
-        masking = masking_choices.get_class(args.masking)(input_size=size, **args.masking_conf)
-        target = target_choices.get_class(args.target)(input_size=size, **args.target_conf)
+        masking = masking_choices.get_class(args.masking)(
+            input_size=size, **args.masking_conf
+        )
+        target = target_choices.get_class(args.target)(
+            input_size=size, **args.target_conf
+        )
         loss = loss_choices.get_class(args.loss)(
             input_size=size, target_size=target.output_size(), **args.loss_conf
         )

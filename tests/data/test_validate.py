@@ -1,4 +1,5 @@
 """Data-dir validation: every bad-input case gives an error naming the utterance and problem."""
+
 from __future__ import annotations
 
 import shutil
@@ -46,7 +47,9 @@ def test_wrong_sample_rate(data_dir: Path, tmp_path: Path) -> None:
     wav = tmp_path / "8k.wav"
     soundfile.write(wav, np.zeros(8000, dtype="float32"), 8000)
     utt = _point_first_wav_to(data_dir, wav)
-    with pytest.raises(DataDirError, match=rf"'{utt}'.*sample rate 8000, expected 16000"):
+    with pytest.raises(
+        DataDirError, match=rf"'{utt}'.*sample rate 8000, expected 16000"
+    ):
         validate_and_copy(data_dir, tmp_path / "out")
 
 
@@ -59,7 +62,9 @@ def test_stereo_audio(data_dir: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("content", [None, b"this is not audio"])
-def test_unreadable_or_missing_audio(data_dir: Path, tmp_path: Path, content: bytes) -> None:
+def test_unreadable_or_missing_audio(
+    data_dir: Path, tmp_path: Path, content: bytes
+) -> None:
     wav = tmp_path / "broken.wav"
     if content is not None:
         wav.write_bytes(content)
@@ -75,8 +80,12 @@ def test_empty_transcript(data_dir: Path, tmp_path: Path) -> None:
         validate_and_copy(data_dir, tmp_path / "out")
 
 
-@pytest.mark.parametrize("name, problem", [("text", "no transcript"), ("utt2spk", "no speaker")])
-def test_utterance_missing_from_a_file(data_dir: Path, tmp_path: Path, name: str, problem: str) -> None:
+@pytest.mark.parametrize(
+    "name, problem", [("text", "no transcript"), ("utt2spk", "no speaker")]
+)
+def test_utterance_missing_from_a_file(
+    data_dir: Path, tmp_path: Path, name: str, problem: str
+) -> None:
     utt = _first_utt(data_dir)
     _rewrite(data_dir / name, lambda ls: ls[1:])
     with pytest.raises(DataDirError, match=rf"'{utt}': {problem}"):
@@ -99,11 +108,16 @@ def test_unsorted_file(data_dir: Path, tmp_path: Path) -> None:
 def test_spk2utt_inconsistent_with_utt2spk(data_dir: Path, tmp_path: Path) -> None:
     utt = _first_utt(data_dir)
     _rewrite(data_dir / "utt2spk", lambda ls: [f"{utt} someone_else"] + ls[1:])
-    with pytest.raises(DataDirError, match=rf"spk2utt: speaker .* disagrees with utt2spk for utterance\(s\) {utt}"):
+    with pytest.raises(
+        DataDirError,
+        match=rf"spk2utt: speaker .* disagrees with utt2spk for utterance\(s\) {utt}",
+    ):
         validate_and_copy(data_dir, tmp_path / "out", drop_bad=True)
 
 
-def test_drop_bad_drops_counts_and_lists(data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_drop_bad_drops_counts_and_lists(
+    data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     wav = tmp_path / "8k.wav"
     soundfile.write(wav, np.zeros(8000, dtype="float32"), 8000)
     bad = _point_first_wav_to(data_dir, wav)
@@ -123,8 +137,19 @@ def test_cli_exit_code_and_message(data_dir: Path, tmp_path: Path) -> None:
 
     utt = _first_utt(data_dir)
     _rewrite(data_dir / "text", lambda ls: [utt] + ls[1:])
-    result = subprocess.run([sys.executable, "-m", "bigssl.bin.validate_data_dir", "--src", str(data_dir), "--dst", str(tmp_path / "o")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bigssl.bin.validate_data_dir",
+            "--src",
+            str(data_dir),
+            "--dst",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert f"'{utt}': empty transcript" in result.stderr
     assert "--drop_bad true" in result.stderr

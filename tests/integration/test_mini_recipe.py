@@ -1,4 +1,5 @@
 """The tiny end-to-end mini recipe: every stage, RESULTS.md, and stock ESPnet Speech2Text loading."""
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,12 @@ import pytest
 from tests.conftest import REPO
 
 TINY_OPTS = [
-    "--local_data_opts", "--num_labeled 48 --num_unlabeled 8 --num_dev 6 --num_test 8 --nj 2",
-    "--nbpe", "40",
-    "--asr_args", "--max_epoch 2 --batch_bins 600000 --keep_nbest_models 2",
+    "--local_data_opts",
+    "--num_labeled 48 --num_unlabeled 8 --num_dev 6 --num_test 8 --nj 2",
+    "--nbpe",
+    "40",
+    "--asr_args",
+    "--max_epoch 2 --batch_bins 600000 --keep_nbest_models 2",
 ]
 
 
@@ -21,20 +25,39 @@ TINY_OPTS = [
 def recipe(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new recipe made by TEMPLATE's setup.sh from egs/mini/asr1, run end to end."""
     target = tmp_path_factory.mktemp("recipes") / "tiny" / "asr1"
-    subprocess.run(["bash", str(REPO / "egs/TEMPLATE/asr1/setup.sh"), "--from", str(REPO / "egs/mini/asr1"), str(target)], check=True)
-    result = subprocess.run(["./run.sh", *TINY_OPTS], cwd=target, capture_output=True, text=True, timeout=900)
+    subprocess.run(
+        [
+            "bash",
+            str(REPO / "egs/TEMPLATE/asr1/setup.sh"),
+            "--from",
+            str(REPO / "egs/mini/asr1"),
+            str(target),
+        ],
+        check=True,
+    )
+    result = subprocess.run(
+        ["./run.sh", *TINY_OPTS],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return target
 
 
 def test_results_md_has_tables_for_every_test_set(recipe: Path) -> None:
     text = (recipe / "RESULTS.md").read_text()
-    assert "## Environment" in text and "torch `2.11.0" in text and "espnet `202511`" in text
+    assert (
+        "## Environment" in text
+        and "torch `2.11.0" in text
+        and "espnet `202511`" in text
+    )
     assert "./run.sh --local_data_opts" in text
     for unit in ("WER", "CER"):
         assert f"## {unit}" in text
     for dset in ("dev", "test"):
-        assert f"/{dset}|" in text
+        assert f"/{dset} |" in text
     results = sorted(recipe.glob("exp/asr_*/decode_*/test/score_wer/result.json"))
     assert len(results) == 1
     row = json.loads(results[0].read_text())
@@ -44,17 +67,36 @@ def test_results_md_has_tables_for_every_test_set(recipe: Path) -> None:
 
 def test_every_stage_left_a_done_marker_and_rerun_is_a_no_op(recipe: Path) -> None:
     exp = next(recipe.glob("exp/asr_train_*"))
-    for marker in ["data", "dump/raw/train_labeled", "dump/raw/test", "data/token_list/train_labeled_bpe40", "exp/asr_stats_train_labeled_bpe40", str(exp.relative_to(recipe))]:
+    for marker in [
+        "data",
+        "dump/raw/train_labeled",
+        "dump/raw/test",
+        "data/token_list/train_labeled_bpe40",
+        "exp/asr_stats_train_labeled_bpe40",
+        str(exp.relative_to(recipe)),
+    ]:
         assert (recipe / marker / ".done").is_file(), marker
     before = (exp / "valid.cer_ctc.ave.pth").stat().st_mtime_ns
-    result = subprocess.run(["./run.sh", *TINY_OPTS, "--stop_stage", "50"], cwd=recipe, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        ["./run.sh", *TINY_OPTS, "--stop_stage", "50"],
+        cwd=recipe,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "already trained" in result.stdout
     assert (exp / "valid.cer_ctc.ave.pth").stat().st_mtime_ns == before
 
 
 def test_unknown_option_is_an_error(recipe: Path) -> None:
-    result = subprocess.run(["./run.sh", "--no_such_option", "1"], cwd=recipe, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["./run.sh", "--no_such_option", "1"],
+        cwd=recipe,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "unknown option '--no_such_option'" in result.stderr
 
@@ -74,7 +116,14 @@ def test_model_loads_and_decodes_in_stock_speech2text(recipe: Path) -> None:
         "print('DECODED', repr(text), type(s2t.asr_model).__module__)\n"
     )
     env = dict(os.environ, NLTK_DATA=str(recipe / "nltk_data_unused"))
-    result = subprocess.run([str(REPO / ".venv/bin/python"), "-c", code], cwd=recipe, capture_output=True, text=True, timeout=300, env=env)
+    result = subprocess.run(
+        [str(REPO / ".venv/bin/python"), "-c", code],
+        cwd=recipe,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "DECODED" in result.stdout and "espnet2.asr.espnet_model" in result.stdout
 
@@ -84,38 +133,81 @@ def test_pretrain_then_finetune_with_frozen_encoder(recipe: Path) -> None:
     import torch
 
     opts = [
-        "--stage", "44", "--stop_stage", "60", "--test_sets", "test",
-        "--pretrain_config", "conf/ssl/pretrain_mini.yaml", "--pretrain_sets", "train_unlabeled train_labeled",
-        "--pretrain_stop_iter", "1", "--pretrain_args", "--max_epoch 1 --batch_bins 300000",
-        "--asr_init_ssl_iter", "1",
-        "--asr_args", "--max_epoch 1 --batch_bins 600000 --keep_nbest_models 1 --freeze_encoder_steps 100000",
+        "--stage",
+        "44",
+        "--stop_stage",
+        "60",
+        "--test_sets",
+        "test",
+        "--pretrain_config",
+        "conf/ssl/pretrain_mini.yaml",
+        "--pretrain_sets",
+        "train_unlabeled train_labeled",
+        "--pretrain_stop_iter",
+        "1",
+        "--pretrain_args",
+        "--max_epoch 1 --batch_bins 300000",
+        "--asr_init_ssl_iter",
+        "1",
+        "--asr_args",
+        "--max_epoch 1 --batch_bins 600000 --keep_nbest_models 1 --freeze_encoder_steps 100000",
     ]
-    result = subprocess.run(["./run.sh", *opts], cwd=recipe, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        ["./run.sh", *opts], cwd=recipe, capture_output=True, text=True, timeout=900
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     ssl = recipe / "exp/ssl_iter1"
     assert (ssl / "curve.png").read_bytes()[:4] == b"\x89PNG"
     assert "loss" in (ssl / "curve.csv").read_text().splitlines()[0]
     finetuned = recipe / "exp/asr_train_asr_conformer_ctc_ssl_iter1"
-    assert "Loading pretrained params from exp/ssl_iter1/valid.loss.ave.pth:encoder:encoder" in (finetuned / "train.log").read_text()
+    assert (
+        "Loading pretrained params from exp/ssl_iter1/valid.loss.ave.pth:encoder:encoder"
+        in (finetuned / "train.log").read_text()
+    )
     pre = torch.load(ssl / "valid.loss.ave.pth", map_location="cpu", weights_only=True)
-    post = torch.load(finetuned / "valid.cer_ctc.ave.pth", map_location="cpu", weights_only=True)
-    weights = [k for k in post if k.startswith("encoder.") and "running_" not in k and "num_batches" not in k]
+    post = torch.load(
+        finetuned / "valid.cer_ctc.ave.pth", map_location="cpu", weights_only=True
+    )
+    weights = [
+        k
+        for k in post
+        if k.startswith("encoder.") and "running_" not in k and "num_batches" not in k
+    ]
     assert weights and all(torch.equal(pre[k], post[k]) for k in weights)
     assert (finetuned / "decode_decode_ctc_valid.cer_ctc.ave/test/text").is_file()
 
 
 NST_OPTS = [
-    "--stage", "75", "--stop_stage", "75", "--test_sets", "test", "--asr_init_ssl_iter", "1",
-    "--nst_tag", "ctc", "--nst_unlabeled_set", "train_unlabeled", "--nst_student_config", "conf/train_student_ctc.yaml",
-    "--nst_student_args", "--max_epoch 1 --num_iters_per_epoch 3 --batch_size 4 --keep_nbest_models 1",
-    "--nst_reference_text", "data/local/unlabeled_reference/text",
+    "--stage",
+    "75",
+    "--stop_stage",
+    "75",
+    "--test_sets",
+    "test",
+    "--asr_init_ssl_iter",
+    "1",
+    "--nst_tag",
+    "ctc",
+    "--nst_unlabeled_set",
+    "train_unlabeled",
+    "--nst_student_config",
+    "conf/train_student_ctc.yaml",
+    "--nst_student_args",
+    "--max_epoch 1 --num_iters_per_epoch 3 --batch_size 4 --keep_nbest_models 1",
+    "--nst_reference_text",
+    "data/local/unlabeled_reference/text",
 ]
 
 
 def test_nst_topline_student_trains_on_mixed_batches_and_decodes(recipe: Path) -> None:
     """Stage 75 with reference labels: student data, 1:9-style mixing, adaptive SpecAugment, decode, score."""
-    result = subprocess.run(["./run.sh", *NST_OPTS, "--nst_stop_iter", "1", "--nst_labels", "reference"],
-                            cwd=recipe, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        ["./run.sh", *NST_OPTS, "--nst_stop_iter", "1", "--nst_labels", "reference"],
+        cwd=recipe,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     topline = recipe / "exp/nst_topline_ctc"
     groups = (topline / "data/train/utt2group").read_text().split()
@@ -124,9 +216,17 @@ def test_nst_topline_student_trains_on_mixed_batches_and_decodes(recipe: Path) -
     reference = (recipe / "data/local/unlabeled_reference/text").read_text()
     assert all(line in unlabeled_text for line in reference.splitlines())
     log = (topline / "train.log").read_text()
-    assert "Loading pretrained params from exp/ssl_iter1/valid.loss.ave.pth:encoder:encoder" in log
+    assert (
+        "Loading pretrained params from exp/ssl_iter1/valid.loss.ave.pth:encoder:encoder"
+        in log
+    )
     assert "AdaptiveSpecAug" in log or "adaptive" in log.lower()
-    assert json.loads(next(topline.glob("decode_*/test/score_wer/result.json")).read_text())["Snt"] == 8
+    assert (
+        json.loads(
+            next(topline.glob("decode_*/test/score_wer/result.json")).read_text()
+        )["Snt"]
+        == 8
+    )
     # trained with bigssl's adaptive SpecAugment, yet loadable by stock ESPnet (only espnet2 imported)
     assert "adaptive_specaug" in (topline / "config.train.yaml").read_text()
     wav = (recipe / "dump/raw/test/wav.scp").read_text().split()[1]
@@ -136,26 +236,66 @@ def test_nst_topline_student_trains_on_mixed_batches_and_decodes(recipe: Path) -
         f"s2t = Speech2Text(asr_train_config='{topline}/config.yaml', asr_model_file='{topline}/valid.cer_ctc.ave.pth', beam_size=2, ctc_weight=1.0)\n"
         f"print('DECODED', repr(s2t(soundfile.read('{wav}')[0])[0][0]))\n"
     )
-    loaded = subprocess.run([str(REPO / ".venv/bin/python"), "-c", code], cwd=recipe, capture_output=True, text=True, timeout=300)
+    loaded = subprocess.run(
+        [str(REPO / ".venv/bin/python"), "-c", code],
+        cwd=recipe,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert loaded.returncode == 0 and "DECODED" in loaded.stdout, loaded.stderr[-3000:]
 
 
 def test_nst_generation_pseudo_labels_in_shards_and_filters(recipe: Path) -> None:
     """Stage 75, generation 1: the stage-50 model labels the unlabeled set in 2 shards; the filter reports."""
-    result = subprocess.run(["./run.sh", *NST_OPTS, "--nst_stop_iter", "1", "--nst_nj", "2",
-                             "--nst_filter_args", "--min_tokens_per_sec 0 --max_tokens_per_sec 1000"],
-                            cwd=recipe, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [
+            "./run.sh",
+            *NST_OPTS,
+            "--nst_stop_iter",
+            "1",
+            "--nst_nj",
+            "2",
+            "--nst_filter_args",
+            "--min_tokens_per_sec 0 --max_tokens_per_sec 1000",
+        ],
+        cwd=recipe,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     pseudo = recipe / "exp/nst_iter1_ctc/pseudo"
-    utts = sorted(line.split()[0] for line in (recipe / "dump/raw/train_unlabeled/wav.scp").read_text().splitlines())
+    utts = sorted(
+        line.split()[0]
+        for line in (recipe / "dump/raw/train_unlabeled/wav.scp")
+        .read_text()
+        .splitlines()
+    )
     for name in ("text", "confidence", "num_tokens", "duration"):
-        assert [line.split()[0] for line in (pseudo / name).read_text().splitlines()] == utts
-    assert all(0.0 <= float(line.split()[1]) <= 1.0 for line in (pseudo / "confidence").read_text().splitlines())
-    assert sorted((pseudo / "shards").glob("*/.done")) == [pseudo / "shards/0/.done", pseudo / "shards/1/.done"]
-    report = json.loads((recipe / "exp/nst_iter1_ctc/data/pseudo/filter/report.json").read_text())
+        assert [
+            line.split()[0] for line in (pseudo / name).read_text().splitlines()
+        ] == utts
+    assert all(
+        0.0 <= float(line.split()[1]) <= 1.0
+        for line in (pseudo / "confidence").read_text().splitlines()
+    )
+    assert sorted((pseudo / "shards").glob("*/.done")) == [
+        pseudo / "shards/0/.done",
+        pseudo / "shards/1/.done",
+    ]
+    report = json.loads(
+        (recipe / "exp/nst_iter1_ctc/data/pseudo/filter/report.json").read_text()
+    )
     assert report["counts"]["total"] == len(utts)
-    assert (recipe / "exp/nst_iter1_ctc/data/pseudo/filter/confidence_hist.png").read_bytes()[:4] == b"\x89PNG"
-    if report["counts"]["kept"] == 0:  # a 1-epoch teacher may emit only blanks: the stage must stop and say so
-        assert result.returncode != 0 and "kept" in (result.stdout + result.stderr).lower()
+    assert (
+        recipe / "exp/nst_iter1_ctc/data/pseudo/filter/confidence_hist.png"
+    ).read_bytes()[:4] == b"\x89PNG"
+    if (
+        report["counts"]["kept"] == 0
+    ):  # a 1-epoch teacher may emit only blanks: the stage must stop and say so
+        assert (
+            result.returncode != 0 and "kept" in (result.stdout + result.stderr).lower()
+        )
     else:
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         assert (recipe / "exp/nst_iter1_ctc/.done").is_file()

@@ -1,4 +1,5 @@
 """Pseudo-label filtering: sanity filters, threshold / top-P rules, reports, errors."""
+
 from __future__ import annotations
 
 import json
@@ -9,10 +10,19 @@ import pytest
 
 from bigssl.bin import filter_pseudo
 from bigssl.io_utils import read_kv
-from bigssl.nst.filtering import (
-    BELOW_THRESHOLD, EMPTY, OUTSIDE_TOP, PASSED, TOO_FAST, TOO_SLOW, FilterRule, PseudoLabel, decide,
-    load_pseudo_dir, top_percent_count, wer_of_groups,
+from bigssl.nst.filter_report import wer_of_groups
+from bigssl.nst.filter_rules import (
+    BELOW_THRESHOLD,
+    EMPTY,
+    OUTSIDE_TOP,
+    PASSED,
+    TOO_FAST,
+    TOO_SLOW,
+    FilterRule,
+    decide,
+    top_percent_count,
 )
+from bigssl.nst.pseudo_dir import PseudoLabel, load_pseudo_dir
 
 # utt: (text, confidence, num_tokens, duration)
 Row = Tuple[str, float, int, float]
@@ -24,7 +34,17 @@ def _labels(rows: Dict[str, Row]):
 
 def _write_pl(directory: Path, rows: Dict[str, Row]) -> Path:
     directory.mkdir(parents=True)
-    files = {name: [] for name in ("wav.scp", "utt2spk", "text", "confidence", "num_tokens", "duration")}
+    files = {
+        name: []
+        for name in (
+            "wav.scp",
+            "utt2spk",
+            "text",
+            "confidence",
+            "num_tokens",
+            "duration",
+        )
+    }
     for utt, (text, conf, ntok, dur) in sorted(rows.items()):
         files["wav.scp"].append(f"{utt} /audio/{utt}.wav")
         files["utt2spk"].append(f"{utt} {utt.split('-')[0]}")
@@ -37,7 +57,10 @@ def _write_pl(directory: Path, rows: Dict[str, Row]) -> Path:
     return directory
 
 
-SANE = {f"s{i}-u{i}": (f"word{i} x", c, 4, 2.0) for i, c in enumerate([0.95, 0.5, 0.8, 0.79, 0.6, 0.99, 0.8, 0.1])}
+SANE = {
+    f"s{i}-u{i}": (f"word{i} x", c, 4, 2.0)
+    for i, c in enumerate([0.95, 0.5, 0.8, 0.79, 0.6, 0.99, 0.8, 0.1])
+}
 
 
 def _kept(decisions):
@@ -63,31 +86,46 @@ def test_top_percent_keeps_the_right_count_and_the_highest() -> None:
 def test_top_percent_ties_broken_by_utt_id() -> None:
     rows = {u: ("a b", 0.7, 2, 1.0) for u in ("c", "a", "b", "d")}
     assert _kept(decide(_labels(rows), FilterRule(keep_top_percent=50))) == {"a", "b"}
-    assert top_percent_count(10, 70) == 7 and top_percent_count(3, 70) == 2 and top_percent_count(3, 100) == 3
+    assert (
+        top_percent_count(10, 70) == 7
+        and top_percent_count(3, 70) == 2
+        and top_percent_count(3, 100) == 3
+    )
 
 
 def test_top_percent_is_relative_to_the_sane_ones() -> None:
     rows = dict(SANE)
     rows["z-empty"] = ("", 1.0, 0, 2.0)
     rows["z-fast"] = ("a " * 100, 1.0, 100, 1.0)
-    decisions = {d.utt: d for d in decide(_labels(rows), FilterRule(keep_top_percent=50))}
+    decisions = {
+        d.utt: d for d in decide(_labels(rows), FilterRule(keep_top_percent=50))
+    }
     assert sum(d.keep for d in decisions.values()) == 4
-    assert decisions["z-empty"].reason == EMPTY and decisions["z-fast"].reason == TOO_FAST
+    assert (
+        decisions["z-empty"].reason == EMPTY and decisions["z-fast"].reason == TOO_FAST
+    )
 
 
 def test_sanity_filters() -> None:
     rows = {
         "empty": ("", 0.99, 0, 2.0),
         "blank": ("   ", 0.99, 3, 2.0),
-        "slow": ("one", 0.99, 1, 10.0),        # 0.1 tokens/s
-        "fast": ("x " * 70, 0.99, 70, 2.0),    # 35 tokens/s
-        "edge_low": ("a", 0.99, 1, 2.0),       # 0.5 tokens/s: inclusive
+        "slow": ("one", 0.99, 1, 10.0),  # 0.1 tokens/s
+        "fast": ("x " * 70, 0.99, 70, 2.0),  # 35 tokens/s
+        "edge_low": ("a", 0.99, 1, 2.0),  # 0.5 tokens/s: inclusive
         "edge_high": ("b " * 60, 0.99, 60, 2.0),  # 30 tokens/s: inclusive
         "ok": ("hello world", 0.99, 2, 1.0),
     }
     decisions = {d.utt: d.reason for d in decide(_labels(rows), FilterRule())}
-    assert decisions == {"empty": EMPTY, "blank": EMPTY, "slow": TOO_SLOW, "fast": TOO_FAST,
-                         "edge_low": PASSED, "edge_high": PASSED, "ok": PASSED}
+    assert decisions == {
+        "empty": EMPTY,
+        "blank": EMPTY,
+        "slow": TOO_SLOW,
+        "fast": TOO_FAST,
+        "edge_low": PASSED,
+        "edge_high": PASSED,
+        "ok": PASSED,
+    }
     # sanity runs before the confidence rule: a low-confidence empty one is dropped as empty
     low = {"e": ("", 0.1, 0, 1.0)}
     assert decide(_labels(low), FilterRule(threshold=0.5))[0].reason == EMPTY
@@ -104,20 +142,30 @@ def test_rule_validation() -> None:
 
 def test_kept_vs_dropped_wer_hand_made() -> None:
     rows = {
-        "a": ("the cat sat", 0.9, 3, 1.0),   # ref "the cat sat": 0 errors / 3
-        "b": ("a dog", 0.85, 2, 1.0),        # ref "the dog": 1 sub / 2
-        "c": ("big red", 0.3, 2, 1.0),       # ref "big red bus": 1 del / 3
-        "d": ("x y z w", 0.2, 4, 1.0),       # ref "q": 1 sub + 3 ins / 1
+        "a": ("the cat sat", 0.9, 3, 1.0),  # ref "the cat sat": 0 errors / 3
+        "b": ("a dog", 0.85, 2, 1.0),  # ref "the dog": 1 sub / 2
+        "c": ("big red", 0.3, 2, 1.0),  # ref "big red bus": 1 del / 3
+        "d": ("x y z w", 0.2, 4, 1.0),  # ref "q": 1 sub + 3 ins / 1
     }
-    refs = {"a": "the cat sat", "b": "the dog", "c": "big red bus", "d": "q", "extra": "ignored"}
+    refs = {
+        "a": "the cat sat",
+        "b": "the dog",
+        "c": "big red bus",
+        "d": "q",
+        "extra": "ignored",
+    }
     decisions = decide(_labels(rows), FilterRule(threshold=0.8))
     wer = wer_of_groups(decisions, {u: r[0] for u, r in rows.items()}, refs)
-    assert wer["kept"]["Err"] == pytest.approx(20.0)     # 1 / 5
+    assert wer["kept"]["Err"] == pytest.approx(20.0)  # 1 / 5
     assert wer["dropped"]["Err"] == pytest.approx(125.0)  # 5 / 4
-    assert wer["all"]["Err"] == pytest.approx(66.7)       # 6 / 9
+    assert wer["all"]["Err"] == pytest.approx(66.7)  # 6 / 9
     assert wer["kept"]["Snt"] == 2 and wer["dropped"]["Wrd"] == 4
     with pytest.raises(ValueError, match="'c'"):
-        wer_of_groups(decisions, {u: r[0] for u, r in rows.items()}, {"a": "x", "b": "y", "d": "z"})
+        wer_of_groups(
+            decisions,
+            {u: r[0] for u, r in rows.items()},
+            {"a": "x", "b": "y", "d": "z"},
+        )
 
 
 def test_cli_writes_data_dir_and_reports(tmp_path: Path) -> None:
@@ -125,23 +173,55 @@ def test_cli_writes_data_dir_and_reports(tmp_path: Path) -> None:
     rows["z-empty"] = ("", 0.97, 0, 3.0)
     pl = _write_pl(tmp_path / "pl", rows)
     ref = tmp_path / "ref_text"
-    ref.write_text("".join(f"{u} {r[0] or 'something'}\n" for u, r in sorted(rows.items())))
+    ref.write_text(
+        "".join(f"{u} {r[0] or 'something'}\n" for u, r in sorted(rows.items()))
+    )
     out = tmp_path / "out"
-    filter_pseudo.main(["--pseudo_dir", str(pl), "--out_dir", str(out), "--threshold", "0.8",
-                        "--reference_text", str(ref), "--title", "generation 1"])
+    filter_pseudo.main(
+        [
+            "--pseudo_dir",
+            str(pl),
+            "--out_dir",
+            str(out),
+            "--threshold",
+            "0.8",
+            "--reference_text",
+            str(ref),
+            "--title",
+            "generation 1",
+        ]
+    )
     kept = {u for u, r in SANE.items() if r[1] >= 0.8}
-    assert set(read_kv(out / "wav.scp")) == kept == set(read_kv(out / "text")) == set(read_kv(out / "utt2spk"))
+    assert (
+        set(read_kv(out / "wav.scp"))
+        == kept
+        == set(read_kv(out / "text"))
+        == set(read_kv(out / "utt2spk"))
+    )
     assert (out / "spk2utt").read_text().splitlines()[0] == "s0 s0-u0"
     decisions = read_kv(out / "filter" / "decisions")
     assert decisions["z-empty"].split()[:2] == ["drop", EMPTY]
     assert decisions["s1-u1"].split() == ["drop", BELOW_THRESHOLD, "0.500000"]
     report = json.loads((out / "filter" / "report.json").read_text())
-    assert report["counts"] == {"total": 9, "kept": 4, "dropped": 5, "dropped_by_reason": {
-        EMPTY: 1, TOO_SLOW: 0, TOO_FAST: 0, BELOW_THRESHOLD: 4, OUTSIDE_TOP: 0}}
+    assert report["counts"] == {
+        "total": 9,
+        "kept": 4,
+        "dropped": 5,
+        "dropped_by_reason": {
+            EMPTY: 1,
+            TOO_SLOW: 0,
+            TOO_FAST: 0,
+            BELOW_THRESHOLD: 4,
+            OUTSIDE_TOP: 0,
+        },
+    }
     assert report["hours"]["total"] == pytest.approx((8 * 2 + 3) / 3600, abs=1e-6)
     assert report["hours"]["kept"] == pytest.approx(8 / 3600, abs=1e-6)
     assert report["wer"]["kept"]["Err"] == 0.0 and report["wer"]["dropped"]["Err"] > 0
-    assert report["rule"]["kind"] == "threshold" and report["rule"]["effective_threshold"] == 0.8
+    assert (
+        report["rule"]["kind"] == "threshold"
+        and report["rule"]["effective_threshold"] == 0.8
+    )
     md = (out / "filter" / "report.md").read_text()
     assert "generation 1" in md and "Kept 4 / 9" in md and "| kept | 4 |" in md
     png = (out / "filter" / "confidence_hist.png").read_bytes()
@@ -151,7 +231,16 @@ def test_cli_writes_data_dir_and_reports(tmp_path: Path) -> None:
 
 def test_cli_top_percent_and_no_rule(tmp_path: Path) -> None:
     pl = _write_pl(tmp_path / "pl", SANE)
-    filter_pseudo.main(["--pseudo_dir", str(pl), "--out_dir", str(tmp_path / "top"), "--keep_top_percent", "25"])
+    filter_pseudo.main(
+        [
+            "--pseudo_dir",
+            str(pl),
+            "--out_dir",
+            str(tmp_path / "top"),
+            "--keep_top_percent",
+            "25",
+        ]
+    )
     assert set(read_kv(tmp_path / "top" / "wav.scp")) == {"s5-u5", "s0-u0"}
     filter_pseudo.main(["--pseudo_dir", str(pl), "--out_dir", str(tmp_path / "all")])
     assert len(read_kv(tmp_path / "all" / "wav.scp")) == len(SANE)
@@ -159,25 +248,44 @@ def test_cli_top_percent_and_no_rule(tmp_path: Path) -> None:
 
 def test_cli_rejects_both_rules(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit):
-        filter_pseudo.main(["--pseudo_dir", "x", "--out_dir", "y", "--threshold", "0.5", "--keep_top_percent", "5"])
+        filter_pseudo.main(
+            [
+                "--pseudo_dir",
+                "x",
+                "--out_dir",
+                "y",
+                "--threshold",
+                "0.5",
+                "--keep_top_percent",
+                "5",
+            ]
+        )
     assert "not allowed with argument" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         filter_pseudo.main(["--pseudo_dir", "x", "--out_dir", "y", "--threshold", "2"])
-    assert "--threshold must be in [0, 1]" in capsys.readouterr().err
+    assert "threshold must be in [0, 1]" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("name,line,pattern", [
-    ("confidence", "s1-u1 1.2", r"confidence.*'s1-u1'.*outside \[0, 1\]"),
-    ("confidence", "s1-u1 high", r"confidence.*'s1-u1'.*not a number"),
-    ("confidence", "s1-u1", r"confidence.*'s1-u1'"),
-    ("confidence", "s1-u1 0.5 0.6", r"confidence.*'s1-u1'.*malformed"),
-    ("num_tokens", "s1-u1 2.5", r"num_tokens.*'s1-u1'.*integer"),
-    ("duration", "s1-u1 0", r"duration.*'s1-u1'.*> 0"),
-    ("wav.scp", "s1-u1", r"wav.scp.*'s1-u1'.*malformed"),
-])
-def test_bad_values_name_file_and_utt(tmp_path: Path, name: str, line: str, pattern: str) -> None:
+@pytest.mark.parametrize(
+    "name,line,pattern",
+    [
+        ("confidence", "s1-u1 1.2", r"confidence.*'s1-u1'.*outside \[0, 1\]"),
+        ("confidence", "s1-u1 high", r"confidence.*'s1-u1'.*not a number"),
+        ("confidence", "s1-u1", r"confidence.*'s1-u1'"),
+        ("confidence", "s1-u1 0.5 0.6", r"confidence.*'s1-u1'.*malformed"),
+        ("num_tokens", "s1-u1 2.5", r"num_tokens.*'s1-u1'.*integer"),
+        ("duration", "s1-u1 0", r"duration.*'s1-u1'.*> 0"),
+        ("wav.scp", "s1-u1", r"wav.scp.*'s1-u1'.*malformed"),
+    ],
+)
+def test_bad_values_name_file_and_utt(
+    tmp_path: Path, name: str, line: str, pattern: str
+) -> None:
     pl = _write_pl(tmp_path / "pl", SANE)
-    lines = [x if not x.startswith("s1-u1 ") else line for x in (pl / name).read_text().splitlines()]
+    lines = [
+        x if not x.startswith("s1-u1 ") else line
+        for x in (pl / name).read_text().splitlines()
+    ]
     (pl / name).write_text("\n".join(lines) + "\n")
     with pytest.raises(ValueError, match=pattern):
         load_pseudo_dir(pl)
@@ -185,7 +293,11 @@ def test_bad_values_name_file_and_utt(tmp_path: Path, name: str, line: str, patt
 
 def test_different_utt_sets_name_file_and_utt(tmp_path: Path) -> None:
     pl = _write_pl(tmp_path / "pl", SANE)
-    lines = [x for x in (pl / "num_tokens").read_text().splitlines() if not x.startswith("s3-u3 ")]
+    lines = [
+        x
+        for x in (pl / "num_tokens").read_text().splitlines()
+        if not x.startswith("s3-u3 ")
+    ]
     (pl / "num_tokens").write_text("\n".join(lines) + "\n")
     with pytest.raises(ValueError, match=r"num_tokens.*1 missing.*s3-u3"):
         load_pseudo_dir(pl)
@@ -196,12 +308,30 @@ def test_reference_missing_utts_is_an_error(tmp_path: Path) -> None:
     ref = tmp_path / "ref"
     ref.write_text("s0-u0 word0 x\n")
     with pytest.raises(ValueError, match=r"no reference.*s1-u1"):
-        filter_pseudo.main(["--pseudo_dir", str(pl), "--out_dir", str(tmp_path / "o"), "--reference_text", str(ref)])
+        filter_pseudo.main(
+            [
+                "--pseudo_dir",
+                str(pl),
+                "--out_dir",
+                str(tmp_path / "o"),
+                "--reference_text",
+                str(ref),
+            ]
+        )
 
 
 def test_nothing_kept_is_an_error_after_the_reports(tmp_path: Path) -> None:
     pl = _write_pl(tmp_path / "pl", {"a": ("x", 0.1, 1, 1.0)})
     with pytest.raises(RuntimeError, match="no pseudo-label passed"):
-        filter_pseudo.main(["--pseudo_dir", str(pl), "--out_dir", str(tmp_path / "o"), "--threshold", "0.5"])
+        filter_pseudo.main(
+            [
+                "--pseudo_dir",
+                str(pl),
+                "--out_dir",
+                str(tmp_path / "o"),
+                "--threshold",
+                "0.5",
+            ]
+        )
     assert (tmp_path / "o" / "filter" / "report.json").is_file()
     assert not (tmp_path / "o" / "wav.scp").exists()

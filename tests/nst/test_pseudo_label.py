@@ -1,4 +1,5 @@
 """Pseudo-labeling: CTC confidence, batching, shard assignment, resume after a killed shard, merge checks."""
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,9 @@ def test_ctc_greedy_collapses_runs_and_keeps_the_best_frame_posterior() -> None:
     best = [(1, 0.6), (1, 0.8), (0, 0.9), (2, 0.7), (2, 0.5), (0, 0.9), (1, 0.4)]
     for t, (token, p) in enumerate(best):
         probs[0, t, token] = p
-    (tokens, posteriors), = ctc_greedy_with_posteriors(probs.log(), torch.tensor([7]), blank_id=0)
+    ((tokens, posteriors),) = ctc_greedy_with_posteriors(
+        probs.log(), torch.tensor([7]), blank_id=0
+    )
     assert tokens == [1, 2, 1]
     assert posteriors == pytest.approx([0.8, 0.7, 0.4])
     assert mean_token_posterior(posteriors) == pytest.approx((0.8 + 0.7 + 0.4) / 3)
@@ -36,12 +39,16 @@ def test_ctc_greedy_ignores_padded_frames() -> None:
 def test_confidence_is_in_unit_interval_and_length_normalized() -> None:
     generator = torch.Generator().manual_seed(0)
     log_probs = torch.randn(8, 50, 12, generator=generator).mul(3).log_softmax(-1)
-    for tokens, posteriors in ctc_greedy_with_posteriors(log_probs, torch.full((8,), 50)):
+    for tokens, posteriors in ctc_greedy_with_posteriors(
+        log_probs, torch.full((8,), 50)
+    ):
         confidence = mean_token_posterior(posteriors)
         assert 0.0 <= confidence <= 1.0
         assert len(posteriors) == len(tokens)
     # doubling a hypothesis with the same per-token posteriors keeps its confidence (no length bias)
-    assert mean_token_posterior([0.9, 0.5]) == pytest.approx(mean_token_posterior([0.9, 0.5, 0.9, 0.5]))
+    assert mean_token_posterior([0.9, 0.5]) == pytest.approx(
+        mean_token_posterior([0.9, 0.5, 0.9, 0.5])
+    )
     assert mean_token_posterior([]) == 0.0
 
 
@@ -70,7 +77,9 @@ class FakeTeacher:
         self.options = options
 
     def label_batch(self, waves: List[np.ndarray]) -> List[tuple]:
-        return [(f"LEN {len(w)}", 2, round(float(np.abs(w).mean()) % 1.0, 6)) for w in waves]
+        return [
+            (f"LEN {len(w)}", 2, round(float(np.abs(w).mean()) % 1.0, 6)) for w in waves
+        ]
 
     def nbest(self, wave: np.ndarray) -> List[tuple]:
         return [(f"LEN {len(wave)}", 0.75), (f"ALT {len(wave)}", 0.25)]
@@ -86,7 +95,9 @@ def unlabeled_dir(tmp_path: Path) -> Path:
         utt = f"spk{i % 3}-utt{i:03d}"
         wav = tmp_path / "wav" / f"{utt}.wav"
         wav.parent.mkdir(exist_ok=True)
-        soundfile.write(wav, rng.uniform(-0.5, 0.5, 1600 * (i + 1)).astype("float32"), 16000)
+        soundfile.write(
+            wav, rng.uniform(-0.5, 0.5, 1600 * (i + 1)).astype("float32"), 16000
+        )
         rows.append((utt, str(wav)))
     (data / "wav.scp").write_text("".join(f"{u} {p}\n" for u, p in rows))
     (data / "utt2spk").write_text("".join(f"{u} {u.split('-')[0]}\n" for u, _ in rows))
@@ -99,11 +110,20 @@ def fake_teacher(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _options(nbest: int = 1) -> pl.LabelOptions:
-    return pl.LabelOptions(asr_train_config="conf.yaml", asr_model_file="model.pth", batch_seconds=2.0, nbest=nbest)
+    return pl.LabelOptions(
+        asr_train_config="conf.yaml",
+        asr_model_file="model.pth",
+        batch_seconds=2.0,
+        nbest=nbest,
+    )
 
 
 def _outputs(out: Path) -> Dict[str, str]:
-    return {name: (out / name).read_text() for name in sorted(os.listdir(out)) if (out / name).is_file() and name != "throughput.json"}
+    return {
+        name: (out / name).read_text()
+        for name in sorted(os.listdir(out))
+        if (out / name).is_file() and name != "throughput.json"
+    }
 
 
 def _run_each_shard_then_merge(data: Path, out: Path, nj: int, nbest: int = 1) -> None:
@@ -112,17 +132,34 @@ def _run_each_shard_then_merge(data: Path, out: Path, nj: int, nbest: int = 1) -
     pl.pseudo_label(data, out, _options(nbest), nj=nj)
 
 
-def test_clean_run_writes_every_file_for_every_utterance(unlabeled_dir: Path, tmp_path: Path, fake_teacher: None) -> None:
+def test_clean_run_writes_every_file_for_every_utterance(
+    unlabeled_dir: Path, tmp_path: Path, fake_teacher: None
+) -> None:
     out = tmp_path / "pl"
     _run_each_shard_then_merge(unlabeled_dir, out, nj=3, nbest=2)
-    utts = sorted(line.split()[0] for line in (unlabeled_dir / "wav.scp").read_text().splitlines())
-    for name in ("text", "confidence", "num_tokens", "duration", "wav.scp", "utt2spk", "nbest_text.2", "nbest_weight.1"):
-        assert [line.split()[0] for line in (out / name).read_text().splitlines()] == utts, name
+    utts = sorted(
+        line.split()[0] for line in (unlabeled_dir / "wav.scp").read_text().splitlines()
+    )
+    for name in (
+        "text",
+        "confidence",
+        "num_tokens",
+        "duration",
+        "wav.scp",
+        "utt2spk",
+        "nbest_text.2",
+        "nbest_weight.1",
+    ):
+        assert [
+            line.split()[0] for line in (out / name).read_text().splitlines()
+        ] == utts, name
     assert "LEN 1600" in (out / "text").read_text()
     assert (out / "throughput.json").is_file()
 
 
-def test_resume_after_a_killed_shard_gives_the_clean_merged_set(unlabeled_dir: Path, tmp_path: Path, fake_teacher: None) -> None:
+def test_resume_after_a_killed_shard_gives_the_clean_merged_set(
+    unlabeled_dir: Path, tmp_path: Path, fake_teacher: None
+) -> None:
     clean = tmp_path / "clean"
     _run_each_shard_then_merge(unlabeled_dir, clean, nj=3)
 
@@ -136,31 +173,49 @@ def test_resume_after_a_killed_shard_gives_the_clean_merged_set(unlabeled_dir: P
     finished_mtime = (resumed / "shards" / "0" / "text").stat().st_mtime_ns
     pl.pseudo_label(unlabeled_dir, resumed, _options(), nj=3)
     assert _outputs(resumed) == _outputs(clean)
-    assert (resumed / "shards" / "0" / "text").stat().st_mtime_ns == finished_mtime  # not redone
+    assert (
+        resumed / "shards" / "0" / "text"
+    ).stat().st_mtime_ns == finished_mtime  # not redone
     assert (killed / ".done").is_file()
 
 
-def test_rerun_with_other_settings_is_refused(unlabeled_dir: Path, tmp_path: Path, fake_teacher: None) -> None:
+def test_rerun_with_other_settings_is_refused(
+    unlabeled_dir: Path, tmp_path: Path, fake_teacher: None
+) -> None:
     out = tmp_path / "pl"
     pl.pseudo_label(unlabeled_dir, out, _options(), nj=2, shard_id=0)
     with pytest.raises(ValueError, match="nj"):
         pl.pseudo_label(unlabeled_dir, out, _options(), nj=3)
 
 
-def test_merge_catches_lost_and_duplicated_utterances(unlabeled_dir: Path, tmp_path: Path, fake_teacher: None) -> None:
+def test_merge_catches_lost_and_duplicated_utterances(
+    unlabeled_dir: Path, tmp_path: Path, fake_teacher: None
+) -> None:
     out = tmp_path / "pl"
     _run_each_shard_then_merge(unlabeled_dir, out, nj=2)
-    shards = pl.shard_assignment(sorted(line.split()[0] for line in (unlabeled_dir / "wav.scp").read_text().splitlines()), 2)
+    shards = pl.shard_assignment(
+        sorted(
+            line.split()[0]
+            for line in (unlabeled_dir / "wav.scp").read_text().splitlines()
+        ),
+        2,
+    )
     text0 = out / "shards" / "0" / "text"
     lines = text0.read_text().splitlines()
     text0.write_text("\n".join(lines[1:]) + "\n")  # one utterance lost
-    with pytest.raises(RuntimeError, match=lines[0].split()[0]):
+    with pytest.raises(ValueError, match=lines[0].split()[0]):
         pl.merge_shards(out, shards, [u for s in shards for u in s])
     text0.write_text("\n".join(lines) + "\n")
     moved = shards[1][0]  # shard 0 also (wrongly) holds an utterance of shard 1
     for name in ("text", "confidence", "num_tokens", "duration"):
-        row = next(line for line in (out / "shards" / "1" / name).read_text().splitlines() if line.split()[0] == moved)
+        row = next(
+            line
+            for line in (out / "shards" / "1" / name).read_text().splitlines()
+            if line.split()[0] == moved
+        )
         with open(out / "shards" / "0" / name, "a") as handle:
             handle.write(row + "\n")
     with pytest.raises(RuntimeError, match="more than one shard"):
-        pl.merge_shards(out, [shards[0] + [moved], shards[1]], [u for s in shards for u in s])
+        pl.merge_shards(
+            out, [shards[0] + [moved], shards[1]], [u for s in shards for u in s]
+        )

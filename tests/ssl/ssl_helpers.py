@@ -1,4 +1,5 @@
 """Helpers for the pretraining tests: tiny models and synthetic audio corpora."""
+
 from __future__ import annotations
 
 from bigssl.espnet_compat import quiet_espnet_imports
@@ -69,7 +70,9 @@ def write_corpus(root: Path, splits: Dict[str, int], seed: int = 0) -> Dict[str,
         for i in range(count):
             t = np.arange(int(16000 * rng.uniform(1.0, 2.0))) / 16000
             f0 = rng.uniform(100, 300)
-            x = 0.3 * np.sin(2 * np.pi * f0 * t * (1 + 0.2 * np.sin(2 * np.pi * 0.7 * t)))
+            x = 0.3 * np.sin(
+                2 * np.pi * f0 * t * (1 + 0.2 * np.sin(2 * np.pi * 0.7 * t))
+            )
             x = x + 0.05 * rng.standard_normal(t.size)
             utt = f"{split}{i:03d}"
             path = root / "wav" / f"{utt}.wav"

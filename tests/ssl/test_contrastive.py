@@ -1,4 +1,5 @@
 """Contrastive loss: distractor sampling, masked-frames-only loss, accuracy semantics."""
+
 from __future__ import annotations
 
 import torch
@@ -28,7 +29,7 @@ def test_distractors_cover_all_other_frames_uniformly() -> None:
     for anchor in range(5):
         freq = torch.bincount(neg[0, anchor], minlength=5).float() / 4000
         assert freq[anchor] == 0
-        others = torch.cat([freq[:anchor], freq[anchor + 1:]])
+        others = torch.cat([freq[:anchor], freq[anchor + 1 :]])
         assert torch.allclose(others, torch.full_like(others, 0.25), atol=0.04)
 
 
@@ -41,7 +42,9 @@ def test_pack_masked_keeps_time_order() -> None:
 
 
 def _loss(ctx: torch.Tensor, tgt: torch.Tensor, mask: torch.Tensor, seed: int = 0):
-    return contrastive_loss(ctx, tgt, mask, 20, 0.1, torch.Generator().manual_seed(seed))
+    return contrastive_loss(
+        ctx, tgt, mask, 20, 0.1, torch.Generator().manual_seed(seed)
+    )
 
 
 def test_loss_uses_masked_frames_only() -> None:
@@ -52,7 +55,9 @@ def test_loss_uses_masked_frames_only() -> None:
     ctx2[~mask] = torch.randn(int((~mask).sum()), 16) * 10
     tgt2[~mask] = torch.randn(int((~mask).sum()), 16) * 10
     changed = _loss(ctx2, tgt2, mask)
-    assert torch.equal(base.loss, changed.loss) and torch.equal(base.accuracy, changed.accuracy)
+    assert torch.equal(base.loss, changed.loss) and torch.equal(
+        base.accuracy, changed.accuracy
+    )
     # ...while a change at a single masked target does change it.
     tgt3 = tgt.clone()
     first = mask.nonzero()[0]

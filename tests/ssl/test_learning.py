@@ -1,4 +1,5 @@
 """A tiny model learns to pick the positive when masked frames are predictable from context."""
+
 from __future__ import annotations
 
 import math
@@ -29,9 +30,12 @@ def _train(make_batch) -> tuple[float, float]:
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     lengths = torch.full((BATCH,), FRAMES)
     with torch.no_grad():
-        untrained = sum(
-            float(model(make_batch(generator), lengths)[1]["acc"]) for _ in range(5)
-        ) / 5
+        untrained = (
+            sum(
+                float(model(make_batch(generator), lengths)[1]["acc"]) for _ in range(5)
+            )
+            / 5
+        )
     accuracies = []
     for _ in range(STEPS):
         loss, stats, _ = model(make_batch(generator), lengths)
@@ -53,4 +57,6 @@ def test_accuracy_rises_well_above_chance_on_predictable_signal() -> None:
     # 10 distractors: chance is 1/11 (a little higher with repeated distractors).
     assert untrained < 0.3
     assert last > 0.6
-    assert last > noise_last + 0.25  # the gain comes from context, not from memorizing frames
+    assert (
+        last > noise_last + 0.25
+    )  # the gain comes from context, not from memorizing frames

@@ -1,4 +1,5 @@
 """Span masking: statistics match the options, padding is respected, every utterance is masked."""
+
 from __future__ import annotations
 
 import pytest
@@ -52,6 +53,8 @@ def test_span_masking_module_replaces_only_masked_frames() -> None:
     masked, mask = module(feats, lengths)
     assert mask.any()
     assert torch.equal(masked[~mask], feats[~mask])
-    assert torch.equal(masked[mask], module.embedding.detach().expand(int(mask.sum()), 8))
+    assert torch.equal(
+        masked[mask], module.embedding.detach().expand(int(mask.sum()), 8)
+    )
     masked.sum().backward()
     assert module.embedding.grad is not None and module.embedding.grad.abs().sum() > 0

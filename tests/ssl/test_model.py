@@ -1,4 +1,5 @@
 """The pretraining model: encoder split, gradients, targets, guards, and ASR-loadable weights."""
+
 from __future__ import annotations
 
 import logging
@@ -30,10 +31,22 @@ def _feats(batch: int = 3, frames: int = 120, dim: int = 16):
     "encoder",
     [
         lambda: ConformerEncoder(16, **TINY_ENCODER_CONF),
-        lambda: ConformerEncoder(16, output_size=32, attention_heads=2, linear_units=64,
-                                 num_blocks=2, cnn_module_kernel=5),  # legacy rel-pos default
-        lambda: TransformerEncoder(16, output_size=32, attention_heads=2, linear_units=64,
-                                   num_blocks=2, input_layer="conv2d"),
+        lambda: ConformerEncoder(
+            16,
+            output_size=32,
+            attention_heads=2,
+            linear_units=64,
+            num_blocks=2,
+            cnn_module_kernel=5,
+        ),  # legacy rel-pos default
+        lambda: TransformerEncoder(
+            16,
+            output_size=32,
+            attention_heads=2,
+            linear_units=64,
+            num_blocks=2,
+            input_layer="conv2d",
+        ),
     ],
 )
 def test_split_encoder_reproduces_stock_forward(encoder) -> None:
@@ -49,7 +62,11 @@ def test_split_encoder_reproduces_stock_forward(encoder) -> None:
 
 @pytest.mark.parametrize("quantize", [False, True])
 def test_gradients_reach_the_encoder(quantize: bool) -> None:
-    target = (lambda d: GumbelQuantizer(d, 16, num_groups=2, num_codes=8)) if quantize else None
+    target = (
+        (lambda d: GumbelQuantizer(d, 16, num_groups=2, num_codes=8))
+        if quantize
+        else None
+    )
     model = tiny_model(**({"target": target} if target else {}))
     feats, lengths = _feats()
     loss, stats, weight = model(feats, lengths)
@@ -63,11 +80,19 @@ def test_gradients_reach_the_encoder(quantize: bool) -> None:
         assert param.grad is not None and param.grad.abs().sum() > 0, name
     _, masks = subsample(model.encoder, feats, lengths)
     masked_frames = stats["mask_frac"].item() * masks.sum().item()
-    assert int(weight) == round(masked_frames)  # weight = number of scored masked frames
+    assert int(weight) == round(
+        masked_frames
+    )  # weight = number of scored masked frames
     assert model.num_steps.item() == 1
     expected = {"loss", "loss_contrastive", "acc", "mask_frac"}
     if quantize:
-        expected |= {"loss_diversity", "code_ppl", "prob_ppl", "code_usage", "gumbel_temp"}
+        expected |= {
+            "loss_diversity",
+            "code_ppl",
+            "prob_ppl",
+            "code_usage",
+            "gumbel_temp",
+        }
     assert expected <= set(stats)
 
 
@@ -77,25 +102,35 @@ def test_eval_forward_does_not_count_steps_and_quantizer_is_deterministic() -> N
     quantizer.eval()
     assert torch.equal(quantizer(z, valid).targets, quantizer(z, valid).targets)
     quantizer.train()
-    assert not torch.equal(quantizer(z, valid, step=0).targets, quantizer(z, valid).targets)
+    assert not torch.equal(
+        quantizer(z, valid, step=0).targets, quantizer(z, valid).targets
+    )
     model = tiny_model().eval()
     model(*_feats())
     assert model.num_steps.item() == 0
 
 
 def test_quantizer_stats_and_temperature() -> None:
-    quantizer = GumbelQuantizer(32, 16, num_groups=2, num_codes=8, temperature=(2.0, 0.5, 0.99))
+    quantizer = GumbelQuantizer(
+        32, 16, num_groups=2, num_codes=8, temperature=(2.0, 0.5, 0.99)
+    )
     assert quantizer.current_temperature(0) == 2.0
     assert quantizer.current_temperature(10_000) == 0.5
-    out = quantizer(torch.randn(4, 50, 32), torch.ones(4, 50, dtype=torch.bool), step=10)
+    out = quantizer(
+        torch.randn(4, 50, 32), torch.ones(4, 50, dtype=torch.bool), step=10
+    )
     assert 0.0 <= out.stats["loss_diversity"].item() <= 1.0
     assert 1.0 <= out.stats["code_ppl"].item() <= 16.0
     assert out.stats["gumbel_temp"].item() == pytest.approx(2.0 * 0.99**10)
-    assert out.aux_loss.item() == pytest.approx(0.1 * out.stats["loss_diversity"].item())
+    assert out.aux_loss.item() == pytest.approx(
+        0.1 * out.stats["loss_diversity"].item()
+    )
 
 
 def test_code_perplexity_collapse_is_warned(caplog: pytest.LogCaptureFixture) -> None:
-    quantizer = GumbelQuantizer(32, 16, num_groups=2, num_codes=64, collapse_warn_interval=100)
+    quantizer = GumbelQuantizer(
+        32, 16, num_groups=2, num_codes=64, collapse_warn_interval=100
+    )
     z, valid = torch.randn(4, 50, 32), torch.ones(4, 50, dtype=torch.bool)
     with caplog.at_level(logging.WARNING, logger="bigssl.ssl.targets"):
         quantizer(z, valid, step=0)
@@ -103,7 +138,9 @@ def test_code_perplexity_collapse_is_warned(caplog: pytest.LogCaptureFixture) ->
         with torch.no_grad():
             quantizer.logits.weight.zero_()
             quantizer.logits.bias.zero_()
-            quantizer.logits.bias[0::64] = 100.0  # every frame picks code 0 of each group
+            quantizer.logits.bias[0::64] = (
+                100.0  # every frame picks code 0 of each group
+            )
         out = quantizer(z, valid, step=1)
         assert out.stats["code_ppl"].item() == pytest.approx(2.0, abs=1e-3)
         assert "codebook collapse at training step 1" in caplog.text
@@ -139,19 +176,23 @@ def test_nonfinite_loss_stops_with_step_and_checkpoint(tmp_path: Path) -> None:
 def _mini_args(extra: list[str] | None = None):
     parser = BigSSLTask.get_parser()
     return parser.parse_args(
-        ["--config", str(SSL_CONF / "pretrain_mini.yaml"), "--output_dir", "unused"]
+        ["--config", str(SSL_CONF / "pretrain_tiny.yaml"), "--output_dir", "unused"]
         + (extra or [])
     )
 
 
-def test_encoder_weights_load_into_stock_espnet_encoder_and_asr_model(tmp_path: Path) -> None:
+def test_encoder_weights_load_into_stock_espnet_encoder_and_asr_model(
+    tmp_path: Path,
+) -> None:
     args = _mini_args()
     model = BigSSLTask.build_model(args).eval()
     pth = tmp_path / "10epoch.pth"
     torch.save(model.state_dict(), pth)  # what ESPnet's trainer writes
 
     state = torch.load(pth)
-    encoder_state = {k[len("encoder."):]: v for k, v in state.items() if k.startswith("encoder.")}
+    encoder_state = {
+        k[len("encoder.") :]: v for k, v in state.items() if k.startswith("encoder.")
+    }
     fresh = ConformerEncoder(input_size=80, **args.encoder_conf).eval()
     fresh.load_state_dict(encoder_state, strict=True)
 
@@ -167,10 +208,17 @@ def test_encoder_weights_load_into_stock_espnet_encoder_and_asr_model(tmp_path: 
     # The fine-tuning path: ESPnet's --init_param <pth>:encoder:encoder into an ASR model.
     tokens = ["<blank>", "<unk>", "a", "b", "<sos/eos>"]
     asr = ESPnetASRModel(
-        vocab_size=len(tokens), token_list=tokens,
-        frontend=DefaultFrontend(**args.frontend_conf), specaug=None, normalize=None,
-        preencoder=None, encoder=ConformerEncoder(input_size=80, **args.encoder_conf),
-        postencoder=None, decoder=None, ctc=CTC(len(tokens), 144), joint_network=None,
+        vocab_size=len(tokens),
+        token_list=tokens,
+        frontend=DefaultFrontend(**args.frontend_conf),
+        specaug=None,
+        normalize=None,
+        preencoder=None,
+        encoder=ConformerEncoder(input_size=80, **args.encoder_conf),
+        postencoder=None,
+        decoder=None,
+        ctc=CTC(len(tokens), 144),
+        joint_network=None,
         ctc_weight=1.0,
     )
     load_pretrained_model(f"{pth}:encoder:encoder", asr, ignore_init_mismatch=False)

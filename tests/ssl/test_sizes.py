@@ -1,4 +1,5 @@
 """Model sizes of the committed configs match the paper (built on the meta device)."""
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,11 @@ PAPER = {
 def test_paper_sizes(config: str) -> None:
     layers, dim, heads, params = PAPER[config]
     info = model_info(SSL_CONF / config)
-    assert (info.encoder_layers, info.model_dim, info.attention_heads) == (layers, dim, heads)
+    assert (info.encoder_layers, info.model_dim, info.attention_heads) == (
+        layers,
+        dim,
+        heads,
+    )
     assert info.ffn_dim == 4 * dim and info.conv_kernel == 5
     assert abs(info.total_params - params) / params < 0.10, info.total_params
     assert info.state_bytes == 16 * info.total_params
@@ -32,17 +37,22 @@ def test_paper_sizes(config: str) -> None:
 
 
 def test_activation_estimate_scales_with_length() -> None:
-    short = model_info(SSL_CONF / "pretrain_mini.yaml", seconds=5.0).activation_bytes
-    long = model_info(SSL_CONF / "pretrain_mini.yaml", seconds=20.0).activation_bytes
+    short = model_info(SSL_CONF / "pretrain_tiny.yaml", seconds=5.0).activation_bytes
+    long = model_info(SSL_CONF / "pretrain_tiny.yaml", seconds=20.0).activation_bytes
     assert 4.0 <= long / short < 8.0  # linear parts x4, attention maps x16
 
 
 def test_meta_count_equals_real_count() -> None:
     args = BigSSLTask.get_parser().parse_args(
-        ["--config", str(SSL_CONF / "pretrain_mini_quantizer.yaml"), "--output_dir", "unused"]
+        [
+            "--config",
+            str(SSL_CONF / "pretrain_tiny_quantizer.yaml"),
+            "--output_dir",
+            "unused",
+        ]
     )
     real = sum(p.numel() for p in BigSSLTask.build_model(args).parameters())
-    assert model_info(SSL_CONF / "pretrain_mini_quantizer.yaml").total_params == real
+    assert model_info(SSL_CONF / "pretrain_tiny_quantizer.yaml").total_params == real
 
 
 def test_every_committed_config_runs_a_forward_pass() -> None:
@@ -50,7 +60,7 @@ def test_every_committed_config_runs_a_forward_pass() -> None:
         info = model_info(config)
         assert info.total_params > 0, config
     # The small configs also run for real: one CPU forward/backward on 2 s of audio.
-    for config in ("pretrain_mini.yaml", "pretrain_mini_quantizer.yaml"):
+    for config in ("pretrain_tiny.yaml", "pretrain_tiny_quantizer.yaml"):
         args = BigSSLTask.get_parser().parse_args(
             ["--config", str(SSL_CONF / config), "--output_dir", "unused"]
         )
@@ -62,9 +72,19 @@ def test_every_committed_config_runs_a_forward_pass() -> None:
 
 def test_model_info_cli_json() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "bigssl.bin.model_info", "--json",
-         "--config", str(SSL_CONF / "pretrain_xl.yaml")],
-        cwd=REPO, capture_output=True, text=True, check=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "bigssl.bin.model_info",
+            "--json",
+            "--config",
+            str(SSL_CONF / "pretrain_xl.yaml"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
     ).stdout
     info = json.loads(out.strip().splitlines()[-1])
     assert info["encoder_layers"] == 24

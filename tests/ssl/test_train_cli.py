@@ -1,5 +1,6 @@
 """End to end on CPU: collect_stats, a 2-epoch run of ``python -m bigssl.bin.ssl_train``, resume,
 and the non-finite-loss stop, with a tiny config on synthetic 16 kHz audio."""
+
 from __future__ import annotations
 
 import subprocess
@@ -17,13 +18,26 @@ from bigssl.ssl.task import BigSSLTask
 
 TINY = {
     "frontend": "default",
-    "frontend_conf": {"fs": 16000, "n_fft": 512, "win_length": 400, "hop_length": 160,
-                      "n_mels": 80},
+    "frontend_conf": {
+        "fs": 16000,
+        "n_fft": 512,
+        "win_length": 400,
+        "hop_length": 160,
+        "n_mels": 80,
+    },
     "encoder": "conformer",
-    "encoder_conf": {"output_size": 32, "attention_heads": 2, "linear_units": 64,
-                     "num_blocks": 2, "cnn_module_kernel": 5, "input_layer": "conv2d",
-                     "macaron_style": True, "rel_pos_type": "latest",
-                     "pos_enc_layer_type": "rel_pos", "selfattention_layer_type": "rel_selfattn"},
+    "encoder_conf": {
+        "output_size": 32,
+        "attention_heads": 2,
+        "linear_units": 64,
+        "num_blocks": 2,
+        "cnn_module_kernel": 5,
+        "input_layer": "conv2d",
+        "macaron_style": True,
+        "rel_pos_type": "latest",
+        "pos_enc_layer_type": "rel_pos",
+        "selfattention_layer_type": "rel_selfattn",
+    },
     "masking": "span",
     "masking_conf": {"mask_prob": 0.065, "span_length": 10},
     "target": "linear",
@@ -46,9 +60,12 @@ TINY = {
 
 def _data_args(corpus: Dict[str, Path]) -> List[str]:
     return [
-        "--ngpu", "0",
-        "--train_data_path_and_name_and_type", f"{corpus['train']},speech,sound",
-        "--valid_data_path_and_name_and_type", f"{corpus['dev']},speech,sound",
+        "--ngpu",
+        "0",
+        "--train_data_path_and_name_and_type",
+        f"{corpus['train']},speech,sound",
+        "--valid_data_path_and_name_and_type",
+        f"{corpus['dev']},speech,sound",
     ]
 
 
@@ -58,16 +75,34 @@ def setup(corpus: Dict[str, Path], tmp_path_factory: pytest.TempPathFactory):
     config = root / "tiny.yaml"
     config.write_text(yaml.safe_dump(TINY))
     stats = root / "stats"
-    BigSSLTask.main(cmd=["--collect_stats", "true", "--config", str(config),
-                         "--train_shape_file", str(corpus["train"]),
-                         "--valid_shape_file", str(corpus["dev"]),
-                         "--output_dir", str(stats)] + _data_args(corpus))
+    BigSSLTask.main(
+        cmd=[
+            "--collect_stats",
+            "true",
+            "--config",
+            str(config),
+            "--train_shape_file",
+            str(corpus["train"]),
+            "--valid_shape_file",
+            str(corpus["dev"]),
+            "--output_dir",
+            str(stats),
+        ]
+        + _data_args(corpus)
+    )
     train_args = _data_args(corpus) + [
-        "--config", str(config), "--resume", "true",
-        "--normalize", "global_mvn",
-        "--normalize_conf", f"stats_file={stats}/train/feats_stats.npz",
-        "--train_shape_file", f"{stats}/train/speech_shape",
-        "--valid_shape_file", f"{stats}/valid/speech_shape",
+        "--config",
+        str(config),
+        "--resume",
+        "true",
+        "--normalize",
+        "global_mvn",
+        "--normalize_conf",
+        f"stats_file={stats}/train/feats_stats.npz",
+        "--train_shape_file",
+        f"{stats}/train/speech_shape",
+        "--valid_shape_file",
+        f"{stats}/valid/speech_shape",
     ]
     return root, stats, train_args
 
@@ -89,9 +124,21 @@ def test_two_epoch_cli_run_then_resume_continues_the_same_curve(setup) -> None:
     log = root / "train.log"
     with log.open("w") as f:
         subprocess.run(
-            [sys.executable, "-m", "bigssl.bin.ssl_train", *train_args, "--max_epoch", "2",
-             "--output_dir", str(straight)],
-            cwd=REPO, stdout=f, stderr=subprocess.STDOUT, check=True, timeout=600,
+            [
+                sys.executable,
+                "-m",
+                "bigssl.bin.ssl_train",
+                *train_args,
+                "--max_epoch",
+                "2",
+                "--output_dir",
+                str(straight),
+            ],
+            cwd=REPO,
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            check=True,
+            timeout=600,
         )
     text = log.read_text()
     for epoch in (1, 2):
@@ -99,8 +146,13 @@ def test_two_epoch_cli_run_then_resume_continues_the_same_curve(setup) -> None:
         for key in ("loss=", "loss_contrastive=", "acc=", "mask_frac="):
             assert "[train] " in line and key in line, (epoch, key)
         assert "[valid] loss=" in line
-    for name in ("checkpoint.pth", "1epoch.pth", "2epoch.pth", "valid.loss.best.pth",
-                 "config.yaml"):
+    for name in (
+        "checkpoint.pth",
+        "1epoch.pth",
+        "2epoch.pth",
+        "valid.loss.best.pth",
+        "config.yaml",
+    ):
         assert (straight / name).exists(), name
     state = torch.load(straight / "2epoch.pth")
     assert any(k.startswith("encoder.encoders.") for k in state)
@@ -112,13 +164,28 @@ def test_two_epoch_cli_run_then_resume_continues_the_same_curve(setup) -> None:
     want, got = _reporter(straight), _reporter(resumed)
     for phase in ("train", "valid"):
         for key in ("loss", "acc", "mask_frac"):
-            assert got[2][phase][key] == pytest.approx(want[2][phase][key], rel=1e-4), key
+            assert got[2][phase][key] == pytest.approx(
+                want[2][phase][key], rel=1e-4
+            ), key
     assert torch.load(resumed / "2epoch.pth")["num_steps"] == state["num_steps"]
 
 
 def test_diverging_run_stops_with_a_clear_error(setup) -> None:
     root, _, train_args = setup
     exp = root / "exp_diverged"
-    with pytest.raises(NonFiniteLossError, match=r"non-finite loss at training step \d+"):
-        BigSSLTask.main(cmd=train_args + ["--max_epoch", "2", "--output_dir", str(exp),
-                                          "--optim_conf", "lr=1.0e+30", "--grad_clip", "-1"])
+    with pytest.raises(
+        NonFiniteLossError, match=r"non-finite loss at training step \d+"
+    ):
+        BigSSLTask.main(
+            cmd=train_args
+            + [
+                "--max_epoch",
+                "2",
+                "--output_dir",
+                str(exp),
+                "--optim_conf",
+                "lr=1.0e+30",
+                "--grad_clip",
+                "-1",
+            ]
+        )

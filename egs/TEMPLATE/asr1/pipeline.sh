@@ -9,7 +9,8 @@
 # Every step leaves a .done marker and writes atomically; rerunning skips finished steps.
 set -euo pipefail
 
-# ---- options (every one can be set as --name value; unknown options are errors) ----------------
+# ---- options: every assignment below (up to parse_options.sh) can be set as --name value; its
+# comment is its --help text. Other options are errors.
 stage=0                  # first stage number to run
 stop_stage=10000         # last stage number to run
 nj=2                     # parallel jobs for data preparation
@@ -48,10 +49,16 @@ inference_model=valid.loss.ave.pth  # checkpoint to decode with
 results_title="Results"  # title of RESULTS.md
 expdir=exp               # where experiments go
 dumpdir=dump             # where validated data dirs go
-__bigssl_options="stage stop_stage nj ngpu local_data_opts train_set valid_set test_sets fs drop_bad token_type nbpe asr_config asr_args asr_tag asr_init_ssl_iter pretrain_config pretrain_sets pretrain_start_iter pretrain_stop_iter pretrain_args pretrain_model nst_start_iter nst_stop_iter nst_tag nst_unlabeled_set nst_student_config nst_student_args nst_filter_args nst_pseudo_label_args nst_nj nst_labels nst_reference_text inference_config inference_model results_title expdir dumpdir"
 
+# ---- command lines recorded with the results ---------------------------------------------------
+#   BIGSSL_EXP_COMMAND  the command that makes one experiment (set by run.sh); stage 50 writes it to <exp>/run_command
+#   BIGSSL_TOP_COMMAND  the outermost command (set by run_ssl.sh, run_nst.sh), listed first in RESULTS.md by stage 80
+# Unset (pipeline.sh called directly), both are this command line.
+export BIGSSL_EXP_COMMAND="${BIGSSL_EXP_COMMAND:-$0$([ $# -eq 0 ] || printf ' %q' "$@")}"
+export BIGSSL_TOP_COMMAND="${BIGSSL_TOP_COMMAND:-${BIGSSL_EXP_COMMAND}}"
+
+. "$(dirname "${BASH_SOURCE[0]}")/utils/parse_options.sh"  # the options are the assignments above
 pipeline_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-. "${pipeline_dir}/utils/parse_options.sh"
 if [ $# -gt 0 ]; then echo "$0: unexpected argument '$1'" >&2; exit 2; fi
 for required in train_set valid_set test_sets asr_config inference_config; do
   [ -n "${!required}" ] || { echo "$0: --${required} is required" >&2; exit 2; }
@@ -61,7 +68,7 @@ if [ "${pretrain_stop_iter}" -ge 1 ] && { [ -z "${pretrain_config}" ] || [ -z "$
   echo "$0: pretraining needs --pretrain_config and --pretrain_sets" >&2; exit 2
 fi
 
-. ./path.sh
+. "${pipeline_dir}/stages/common.sh"  # path.sh and the stage helpers (log, is_done, ...)
 . ./cmd.sh
 
 asr_exp="${expdir}/asr_${asr_tag}"
@@ -69,10 +76,8 @@ asr_stats_dir="${expdir}/asr_stats_${train_set}_${token_type}${nbpe}"
 token_dir="data/token_list/${train_set}_${token_type}${nbpe}"
 ssl_stats_dir="${expdir}/ssl_stats"
 inference_tag="decode_$(basename "${inference_config}" .yaml)_$(basename "${inference_model}" .pth)"
-export ${__bigssl_options} pipeline_dir asr_exp asr_stats_dir ssl_stats_dir token_dir inference_tag
-export bigssl_command="$0 $*"
+export "${bigssl_options[@]}" pipeline_dir asr_exp asr_stats_dir ssl_stats_dir token_dir inference_tag
 
-log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (pipeline) $*"; }
 for script in "${pipeline_dir}"/stages/[0-9]*.sh; do
   name="$(basename "${script}" .sh)"
   number=$((10#${name%%_*}))

@@ -3,10 +3,9 @@
 # (copied from --from, if given), the pipeline, stages, utils, path.sh and cmd.sh are symlinks.
 #   egs/TEMPLATE/asr1/setup.sh [--from egs/mini/asr1] NEW_DIR
 set -euo pipefail
-from=""
-__bigssl_options="from"
+from=""  # recipe dir whose conf/, local/ and run.sh are copied (default: empty conf/ and local/)
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/utils/parse_options.sh"
 template="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
-. "${template}/utils/parse_options.sh"
 if [ $# -ne 1 ]; then echo "usage: $0 [--from RECIPE_DIR] NEW_DIR" >&2; exit 2; fi
 target="$1"
 if [ -e "${target}" ]; then echo "$0: ${target} already exists" >&2; exit 1; fi

@@ -5,7 +5,7 @@
 set -euo pipefail
 quoted_args=""
 if [ $# -gt 0 ]; then quoted_args=$(printf ' %q' "$@"); fi
-export BIGSSL_RUN_COMMAND="./run.sh${quoted_args}"
+export BIGSSL_EXP_COMMAND="./run.sh${quoted_args}"  # written to exp/<x>/run_command (see pipeline.sh)
 ./pipeline.sh \
   --train_set train_labeled --valid_set dev --test_sets "dev test" \
   --asr_config conf/train_asr_conformer_ctc.yaml --inference_config conf/decode_ctc.yaml \

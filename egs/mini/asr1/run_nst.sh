@@ -14,18 +14,17 @@
 #   7. RESULTS.md with the per-generation table, the filter reports and the WER plot.
 #   ./run_nst.sh [--model_types "ctc rnnt"] [--nst_stop_iter 2] [--nst_filter_args "--keep_top_percent 80"] [--kbest 0]
 set -euo pipefail
-run_command="./run_nst.sh"
-if [ $# -gt 0 ]; then run_command+=$(printf ' %q' "$@"); fi
-model_types="ctc rnnt"
-nst_stop_iter=2
-nst_filter_args="--keep_top_percent 80"
-nst_student_args=""
-topline=true
-kbest=0
-__bigssl_options="model_types nst_stop_iter nst_filter_args nst_student_args topline kbest"
-. utils/parse_options.sh
+model_types="ctc rnnt"    # model types to run NST for (ctc, rnnt)
+nst_stop_iter=2           # NST generations (students) per model type
+nst_filter_args="--keep_top_percent 80"  # confidence filter (bigssl.bin.filter_pseudo options)
+nst_student_args=""       # extra trainer options for the students
+topline=true              # also train the all-labels topline
+kbest=0                   # CTC only, >1: also a generation 1 trained on the teacher's K best hypotheses
+# RESULTS.md lists this command first, then the ./run.sh command of every experiment.
+export BIGSSL_TOP_COMMAND="./run_nst.sh"
+if [ $# -gt 0 ]; then BIGSSL_TOP_COMMAND+=$(printf ' %q' "$@"); fi
+. utils/parse_options.sh  # before any work: a bad option fails here
 . ./path.sh
-export BIGSSL_TOP_COMMAND="${run_command}"
 
 ssl=(--pretrain_config conf/ssl/pretrain_mini.yaml --pretrain_sets "train_unlabeled train_labeled" --pretrain_stop_iter 1)
 ./run.sh --stop_stage 46 "${ssl[@]}"
@@ -67,7 +66,7 @@ for type in ${model_types}; do
   cp "exp/nst_iter1_${type}/data/pseudo/filter/confidence_hist.png" "figures/nst_confidence_gen1_${type}.png"
   histograms+=" ![generation-1 pseudo-label confidence, ${type}](figures/nst_confidence_gen1_${type}.png)"
 done
-unlabeled_hours=$(python -c "import sys; from bigssl.bin.train_summary import data_hours; print(f'{data_hours(sys.argv[1]):.2f}')" data/train_unlabeled/wav.scp)
+unlabeled_hours=$(python -m bigssl.bin.audio_hours data/train_unlabeled/wav.scp)
 python -m bigssl.bin.nst_report --out exp/results_sections/nst.md --plot figures/nst_wer.png --test_set test "${rows[@]}" \
   --title "Noisy Student Training" \
   --note "Teacher of generation 1: the generation-0 model; of generation k: generation k-1's student. Unlabeled set: train_unlabeled (${unlabeled_hours} h), filtered with \`${nst_filter_args}\`. Students: encoder initialized from exp/ssl_iter1 (not from the teacher), adaptive SpecAugment, labeled:pseudo = 1:9 in every batch, 8 epochs x 170 steps of 10 utterances (conf/train_student_<type>.yaml; the teachers: 12 epochs of ~7-utterance batches, ~2000 steps, no SpecAugment). The topline trains the same student recipe on the unlabeled set's true transcripts.

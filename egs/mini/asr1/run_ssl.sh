@@ -7,17 +7,15 @@
 # Sizes are utterances of train_labeled; the full set reuses ./run.sh's experiment as its baseline.
 #   ./run_ssl.sh [--labeled_sizes "300 1200"] [--pretrain_stop_iter 1] [--pretrain_args "--max_epoch 3"]
 set -euo pipefail
-run_command="./run_ssl.sh"
-if [ $# -gt 0 ]; then run_command+=$(printf ' %q' "$@"); fi
-labeled_sizes="300 1200"
-pretrain_stop_iter=1
-pretrain_args=""
-asr_args=""
-__bigssl_options="labeled_sizes pretrain_stop_iter pretrain_args asr_args"
+labeled_sizes="300 1200"  # labeled-set sizes (utterances of train_labeled) to compare
+pretrain_stop_iter=1      # pretraining iterations; fine-tuning starts from the last one
+pretrain_args=""          # extra options for the pretraining trainer
+asr_args=""               # extra options for the ASR trainer (scratch and fine-tuned runs)
+# RESULTS.md lists this command first, then the ./run.sh command of every experiment.
+export BIGSSL_TOP_COMMAND="./run_ssl.sh"
+if [ $# -gt 0 ]; then BIGSSL_TOP_COMMAND+=$(printf ' %q' "$@"); fi
 . utils/parse_options.sh
 . ./path.sh
-# RESULTS.md lists this command first, then the ./run.sh command of every experiment.
-export BIGSSL_TOP_COMMAND="${run_command}"
 
 ssl=(--pretrain_config conf/ssl/pretrain_mini.yaml --pretrain_sets "train_unlabeled train_labeled"
      --pretrain_stop_iter "${pretrain_stop_iter}" --pretrain_args "${pretrain_args}")
@@ -35,13 +33,13 @@ for n in ${labeled_sizes}; do
   ./run.sh --stage 20 --stop_stage 70 --train_set "${train_set}" --asr_tag "${scratch_tag}" --asr_args "${asr_args}"
   ./run.sh --stage 20 --stop_stage 70 --train_set "${train_set}" --asr_tag "ssl_iter${pretrain_stop_iter}_n${n}" \
     --asr_init_ssl_iter "${pretrain_stop_iter}" --pretrain_model valid.loss.ave.pth --asr_args "${asr_args}"
-  hours=$(python -c "import sys; from bigssl.bin.train_summary import data_hours; print(f'{data_hours(sys.argv[1]):.2f}')" "data/${train_set}/wav.scp")
+  hours=$(python -m bigssl.bin.audio_hours "data/${train_set}/wav.scp")
   rows+=(--row "${n} utts (${hours} h)|exp/asr_${scratch_tag}|exp/asr_ssl_iter${pretrain_stop_iter}_n${n}")
 done
 
 mkdir -p exp/results_sections figures
 cp "exp/ssl_iter${pretrain_stop_iter}/curve.png" figures/pretrain_curve.png
-unlabeled_hours=$(python -c "import sys; from bigssl.bin.train_summary import data_hours; print(f'{data_hours(sys.argv[1]):.2f}')" dump/raw/ssl_train/wav.scp)
+unlabeled_hours=$(python -m bigssl.bin.audio_hours dump/raw/ssl_train/wav.scp)
 python -m bigssl.bin.compare_results --test_set test --out exp/results_sections/pretraining.md "${rows[@]}" \
   --note "Pretraining: ${unlabeled_hours} h of audio (train_unlabeled + train_labeled, no text), ${pretrain_stop_iter} iteration(s) of conf/ssl/pretrain_mini.yaml; see exp/ssl_iter${pretrain_stop_iter}/train_summary.json.
 

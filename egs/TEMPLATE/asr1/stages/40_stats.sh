@@ -5,15 +5,10 @@ if is_done "${asr_stats_dir}"; then exit 0; fi
 train_dir="${dumpdir}/raw/${train_set}"; valid_dir="${dumpdir}/raw/${valid_set}"
 rm -rf "${asr_stats_dir}.tmp" && mkdir -p "${asr_stats_dir}.tmp"
 log "collecting feature statistics -> ${asr_stats_dir}"
+set_asr_data_args "${train_dir}" "${valid_dir}"
 # shellcheck disable=SC2086
 run_logged "${asr_stats_dir}.tmp/stats.log" ${train_cmd} python -m bigssl.bin.asr_train \
-  --collect_stats true --use_preprocessor true --ngpu 0 --num_workers 1 \
-  --token_type bpe --bpemodel "${token_dir}/bpe.model" --token_list "${token_dir}/tokens.txt" \
-  --non_linguistic_symbols none --cleaner none --g2p none \
-  --train_data_path_and_name_and_type "${train_dir}/wav.scp,speech,sound" \
-  --train_data_path_and_name_and_type "${train_dir}/text,text,text" \
-  --valid_data_path_and_name_and_type "${valid_dir}/wav.scp,speech,sound" \
-  --valid_data_path_and_name_and_type "${valid_dir}/text,text,text" \
+  --collect_stats true --use_preprocessor true --ngpu 0 --num_workers 1 "${asr_data_args[@]}" \
   --train_shape_file "${train_dir}/wav.scp" --valid_shape_file "${valid_dir}/wav.scp" \
   --output_dir "${asr_stats_dir}.tmp" --config "${asr_config}" ${asr_args}
 # Token counts per utterance plus the vocabulary size, as ESPnet's asr.sh writes them.

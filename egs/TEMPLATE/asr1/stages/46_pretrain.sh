@@ -5,6 +5,7 @@
 . "${pipeline_dir}/stages/common.sh"
 [ "${pretrain_stop_iter}" -ge 1 ] || exit 0
 train_dir="${dumpdir}/raw/ssl_train"; valid_dir="${dumpdir}/raw/${valid_set}"
+set_ssl_data_args "${train_dir}" "${valid_dir}"
 for iter in $(seq "${pretrain_start_iter}" "${pretrain_stop_iter}"); do
   exp="${expdir}/ssl_iter${iter}"
   if is_done "${exp}"; then continue; fi
@@ -17,9 +18,7 @@ for iter in $(seq "${pretrain_start_iter}" "${pretrain_stop_iter}"); do
   log "pretraining iteration ${iter} -> ${exp} (log: ${exp}/train.log)"
   # shellcheck disable=SC2086
   run_logged "${exp}/train.log" ${train_cmd} python -m bigssl.bin.ssl_train --resume true --ngpu "${ngpu}" "${init[@]}" \
-    --normalize global_mvn --normalize_conf "stats_file=${ssl_stats_dir}/train/feats_stats.npz" \
-    --train_data_path_and_name_and_type "${train_dir}/wav.scp,speech,sound" \
-    --valid_data_path_and_name_and_type "${valid_dir}/wav.scp,speech,sound" \
+    --normalize global_mvn --normalize_conf "stats_file=${ssl_stats_dir}/train/feats_stats.npz" "${ssl_data_args[@]}" \
     --train_shape_file "${ssl_stats_dir}/train/speech_shape" --valid_shape_file "${ssl_stats_dir}/valid/speech_shape" \
     --fold_length 80000 --output_dir "${exp}" --config "${pretrain_config}" ${pretrain_args}
   python -m bigssl.bin.plot_curves --log "${exp}/train.log" --keys loss acc --title "wav2vec 2.0 pretraining: ${exp}"

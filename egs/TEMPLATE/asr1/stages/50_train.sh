@@ -6,7 +6,7 @@ if is_done "${asr_exp}"; then log "${asr_exp} already trained"; exit 0; fi
 train_dir="${stage_train_dir:-${dumpdir}/raw/${train_set}}"; valid_dir="${dumpdir}/raw/${valid_set}"
 train_shape_dir="${stage_train_shape_dir:-${asr_stats_dir}/train}"
 mkdir -p "${asr_exp}"
-echo "${BIGSSL_RUN_COMMAND:-${bigssl_command}}" > "${asr_exp}/run_command"
+echo "${BIGSSL_EXP_COMMAND}" > "${asr_exp}/run_command"
 init=()
 stats_file="${asr_stats_dir}/train/feats_stats.npz"
 if [ "${asr_init_ssl_iter}" -gt 0 ]; then
@@ -19,16 +19,11 @@ if [ "${asr_init_ssl_iter}" -gt 0 ]; then
 fi
 start=$(date +%s)
 log "training ${asr_exp} (log: ${asr_exp}/train.log)"
+set_asr_data_args "${train_dir}" "${valid_dir}"
 # shellcheck disable=SC2086
 run_logged "${asr_exp}/train.log" ${train_cmd} python -m bigssl.bin.asr_train \
   --use_preprocessor true --resume true --ngpu "${ngpu}" "${init[@]}" \
-  --token_type bpe --bpemodel "${token_dir}/bpe.model" --token_list "${token_dir}/tokens.txt" \
-  --non_linguistic_symbols none --cleaner none --g2p none \
-  --normalize global_mvn --normalize_conf "stats_file=${stats_file}" \
-  --train_data_path_and_name_and_type "${train_dir}/wav.scp,speech,sound" \
-  --train_data_path_and_name_and_type "${train_dir}/text,text,text" \
-  --valid_data_path_and_name_and_type "${valid_dir}/wav.scp,speech,sound" \
-  --valid_data_path_and_name_and_type "${valid_dir}/text,text,text" \
+  --normalize global_mvn --normalize_conf "stats_file=${stats_file}" "${asr_data_args[@]}" \
   --train_shape_file "${train_shape_dir}/speech_shape" --train_shape_file "${train_shape_dir}/text_shape.bpe" \
   --valid_shape_file "${asr_stats_dir}/valid/speech_shape" --valid_shape_file "${asr_stats_dir}/valid/text_shape.bpe" \
   --fold_length 80000 --fold_length 150 \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Stage 60: decode each test set with ESPnet's Speech2Text (stock for CTC models; built through
-# BigSSLASRTask for bigssl RNN-T models, see bigssl.bin.decode).
+# Stage 60: decode each test set with ESPnet's Speech2Text through bigssl.bin.decode (CTC and RNN-T models;
+# bigssl's model and SpecAugment names are registered into ESPnet's class choices first).
 . "${pipeline_dir}/stages/common.sh"
 for dset in ${test_sets}; do
   out="${asr_exp}/${inference_tag}/${dset}"

@@ -19,5 +19,5 @@ for section in "${expdir}"/results_sections/*.md; do
 done
 python -m bigssl.bin.write_results --out RESULTS.md --title "${results_title}" \
   "${exp_args[@]}" "${section_args[@]}" --data_dir data \
-  --command "${BIGSSL_TOP_COMMAND:-${BIGSSL_RUN_COMMAND:-${bigssl_command}}}"
+  --command "${BIGSSL_TOP_COMMAND}"
 log "wrote RESULTS.md"

@@ -1,4 +1,4 @@
-# Helpers sourced by every stage script.
+# Helpers sourced by every stage script (and by pipeline.sh, for log).
 set -euo pipefail
 . ./path.sh
 log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') ($(basename "$0" .sh)) $*"; }
@@ -10,4 +10,24 @@ mark_done() { mkdir -p "$1" && touch "$1/.done"; }
 run_logged() {
   local logfile="$1"; shift
   "$@" >> "${logfile}" 2>&1 || { tail -n 30 "${logfile}" >&2; log "failed; see ${logfile}"; exit 1; }
+}
+# set_asr_data_args TRAIN_DIR VALID_DIR: the array asr_data_args = the tokenizer and speech+text data
+# options of bigssl.bin.asr_train shared by collect_stats (stage 40) and training (stage 50).
+set_asr_data_args() {
+  asr_data_args=(
+    --token_type bpe --bpemodel "${token_dir}/bpe.model" --token_list "${token_dir}/tokens.txt"
+    --non_linguistic_symbols none --cleaner none --g2p none
+    --train_data_path_and_name_and_type "$1/wav.scp,speech,sound"
+    --train_data_path_and_name_and_type "$1/text,text,text"
+    --valid_data_path_and_name_and_type "$2/wav.scp,speech,sound"
+    --valid_data_path_and_name_and_type "$2/text,text,text"
+  )
+}
+# set_ssl_data_args TRAIN_DIR VALID_DIR: the array ssl_data_args = the speech-only data options of
+# bigssl.bin.ssl_train shared by collect_stats (stage 45) and pretraining (stage 46).
+set_ssl_data_args() {
+  ssl_data_args=(
+    --train_data_path_and_name_and_type "$1/wav.scp,speech,sound"
+    --valid_data_path_and_name_and_type "$2/wav.scp,speech,sound"
+  )
 }

@@ -2,14 +2,13 @@
 # Synthesize the mini corpus into downloads/mini (audio) and data/ (Kaldi data dirs).
 #   local/data.sh [--num_labeled N] [--num_unlabeled N] [--num_dev N] [--num_test N] [--seed S] [--nj J]
 set -euo pipefail
-num_labeled=1200
-num_unlabeled=4800
-num_dev=100
-num_test=200
-seed=1
-nj=2
-audio_dir=downloads/mini
-__bigssl_options="num_labeled num_unlabeled num_dev num_test seed nj audio_dir"
+num_labeled=1200          # utterances of train_labeled
+num_unlabeled=4800        # utterances of train_unlabeled
+num_dev=100               # utterances of dev
+num_test=200              # utterances of test
+seed=1                    # random seed of the synthesis
+nj=2                      # parallel synthesis jobs
+audio_dir=downloads/mini  # where the synthesized audio goes
 . utils/parse_options.sh
 . ./path.sh
 python -m bigssl.bin.make_mini_corpus --audio_dir "${audio_dir}" --data_dir data \

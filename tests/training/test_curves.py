@@ -1,9 +1,10 @@
 """Learning curves parsed from an ESPnet train.log."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
-from bigssl.score.curves import parse_train_log, write_curves
+from bigssl.training.curves import parse_train_log, write_curves
 
 LOG = """\
 [vm] 2026-11-25 12:47:13,992 (trainer:811) INFO: 1epoch:train:1-20batch: iter_time=0.003, loss=171.499, acc=0.1

@@ -1,20 +1,66 @@
 """espeak-ng speakers for the synthetic corpus: an accent voice plus a variant (timbre)."""
+
 from __future__ import annotations
 
 from typing import Dict, List
 
 # English accent voices shipped with espeak-ng-data (the mbrola voices need extra packages).
-ACCENTS: List[str] = ["en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-029", "en-us-nyc"]
+ACCENTS: List[str] = [
+    "en-us",
+    "en-gb",
+    "en-gb-scotland",
+    "en-gb-x-rp",
+    "en-gb-x-gbclan",
+    "en-gb-x-gbcwmd",
+    "en-029",
+    "en-us-nyc",
+]
 
 # Human-sounding variants (robotic/whisper ones are left out). Held-out variants make the
 # dev and test speakers disjoint from the training speakers.
 TRAIN_VARIANTS: List[str] = [
-    "m1", "m2", "m3", "m4", "m5", "m6", "f1", "f2", "f3", "klatt", "klatt2", "klatt3",
-    "adam", "Andy", "Annie", "aunty", "benjamin", "caleb", "david", "ed", "edward", "john",
-    "linda", "max", "Michael", "paul", "pedro", "quincy", "robert", "steph", "travis",
+    "m1",
+    "m2",
+    "m3",
+    "m4",
+    "m5",
+    "m6",
+    "f1",
+    "f2",
+    "f3",
+    "klatt",
+    "klatt2",
+    "klatt3",
+    "adam",
+    "Andy",
+    "Annie",
+    "aunty",
+    "benjamin",
+    "caleb",
+    "david",
+    "ed",
+    "edward",
+    "john",
+    "linda",
+    "max",
+    "Michael",
+    "paul",
+    "pedro",
+    "quincy",
+    "robert",
+    "steph",
+    "travis",
 ]
 DEV_VARIANTS: List[str] = ["m8", "f5", "klatt4", "rob", "Alex"]
-TEST_VARIANTS: List[str] = ["m7", "f4", "klatt5", "victor", "shelby", "norbert", "grandma"]
+TEST_VARIANTS: List[str] = [
+    "m7",
+    "f4",
+    "klatt5",
+    "victor",
+    "shelby",
+    "norbert",
+    "grandma",
+]
 
 SPLIT_VARIANTS: Dict[str, List[str]] = {
     "train_labeled": TRAIN_VARIANTS,
@@ -22,11 +68,6 @@ SPLIT_VARIANTS: Dict[str, List[str]] = {
     "dev": DEV_VARIANTS,
     "test": TEST_VARIANTS,
 }
-
-
-def speaker_id(accent: str, variant: str) -> str:
-    """Kaldi-safe speaker id, e.g. ``en-us_m3``."""
-    return f"{accent}_{variant}"
 
 
 def speakers_for(split: str) -> List[str]:

@@ -25,13 +25,17 @@ epoch: with a single pass, every epoch sees the same alternative.
 
 Like every ESPnet sampler the batch list is fixed once (given the seed); ESPnet's
 ``SequenceIterFactory`` shuffles the batch order every epoch and ``--num_iters_per_epoch`` slices
-the stream. :func:`swap_batch_sampler` lets ``BigSSLASRTask.build_sequence_iter_factory`` reuse
-ESPnet's whole iterator construction (DDP sharding, dataset, collate) with this sampler.
+the stream. :func:`mixed_sampler_builder` stands in for ESPnet's ``build_batch_sampler`` so that
+``BigSSLASRTask.build_sequence_iter_factory`` reuses ESPnet's whole iterator construction (DDP
+sharding, dataset, collate) with this sampler.
+
+The sampler is part of the ASR task (``--nst_mix_ratio``); :mod:`bigssl.nst.student_data` writes
+the files it reads (:data:`UTT2GROUP`, :data:`UTT2WEIGHT`, :data:`UTT2BASE`).
 """
+
 from __future__ import annotations
 
 import collections
-import contextlib
 import logging
 import math
 from pathlib import Path
@@ -41,11 +45,15 @@ import numpy as np
 from espnet2.fileio.read_text import load_num_sequence_text
 from espnet2.samplers.abs_sampler import AbsSampler
 
-from bigssl.nst.student_data import UTT2BASE, UTT2GROUP, UTT2WEIGHT
+from bigssl.io_utils import check_same_ids, examples, read_kv
 
 logger = logging.getLogger(__name__)
 
 GROUPS = ("labeled", "pseudo")
+# Files beside the student's first training data file (written by bigssl.nst.student_data).
+UTT2GROUP = "utt2group"  # <utt> labeled|pseudo
+UTT2WEIGHT = "utt2weight"  # K-best: <utt>-nb<k> <posterior weight>
+UTT2BASE = "utt2base"  # K-best: <utt>-nb<k> <utt>
 
 
 def read_utt2group(path: Path | str) -> Dict[str, str]:
@@ -53,27 +61,15 @@ def read_utt2group(path: Path | str) -> Dict[str, str]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(
-            f"{path}: missing; NST mixing (--nst_mix_ratio > 0) needs one '<utt> labeled|pseudo' line per utterance")
-    groups = _read_pairs(path)
+            f"{path}: missing; NST mixing (--nst_mix_ratio > 0) needs one '<utt> labeled|pseudo' line per utterance"
+        )
+    groups = read_kv(path, one_token=True)
     for utt, group in groups.items():
         if group not in GROUPS:
-            raise ValueError(f"{path}: utterance {utt}: expected group 'labeled' or 'pseudo', got {group!r}")
+            raise ValueError(
+                f"{path}: utterance {utt}: expected group 'labeled' or 'pseudo', got {group!r}"
+            )
     return groups
-
-
-def _read_pairs(path: Path) -> Dict[str, str]:
-    table: Dict[str, str] = {}
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            fields = line.split()
-            if not fields:
-                continue
-            if len(fields) != 2:
-                raise ValueError(f"{path}:{lineno}: expected '<utt> <value>', got {line.rstrip()!r}")
-            if fields[0] in table:
-                raise ValueError(f"{path}:{lineno}: utterance {fields[0]} listed twice")
-            table[fields[0]] = fields[1]
-    return table
 
 
 class KBestAlternatives:
@@ -111,11 +107,17 @@ class KBestAlternatives:
     def draw(self, rng: np.random.RandomState) -> Dict[str, str]:
         """base -> one alternative, drawn with probability proportional to its weight."""
         targets = np.arange(len(self.bases)) + rng.random_sample(len(self.bases))
-        index = np.clip(np.searchsorted(self._cumulative, targets, side="right"), self._first, self._last)
+        index = np.clip(
+            np.searchsorted(self._cumulative, targets, side="right"),
+            self._first,
+            self._last,
+        )
         return {base: self._flat[i] for base, i in zip(self.bases, index)}
 
 
-def read_kbest(utt2group_file: Path | str, groups: Dict[str, str]) -> Optional[KBestAlternatives]:
+def read_kbest(
+    utt2group_file: Path | str, groups: Dict[str, str]
+) -> Optional[KBestAlternatives]:
     """The K-best alternatives beside ``utt2group_file``, checked against its groups; None without the files."""
     directory = Path(utt2group_file).parent
     base_file, weight_file = directory / UTT2BASE, directory / UTT2WEIGHT
@@ -123,56 +125,76 @@ def read_kbest(utt2group_file: Path | str, groups: Dict[str, str]) -> Optional[K
         return None
     for present, absent in ((base_file, weight_file), (weight_file, base_file)):
         if present.is_file() and not absent.is_file():
-            raise FileNotFoundError(f"{absent}: missing; K-best training needs both {UTT2BASE} and {UTT2WEIGHT} "
-                                    f"(found {present})")
-    utt2base = _read_pairs(base_file)
-    raw_weights = _read_pairs(weight_file)
-    if set(utt2base) != set(raw_weights):
-        missing = sorted(set(utt2base) - set(raw_weights))
-        extra = sorted(set(raw_weights) - set(utt2base))
-        raise ValueError(f"{weight_file}: utterances differ from {base_file}: {len(missing)} without a weight "
-                         f"(e.g. {missing[:3]}), {len(extra)} without a base (e.g. {extra[:3]})")
+            raise FileNotFoundError(
+                f"{absent}: missing; K-best training needs both {UTT2BASE} and {UTT2WEIGHT} "
+                f"(found {present})"
+            )
+    utt2base = read_kv(base_file, one_token=True)
+    raw_weights = read_kv(weight_file, one_token=True)
+    check_same_ids(raw_weights, utt2base, weight_file, base_file)
     utt2weight: Dict[str, float] = {}
     for utt, value in raw_weights.items():
         try:
             weight = float(value)
         except ValueError:
-            raise ValueError(f"{weight_file}: utterance '{utt}': not a number: '{value}'") from None
+            raise ValueError(
+                f"{weight_file}: utterance '{utt}': not a number: '{value}'"
+            ) from None
         if not (math.isfinite(weight) and weight > 0):
-            raise ValueError(f"{weight_file}: utterance '{utt}': weight must be a positive number, got '{value}'")
+            raise ValueError(
+                f"{weight_file}: utterance '{utt}': weight must be a positive number, got '{value}'"
+            )
         utt2weight[utt] = weight
     unknown = sorted(u for u in utt2base if u not in groups)
     if unknown:
-        raise ValueError(f"{base_file}: {len(unknown)} utterance(s) not in {utt2group_file}, e.g. {unknown[:3]}")
+        raise ValueError(
+            f"{base_file}: {examples(unknown, 'utterance(s)')} not in {utt2group_file}"
+        )
     labeled = sorted(u for u in utt2base if groups[u] != "pseudo")
     if labeled:
-        raise ValueError(f"{base_file}: {len(labeled)} alternative(s) are not 'pseudo' in {utt2group_file}, e.g. {labeled[:3]}")
-    orphans = sorted(u for u, g in groups.items() if g == "pseudo" and u not in utt2base)
+        raise ValueError(
+            f"{base_file}: {examples(labeled, 'alternative(s)')} are not 'pseudo' in {utt2group_file}"
+        )
+    orphans = sorted(
+        u for u, g in groups.items() if g == "pseudo" and u not in utt2base
+    )
     if orphans:
-        raise ValueError(f"{base_file}: no base utterance for {len(orphans)} pseudo utterance(s) of {utt2group_file}, "
-                         f"e.g. {orphans[:3]}")
+        raise ValueError(
+            f"{base_file}: no base utterance for {examples(orphans, 'pseudo utterance(s)')} of {utt2group_file}"
+        )
     chained = sorted(set(utt2base.values()) & set(utt2base))
     if chained:
-        raise ValueError(f"{base_file}: {len(chained)} base utterance(s) are themselves alternatives, e.g. {chained[:3]}")
+        raise ValueError(
+            f"{base_file}: {examples(chained, 'base utterance(s)')} are themselves alternatives"
+        )
     return KBestAlternatives(utt2base, utt2weight)
 
 
 def batch_counts(batch_size: int, labeled_ratio: float) -> Tuple[int, int]:
     """(labeled, pseudo) utterances per full batch."""
     if not 0.0 < labeled_ratio < 1.0:
-        raise ValueError(f"the labeled fraction of a batch must be in (0, 1): {labeled_ratio}")
+        raise ValueError(
+            f"the labeled fraction of a batch must be in (0, 1): {labeled_ratio}"
+        )
     labeled = max(1, round(labeled_ratio * batch_size))
     if batch_size - labeled < 1:
         raise ValueError(
-            f"batch_size {batch_size} with labeled fraction {labeled_ratio} leaves no room for pseudo-labeled utterances")
+            f"batch_size {batch_size} with labeled fraction {labeled_ratio} leaves no room for pseudo-labeled utterances"
+        )
     return labeled, batch_size - labeled
 
 
 class MixedBatchSampler(AbsSampler):
     """Fixed-size batches with a fixed labeled:pseudo composition (see the module docstring)."""
 
-    def __init__(self, batch_size: int, shape_file: str, utt2group_file: str, labeled_ratio: float,
-                 seed: int = 0) -> None:
+    def __init__(
+        self,
+        batch_size: int,
+        shape_file: str,
+        utt2group_file: str,
+        labeled_ratio: float,
+        seed: int = 0,
+    ) -> None:
         self.batch_size = batch_size
         self.shape_file = shape_file
         self.utt2group_file = utt2group_file
@@ -180,33 +202,41 @@ class MixedBatchSampler(AbsSampler):
         self.seed = seed
         self.num_labeled, self.num_pseudo = batch_counts(batch_size, labeled_ratio)
 
-        lengths = {k: v[0] for k, v in load_num_sequence_text(shape_file, loader_type="csv_int").items()}
+        lengths = {
+            k: v[0]
+            for k, v in load_num_sequence_text(
+                shape_file, loader_type="csv_int"
+            ).items()
+        }
         groups = read_utt2group(utt2group_file)
-        unknown = sorted(set(groups) - set(lengths))
-        if unknown:
-            raise ValueError(f"{utt2group_file}: {len(unknown)} utterance(s) not in the training data ({shape_file}), "
-                             f"e.g. {unknown[:3]}")
-        ungrouped = sorted(set(lengths) - set(groups))
-        if ungrouped:
-            raise ValueError(
-                f"{utt2group_file}: no group for {len(ungrouped)} training utterance(s), e.g. {ungrouped[:3]}")
+        check_same_ids(groups, lengths, utt2group_file, shape_file)
         by_group = {g: sorted(u for u, gg in groups.items() if gg == g) for g in GROUPS}
         for group, utts in by_group.items():
             if not utts:
-                raise ValueError(f"{utt2group_file}: no '{group}' utterances; mixing needs both groups")
+                raise ValueError(
+                    f"{utt2group_file}: no '{group}' utterances; mixing needs both groups"
+                )
         if len(by_group["labeled"]) < self.num_labeled:
-            raise ValueError(f"{utt2group_file}: {len(by_group['labeled'])} labeled utterance(s), fewer than the "
-                             f"{self.num_labeled} each batch needs")
+            raise ValueError(
+                f"{utt2group_file}: {len(by_group['labeled'])} labeled utterance(s), fewer than the "
+                f"{self.num_labeled} each batch needs"
+            )
         self.kbest = read_kbest(utt2group_file, groups)
         self.kbest_stats: Dict[str, int] = {}
-        pseudo_units = self.kbest.bases if self.kbest is not None else by_group["pseudo"]
+        pseudo_units = (
+            self.kbest.bases if self.kbest is not None else by_group["pseudo"]
+        )
         self.batch_list = self._make_batches(by_group["labeled"], pseudo_units, lengths)
         self._log_composition(groups, len(pseudo_units))
 
     def _kbest_rng(self) -> np.random.RandomState:
-        return np.random.RandomState([self.seed, 0x6B62])  # a stream of its own: the batch layout stays seeded as before
+        return np.random.RandomState(
+            [self.seed, 0x6B62]
+        )  # a stream of its own: the batch layout stays seeded as before
 
-    def _make_batches(self, labeled: List[str], pseudo: List[str], lengths: Dict[str, int]) -> List[Tuple[str, ...]]:
+    def _make_batches(
+        self, labeled: List[str], pseudo: List[str], lengths: Dict[str, int]
+    ) -> List[Tuple[str, ...]]:
         """``pseudo``: the pseudo utterances, or with K-best the base utterances (one alternative drawn per pass)."""
         rng = np.random.RandomState(self.seed)
         draw_rng = self._kbest_rng() if self.kbest is not None else None
@@ -222,9 +252,12 @@ class MixedBatchSampler(AbsSampler):
                 if self.kbest is not None:
                     drawn = self.kbest.draw(draw_rng)  # type: ignore[arg-type]
                     order = [drawn[base] for base in order]
-                    self.kbest_stats["draws"] = self.kbest_stats.get("draws", 0) + len(order)
-                    self.kbest_stats["non_top_draws"] = (self.kbest_stats.get("non_top_draws", 0)
-                                                         + sum(1 for alt in order if alt not in self.kbest.top))
+                    self.kbest_stats["draws"] = self.kbest_stats.get("draws", 0) + len(
+                        order
+                    )
+                    self.kbest_stats["non_top_draws"] = self.kbest_stats.get(
+                        "non_top_draws", 0
+                    ) + sum(1 for alt in order if alt not in self.kbest.top)
             chosen: List[str] = []
             deferred: List[str] = []
             while len(chosen) < self.num_labeled:
@@ -232,37 +265,62 @@ class MixedBatchSampler(AbsSampler):
                     queue.extend(labeled[i] for i in rng.permutation(len(labeled)))
                 utt = queue.popleft()
                 (deferred if utt in chosen else chosen).append(utt)
-            queue.extendleft(reversed(deferred))  # an utterance met twice goes first into the next batch
-            batch = chosen + order[bounds[b % num_batches]:bounds[b % num_batches + 1]]
+            queue.extendleft(
+                reversed(deferred)
+            )  # an utterance met twice goes first into the next batch
+            batch = (
+                chosen + order[bounds[b % num_batches] : bounds[b % num_batches + 1]]
+            )
             batches.append(tuple(sorted(batch, key=lambda u: (-lengths[u], u))))
         return batches
 
     def _log_composition(self, groups: Dict[str, str], num_pseudo_units: int) -> None:
-        labeled = [sum(groups[u] == "labeled" for u in batch) for batch in self.batch_list]
+        labeled = [
+            sum(groups[u] == "labeled" for u in batch) for batch in self.batch_list
+        ]
         sizes = [len(batch) for batch in self.batch_list]
-        uses = collections.Counter(u for batch in self.batch_list for u in batch if groups[u] == "labeled")
+        uses = collections.Counter(
+            u for batch in self.batch_list for u in batch if groups[u] == "labeled"
+        )
         logger.info(
             "NST mixing (%s): %d batches of %d-%d utterances, labeled per batch %d-%d, labeled fraction %.3f "
             "(target %.3f); %d pseudo utterances %d time(s) each, %d of %d labeled utterances used %.1f times each on average",
-            self.utt2group_file, len(sizes), min(sizes), max(sizes), min(labeled), max(labeled),
-            sum(labeled) / sum(sizes), self.labeled_ratio, num_pseudo_units,
+            self.utt2group_file,
+            len(sizes),
+            min(sizes),
+            max(sizes),
+            min(labeled),
+            max(labeled),
+            sum(labeled) / sum(sizes),
+            self.labeled_ratio,
+            num_pseudo_units,
             (sum(sizes) - sum(labeled)) // max(1, num_pseudo_units),
-            len(uses), sum(1 for g in groups.values() if g == "labeled"), sum(labeled) / max(1, len(uses)),
+            len(uses),
+            sum(1 for g in groups.values() if g == "labeled"),
+            sum(labeled) / max(1, len(uses)),
         )
         if self.kbest is not None:
-            draws, other = self.kbest_stats.get("draws", 0), self.kbest_stats.get("non_top_draws", 0)
+            draws, other = self.kbest_stats.get("draws", 0), self.kbest_stats.get(
+                "non_top_draws", 0
+            )
             logger.info(
                 "NST K-best: %d base utterances with %d alternatives (%.2f each); %d of %d draws (%.1f%%) picked an "
-                "alternative other than the highest-weight one", len(self.kbest.bases),
+                "alternative other than the highest-weight one",
+                len(self.kbest.bases),
                 sum(len(a) for a in self.kbest.alternatives),
-                sum(len(a) for a in self.kbest.alternatives) / max(1, len(self.kbest.bases)), other, draws,
+                sum(len(a) for a in self.kbest.alternatives)
+                / max(1, len(self.kbest.bases)),
+                other,
+                draws,
                 100.0 * other / max(1, draws),
             )
 
     def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}(N-batch={len(self)}, batch_size={self.batch_size}, "
-                f"labeled={self.num_labeled}, pseudo={self.num_pseudo}, shape_file={self.shape_file}, "
-                f"utt2group_file={self.utt2group_file}, seed={self.seed})")
+        return (
+            f"{self.__class__.__name__}(N-batch={len(self)}, batch_size={self.batch_size}, "
+            f"labeled={self.num_labeled}, pseudo={self.num_pseudo}, shape_file={self.shape_file}, "
+            f"utt2group_file={self.utt2group_file}, seed={self.seed})"
+        )
 
     def __len__(self) -> int:
         return len(self.batch_list)
@@ -271,32 +329,22 @@ class MixedBatchSampler(AbsSampler):
         return iter(self.batch_list)
 
 
-def mixed_sampler_builder(utt2group_file: Path | str, labeled_ratio: float,
-                          seed: int) -> Callable[..., MixedBatchSampler]:
+def mixed_sampler_builder(
+    utt2group_file: Path | str, labeled_ratio: float, seed: int
+) -> Callable[..., MixedBatchSampler]:
     """A stand-in for ``espnet2.samplers.build_batch_sampler.build_batch_sampler`` returning our sampler."""
 
-    def build(type: str, batch_size: int, shape_files: Sequence[str], **_: object) -> MixedBatchSampler:
+    def build(
+        type: str, batch_size: int, shape_files: Sequence[str], **_: object
+    ) -> MixedBatchSampler:
         if type not in ("unsorted", "sorted"):
-            logger.warning("NST mixing makes batches of --batch_size=%d utterances; --batch_type %s is ignored",
-                           batch_size, type)
-        return MixedBatchSampler(batch_size, str(shape_files[0]), str(utt2group_file), labeled_ratio, seed)
+            logger.warning(
+                "NST mixing makes batches of --batch_size=%d utterances; --batch_type %s is ignored",
+                batch_size,
+                type,
+            )
+        return MixedBatchSampler(
+            batch_size, str(shape_files[0]), str(utt2group_file), labeled_ratio, seed
+        )
 
     return build
-
-
-@contextlib.contextmanager
-def swap_batch_sampler(builder: Callable[..., AbsSampler]) -> Iterator[None]:
-    """Make ``AbsTask.build_sequence_iter_factory`` build its sampler with ``builder`` meanwhile.
-
-    ESPnet's method calls the module-level ``build_batch_sampler`` of ``espnet2.tasks.abs_task`` and
-    has no other hook for the sampler; swapping that one name keeps the rest of ESPnet's code path
-    (batch logging, DDP sharding by rank, dataset and ``SequenceIterFactory``) unchanged.
-    """
-    from espnet2.tasks import abs_task
-
-    original = abs_task.build_batch_sampler
-    abs_task.build_batch_sampler = builder
-    try:
-        yield
-    finally:
-        abs_task.build_batch_sampler = original

@@ -1,4 +1,5 @@
 """Fine-tuning options: encoder frozen for N optimizer steps, separate encoder learning rate."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,10 +10,8 @@ import torch
 from bigssl.espnet_compat import quiet_espnet_imports
 
 quiet_espnet_imports()
-from bigssl.asr.finetune import BigSSLASRTask  # noqa: E402
-
-TINY_ENCODER = {"output_size": 32, "attention_heads": 2, "linear_units": 64, "num_blocks": 1, "cnn_module_kernel": 3,
-                "input_layer": "conv2d", "use_flash_attn": False}
+from bigssl.asr.task import BigSSLASRTask  # noqa: E402
+from tests.asr.asr_helpers import TINY_ENCODER  # noqa: E402
 
 
 def _args(**overrides: object) -> argparse.Namespace:
@@ -32,8 +31,12 @@ def _args(**overrides: object) -> argparse.Namespace:
 def _train_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
     torch.manual_seed(0)
     speech = torch.randn(2, 4000)
-    loss, _, _ = model(speech=speech, speech_lengths=torch.tensor([4000, 3000]),
-                       text=torch.tensor([[2, 3, 4], [3, 4, -1]]), text_lengths=torch.tensor([3, 2]))
+    loss, _, _ = model(
+        speech=speech,
+        speech_lengths=torch.tensor([4000, 3000]),
+        text=torch.tensor([[2, 3, 4], [3, 4, -1]]),
+        text_lengths=torch.tensor([3, 2]),
+    )
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
@@ -56,9 +59,13 @@ def test_encoder_frozen_for_first_steps_then_trains() -> None:
     for _ in range(2):
         _train_step(model, optimizer)
     assert not _changed(encoder_before, model.encoder), "encoder moved while frozen"
-    assert _changed(ctc_before, model.ctc), "the CTC head should train while the encoder is frozen"
+    assert _changed(
+        ctc_before, model.ctc
+    ), "the CTC head should train while the encoder is frozen"
     _train_step(model, optimizer)
-    assert _changed(encoder_before, model.encoder), "encoder did not train after the frozen steps"
+    assert _changed(
+        encoder_before, model.encoder
+    ), "encoder did not train after the frozen steps"
 
 
 def test_encoder_learning_rate_scale() -> None:

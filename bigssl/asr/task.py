@@ -7,32 +7,38 @@
   it trains (BatchNorm running statistics, being buffers, still update). The count is read back
   from the optimizer state, so ``--resume`` keeps it.
 * ``--nst_mix_ratio R`` (NST students): each training batch of ``--batch_size`` utterances holds
-  ``round(R * batch_size)`` labeled ones, the rest pseudo-labeled (:mod:`bigssl.nst.mixing`).
+  ``round(R * batch_size)`` labeled ones, the rest pseudo-labeled (:mod:`bigssl.asr.mixing`).
 * ``specaug: adaptive_specaug``: SpecAugment with length-adaptive time masks
-  (:mod:`bigssl.asr.specaug`); a process decoding such a model with stock ``Speech2Text`` must
-  call ``register_specaug_choices()`` (or import this module) first.
+  (:mod:`bigssl.asr.specaug`), and ``model: bigssl_transducer`` (RNN-T with torchaudio's loss,
+  :mod:`bigssl.asr.transducer`): both are registered into ESPnet's own class choices when this
+  module is imported, so ESPnet's ``ASRTask`` and stock ``Speech2Text`` know them from then on.
 
 The model stays a stock ``ESPnetASRModel`` (``model: espnet``); the options above only land in
 config.yaml as extra keys, which stock ``Speech2Text`` ignores. Initialize the encoder from a
 pretraining checkpoint with ESPnet's ``--init_param exp/ssl_iter1/valid.loss.best.pth:encoder:encoder``.
 """
+
 from __future__ import annotations
 
 import argparse
 import logging
 from pathlib import Path
 from typing import List
+from unittest import mock
 
 import torch
+from espnet2.tasks import abs_task
 from espnet2.tasks.asr import ASRTask
 from espnet2.train.abs_espnet_model import AbsESPnetModel
 from torch.optim import Optimizer
 
+from bigssl.asr.mixing import UTT2GROUP, UTT2WEIGHT, mixed_sampler_builder
 from bigssl.asr.specaug import register_specaug_choices
-from bigssl.asr.transducer import MODEL_CHOICES, asr_model_choices
+from bigssl.asr.transducer import register_model_choices
 
 logger = logging.getLogger(__name__)
 register_specaug_choices()  # specaug: adaptive_specaug (the NST student's noise)
+register_model_choices()  # model: bigssl_transducer (RNN-T)
 
 
 def split_encoder_params(model: torch.nn.Module) -> tuple:
@@ -47,9 +53,16 @@ def split_encoder_params(model: torch.nn.Module) -> tuple:
 class EncoderFreezer:
     """Optimizer step pre-hook dropping the encoder's gradients for the first N steps."""
 
-    def __init__(self, encoder_params: List[torch.nn.Parameter], reference: torch.nn.Parameter, steps: int) -> None:
+    def __init__(
+        self,
+        encoder_params: List[torch.nn.Parameter],
+        reference: torch.nn.Parameter,
+        steps: int,
+    ) -> None:
         self.encoder_params = encoder_params
-        self.reference = reference  # a non-encoder parameter whose optimizer state counts steps
+        self.reference = (
+            reference  # a non-encoder parameter whose optimizer state counts steps
+        )
         self.steps = steps
         self._announced = False
 
@@ -67,57 +80,70 @@ class EncoderFreezer:
 
 
 class BigSSLASRTask(ASRTask):
-    """ASRTask with encoder learning-rate scaling and step-limited encoder freezing.
+    """ASRTask with encoder learning-rate scaling, step-limited encoder freezing and NST batch mixing.
 
-    Also knows ``model: bigssl_transducer`` (RNN-T with torchaudio's loss, see
-    :mod:`bigssl.asr.transducer`); ``model: espnet`` stays the default.
+    ``model: espnet`` stays the default; ``model: bigssl_transducer`` is registered (see the module doc).
     """
-
-    class_choices_list = [MODEL_CHOICES if c.name == "model" else c for c in ASRTask.class_choices_list]
-
-    @classmethod
-    def build_model(cls, args: argparse.Namespace):  # type: ignore[no-untyped-def]
-        with asr_model_choices(MODEL_CHOICES):  # ASRTask.build_model reads espnet2.tasks.asr.model_choices
-            return super().build_model(args)
 
     @classmethod
     def add_task_arguments(cls, parser: argparse.ArgumentParser) -> None:
         super().add_task_arguments(parser)
         group = parser.add_argument_group(description="BigSSL fine-tuning")
-        group.add_argument("--encoder_lr_scale", type=float, default=1.0,
-                           help="encoder learning rate = this x the optimizer's lr")
-        group.add_argument("--freeze_encoder_steps", type=int, default=0,
-                           help="keep the encoder's weights fixed for this many optimizer steps")
-        group.add_argument("--nst_mix_ratio", type=float, default=0.0,
-                           help="NST: fraction of each training batch that is labeled (0.1 = 1:9 labeled:pseudo), "
-                                "groups read from utt2group beside the first training data file; 0 = off")
+        group.add_argument(
+            "--encoder_lr_scale",
+            type=float,
+            default=1.0,
+            help="encoder learning rate = this x the optimizer's lr",
+        )
+        group.add_argument(
+            "--freeze_encoder_steps",
+            type=int,
+            default=0,
+            help="keep the encoder's weights fixed for this many optimizer steps",
+        )
+        group.add_argument(
+            "--nst_mix_ratio",
+            type=float,
+            default=0.0,
+            help="NST: fraction of each training batch that is labeled (0.1 = 1:9 labeled:pseudo), "
+            "groups read from utt2group beside the first training data file; 0 = off",
+        )
 
     @classmethod
     def build_sequence_iter_factory(cls, args: argparse.Namespace, iter_options, mode: str):  # type: ignore[no-untyped-def]
         ratio = getattr(args, "nst_mix_ratio", 0.0)
         if mode != "train" or not iter_options.data_path_and_name_and_type:
             return super().build_sequence_iter_factory(args, iter_options, mode)
-        from bigssl.nst.student_data import UTT2GROUP, UTT2WEIGHT
-
-        data_dir = Path(iter_options.data_path_and_name_and_type[0][0]).parent  # where ESPnet looks for utt2category
+        data_dir = Path(
+            iter_options.data_path_and_name_and_type[0][0]
+        ).parent  # where ESPnet looks for utt2category
         if not ratio:
             if (data_dir / UTT2WEIGHT).is_file():
-                logger.warning("%s exists but --nst_mix_ratio is 0: every K-best alternative is trained on "
-                               "equally, not drawn by weight (set --nst_mix_ratio to use the weights)", data_dir / UTT2WEIGHT)
+                logger.warning(
+                    "%s exists but --nst_mix_ratio is 0: every K-best alternative is trained on "
+                    "equally, not drawn by weight (set --nst_mix_ratio to use the weights)",
+                    data_dir / UTT2WEIGHT,
+                )
             return super().build_sequence_iter_factory(args, iter_options, mode)
-        from bigssl.nst.mixing import mixed_sampler_builder, swap_batch_sampler
-
-        with swap_batch_sampler(mixed_sampler_builder(data_dir / UTT2GROUP, ratio, args.seed)):
+        # ESPnet's method calls the module-level build_batch_sampler of espnet2.tasks.abs_task and has
+        # no other hook for the sampler; patching that one name keeps the rest of its code path (batch
+        # logging, DDP sharding by rank, dataset, SequenceIterFactory) unchanged.
+        builder = mixed_sampler_builder(data_dir / UTT2GROUP, ratio, args.seed)
+        with mock.patch.object(abs_task, "build_batch_sampler", builder):
             return super().build_sequence_iter_factory(args, iter_options, mode)
 
     @classmethod
-    def build_optimizers(cls, args: argparse.Namespace, model: AbsESPnetModel) -> List[Optimizer]:
+    def build_optimizers(
+        cls, args: argparse.Namespace, model: AbsESPnetModel
+    ) -> List[Optimizer]:
         scale = getattr(args, "encoder_lr_scale", 1.0)
         freeze = getattr(args, "freeze_encoder_steps", 0)
         if scale == 1.0 and freeze == 0:
             return super().build_optimizers(args, model)
         if args.sharded_ddp or args.exclude_weight_decay:
-            raise ValueError("--encoder_lr_scale/--freeze_encoder_steps do not combine with --sharded_ddp or --exclude_weight_decay")
+            raise ValueError(
+                "--encoder_lr_scale/--freeze_encoder_steps do not combine with --sharded_ddp or --exclude_weight_decay"
+            )
         from espnet2.tasks.abs_task import optim_classes
 
         optim_class = optim_classes.get(args.optim)
@@ -125,11 +151,24 @@ class BigSSLASRTask(ASRTask):
             raise ValueError(f"must be one of {list(optim_classes)}: {args.optim}")
         encoder, other = split_encoder_params(model)
         if not encoder or not other:
-            raise ValueError("the model needs both encoder and non-encoder parameters to use these options")
-        base_lr = args.optim_conf.get("lr", optim_class.__init__.__defaults__[0] if optim_class.__init__.__defaults__ else 1e-3)
+            raise ValueError(
+                "the model needs both encoder and non-encoder parameters to use these options"
+            )
+        base_lr = args.optim_conf.get(
+            "lr",
+            (
+                optim_class.__init__.__defaults__[0]
+                if optim_class.__init__.__defaults__
+                else 1e-3
+            ),
+        )
         groups = [{"params": other}, {"params": encoder, "lr": base_lr * scale}]
         optimizer = optim_class(groups, **args.optim_conf)
         if freeze > 0:
             optimizer.register_step_pre_hook(EncoderFreezer(encoder, other[0], freeze))
-        logger.info("optimizer: encoder lr x%.3g, encoder frozen for the first %d steps", scale, freeze)
+        logger.info(
+            "optimizer: encoder lr x%.3g, encoder frozen for the first %d steps",
+            scale,
+            freeze,
+        )
         return [optimizer]

@@ -1,4 +1,5 @@
 """Clean English sentences from the Debian ``fortunes`` package, normalized for ASR."""
+
 from __future__ import annotations
 
 import re
@@ -37,13 +38,24 @@ def _entries(path: Path) -> Iterable[str]:
         yield " ".join(lines)
 
 
-def load_fortune_sentences(fortune_dir: Path = DEFAULT_FORTUNE_DIR, min_words: int = 3, max_words: int = 12) -> List[str]:
+def load_fortune_sentences(
+    fortune_dir: Path = DEFAULT_FORTUNE_DIR, min_words: int = 3, max_words: int = 12
+) -> List[str]:
     """Return sorted unique normalized sentences with ``min_words..max_words`` words."""
     fortune_dir = Path(fortune_dir)
-    files = sorted(p for p in fortune_dir.iterdir() if p.is_file() and "." not in p.name and p.name not in _SKIP_COLLECTIONS) \
-        if fortune_dir.is_dir() else []
+    files = (
+        sorted(
+            p
+            for p in fortune_dir.iterdir()
+            if p.is_file() and "." not in p.name and p.name not in _SKIP_COLLECTIONS
+        )
+        if fortune_dir.is_dir()
+        else []
+    )
     if not files:
-        raise FileNotFoundError(f"no fortune files in {fortune_dir}; install the Debian package 'fortunes'")
+        raise FileNotFoundError(
+            f"no fortune files in {fortune_dir}; install the Debian package 'fortunes'"
+        )
     sentences = set()
     for path in files:
         for entry in _entries(path):

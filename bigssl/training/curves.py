@@ -1,4 +1,5 @@
 """Training curves from ESPnet's train.log: per-interval and per-epoch stats, as CSV and PNG."""
+
 from __future__ import annotations
 
 import re
@@ -27,18 +28,27 @@ def parse_train_log(log: PathLike) -> Dict[str, List[Dict[str, float]]]:
             epoch, last = int(match.group(1)), int(match.group(3))
             steps_per_epoch[epoch] = max(steps_per_epoch.get(epoch, 0), last)
             offset = sum(n for e, n in steps_per_epoch.items() if e < epoch)
-            train.append({"epoch": epoch, "step": offset + last, **_stats(match.group(4))})
+            train.append(
+                {"epoch": epoch, "step": offset + last, **_stats(match.group(4))}
+            )
             continue
         match = _EPOCH.search(line)
         if match:
-            valid.append({"epoch": int(match.group(1)), **{f"valid_{k}": v for k, v in _stats(match.group(3)).items()}})
+            valid.append(
+                {
+                    "epoch": int(match.group(1)),
+                    **{f"valid_{k}": v for k, v in _stats(match.group(3)).items()},
+                }
+            )
     # Steps written before a resume are repeated in the log; keep the last occurrence.
     train = list({row["step"]: row for row in train}.values())
     valid = list({row["epoch"]: row for row in valid}.values())
     return {"train": train, "valid": valid}
 
 
-def write_curves(log: PathLike, out_prefix: PathLike, keys: Sequence[str], title: str) -> Path:
+def write_curves(
+    log: PathLike, out_prefix: PathLike, keys: Sequence[str], title: str
+) -> Path:
     """Write ``<prefix>.csv`` and ``<prefix>.png`` (one panel per key, train and valid)."""
     import matplotlib
 
@@ -60,7 +70,11 @@ def write_curves(log: PathLike, out_prefix: PathLike, keys: Sequence[str], title
         points = [(r["step"], r[key]) for r in curves["train"] if key in r]
         if points:
             ax.plot(*zip(*points), label="train", lw=1)
-        vpoints = [(steps_at_epoch_end.get(int(r["epoch"])), r[f"valid_{key}"]) for r in curves["valid"] if f"valid_{key}" in r]
+        vpoints = [
+            (steps_at_epoch_end.get(int(r["epoch"])), r[f"valid_{key}"])
+            for r in curves["valid"]
+            if f"valid_{key}" in r
+        ]
         vpoints = [p for p in vpoints if p[0] is not None]
         if vpoints:
             ax.plot(*zip(*vpoints), "o-", label="valid (epoch end)")

@@ -6,6 +6,7 @@ test speakers use held-out voice variants. Output is deterministic given the see
 utterance draws its voice, rate, pitch, gain and noise from an RNG seeded by (seed, split, index).
 Each WAV is written atomically, so a killed run resumes where it stopped.
 """
+
 from __future__ import annotations
 
 import io
@@ -23,8 +24,8 @@ import soundfile
 from tqdm import tqdm
 
 from bigssl.data.kaldi_dir import DataDir
-from bigssl.data.sentences import DEFAULT_FORTUNE_DIR, load_fortune_sentences
-from bigssl.data.voices import SPLIT_VARIANTS, speakers_for
+from bigssl.data.mini.sentences import DEFAULT_FORTUNE_DIR, load_fortune_sentences
+from bigssl.data.mini.voices import SPLIT_VARIANTS, speakers_for
 from bigssl.io_utils import atomic_open, write_kv, write_text_atomic
 
 logger = logging.getLogger(__name__)
@@ -48,8 +49,12 @@ class CorpusSpec:
     snr_db_range: Tuple[float, float] = (20.0, 40.0)
 
     def size(self, split: str) -> int:
-        return {"train_labeled": self.num_labeled, "train_unlabeled": self.num_unlabeled,
-                "dev": self.num_dev, "test": self.num_test}[split]
+        return {
+            "train_labeled": self.num_labeled,
+            "train_unlabeled": self.num_unlabeled,
+            "dev": self.num_dev,
+            "test": self.num_test,
+        }[split]
 
 
 @dataclass(frozen=True)
@@ -69,21 +74,38 @@ class Utterance:
 def check_espeak_voices() -> None:
     """Fail early if espeak-ng is missing or lacks a variant we use (it would silently fall back)."""
     try:
-        listing = subprocess.run(["espeak-ng", "--voices=variant"], check=True, capture_output=True, text=True).stdout
+        listing = subprocess.run(
+            ["espeak-ng", "--voices=variant"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
     except FileNotFoundError as exc:
-        raise RuntimeError("espeak-ng is not installed; run tools/install.sh (Debian package espeak-ng)") from exc
-    available = {line.split()[-1].split("/")[-1] for line in listing.splitlines()[1:] if line.split()}
+        raise RuntimeError(
+            "espeak-ng is not installed; run tools/install.sh (Debian package espeak-ng)"
+        ) from exc
+    available = {
+        line.split()[-1].split("/")[-1]
+        for line in listing.splitlines()[1:]
+        if line.split()
+    }
     wanted = {v for variants in SPLIT_VARIANTS.values() for v in variants}
     missing = sorted(wanted - available)
     if missing:
-        raise RuntimeError(f"espeak-ng lacks voice variant(s) {missing}; found {len(available)} variants")
+        raise RuntimeError(
+            f"espeak-ng lacks voice variant(s) {missing}; found {len(available)} variants"
+        )
 
 
-def plan_corpus(spec: CorpusSpec, audio_dir: Path, sentences: Sequence[str]) -> Dict[str, List[Utterance]]:
+def plan_corpus(
+    spec: CorpusSpec, audio_dir: Path, sentences: Sequence[str]
+) -> Dict[str, List[Utterance]]:
     """Assign disjoint sentences and per-utterance synthesis settings to every split."""
     total = sum(spec.size(s) for s in SPLITS)
     if total > len(sentences):
-        raise ValueError(f"{total} utterances requested but only {len(sentences)} distinct sentences are available")
+        raise ValueError(
+            f"{total} utterances requested but only {len(sentences)} distinct sentences are available"
+        )
     order = list(sentences)
     random.Random(spec.seed).shuffle(order)
     plan: Dict[str, List[Utterance]] = {}
@@ -91,18 +113,25 @@ def plan_corpus(spec: CorpusSpec, audio_dir: Path, sentences: Sequence[str]) -> 
     for split_index, split in enumerate(SPLITS):
         voices = speakers_for(split)
         utts = []
-        for i, text in enumerate(order[start:start + spec.size(split)]):
+        for i, text in enumerate(order[start : start + spec.size(split)]):
             rng = random.Random(spec.seed * 1_000_003 + split_index * 10_007 + i)
             voice = voices[rng.randrange(len(voices))]
             speaker = voice.replace("+", "_")
             utt_id = f"{speaker}-{split}-{i:06d}"
-            utts.append(Utterance(
-                utt_id=utt_id, speaker=speaker, voice=voice,
-                rate=rng.randint(*spec.rate_range), pitch=rng.randint(*spec.pitch_range),
-                gain=rng.uniform(0.3, 0.9), snr_db=rng.uniform(*spec.snr_db_range),
-                noise_seed=rng.randrange(2**31), text=text,
-                wav_path=str(audio_dir / split / f"{utt_id}.wav"),
-            ))
+            utts.append(
+                Utterance(
+                    utt_id=utt_id,
+                    speaker=speaker,
+                    voice=voice,
+                    rate=rng.randint(*spec.rate_range),
+                    pitch=rng.randint(*spec.pitch_range),
+                    gain=rng.uniform(0.3, 0.9),
+                    snr_db=rng.uniform(*spec.snr_db_range),
+                    noise_seed=rng.randrange(2**31),
+                    text=text,
+                    wav_path=str(audio_dir / split / f"{utt_id}.wav"),
+                )
+            )
         plan[split] = utts
         start += spec.size(split)
     return plan
@@ -113,11 +142,23 @@ def synthesize(utt: Utterance) -> float:
     path = Path(utt.wav_path)
     if path.is_file():
         return soundfile.info(str(path)).duration
-    cmd = ["espeak-ng", "-v", utt.voice, "-s", str(utt.rate), "-p", str(utt.pitch), "--stdout", utt.text.lower()]
+    cmd = [
+        "espeak-ng",
+        "-v",
+        utt.voice,
+        "-s",
+        str(utt.rate),
+        "-p",
+        str(utt.pitch),
+        "--stdout",
+        utt.text.lower(),
+    ]
     result = subprocess.run(cmd, check=True, capture_output=True)
     audio, rate = soundfile.read(io.BytesIO(result.stdout), dtype="float32")
     if audio.size == 0:
-        raise RuntimeError(f"espeak-ng produced no audio for {utt.utt_id}: {' '.join(cmd)}")
+        raise RuntimeError(
+            f"espeak-ng produced no audio for {utt.utt_id}: {' '.join(cmd)}"
+        )
     audio = _resample(audio, rate, SAMPLE_RATE)
     audio = audio / max(1e-4, float(np.abs(audio).max())) * utt.gain
     rng = np.random.default_rng(utt.noise_seed)
@@ -141,7 +182,9 @@ def _resample(audio: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
     import torch
     import torchaudio.functional as F
 
-    return F.resample(torch.from_numpy(np.ascontiguousarray(audio)), src_rate, dst_rate).numpy()
+    return F.resample(
+        torch.from_numpy(np.ascontiguousarray(audio)), src_rate, dst_rate
+    ).numpy()
 
 
 def build_mini_corpus(
@@ -156,7 +199,9 @@ def build_mini_corpus(
     spec_path = audio_dir / "spec.json"
     spec_json = json.dumps(asdict(spec), indent=2, sort_keys=True)
     if spec_path.is_file() and spec_path.read_text() != spec_json:
-        raise ValueError(f"{audio_dir} holds a corpus built with other options ({spec_path}); remove it or choose another directory")
+        raise ValueError(
+            f"{audio_dir} holds a corpus built with other options ({spec_path}); remove it or choose another directory"
+        )
     check_espeak_voices()
     sentences = load_fortune_sentences(fortune_dir, spec.min_words, spec.max_words)
     plan = plan_corpus(spec, audio_dir, sentences)
@@ -170,19 +215,38 @@ def build_mini_corpus(
     everything = [u for split in SPLITS for u in plan[split]]
     durations: Dict[str, float] = {}
     with Pool(max(1, nj), initializer=_worker_init) as pool:
-        progress = tqdm(pool.imap(synthesize, everything, chunksize=8), total=len(everything), desc="synthesize", unit="utt")
+        progress = tqdm(
+            pool.imap(synthesize, everything, chunksize=8),
+            total=len(everything),
+            desc="synthesize",
+            unit="utt",
+        )
         for utt, seconds in zip(everything, progress):
             durations[utt.utt_id] = seconds
     for split in SPLITS:
         utts = plan[split]
-        data = DataDir(wav_scp={u.utt_id: u.wav_path for u in utts}, utt2spk={u.utt_id: u.speaker for u in utts},
-                       text={u.utt_id: u.text for u in utts})
+        data = DataDir(
+            wav_scp={u.utt_id: u.wav_path for u in utts},
+            utt2spk={u.utt_id: u.speaker for u in utts},
+            text={u.utt_id: u.text for u in utts},
+        )
         labeled = split != "train_unlabeled"
         data.save(data_dir / split, write_text=labeled)
         if not labeled:
             # Kept aside for analysis (pseudo-label WER, the all-labels topline); training never reads it.
-            write_kv(data_dir / "local" / "unlabeled_reference" / "text", data.text.items())
+            write_kv(
+                data_dir / "local" / "unlabeled_reference" / "text", data.text.items()
+            )
         hours[split] = sum(durations[u.utt_id] for u in utts) / 3600
-        logger.info("%s: %d utterances, %d speakers, %.2f h", split, len(utts), len({u.speaker for u in utts}), hours[split])
-    write_text_atomic(data_dir / "local" / "corpus_hours.json", json.dumps(hours, indent=2, sort_keys=True))
+        logger.info(
+            "%s: %d utterances, %d speakers, %.2f h",
+            split,
+            len(utts),
+            len({u.speaker for u in utts}),
+            hours[split],
+        )
+    write_text_atomic(
+        data_dir / "local" / "corpus_hours.json",
+        json.dumps(hours, indent=2, sort_keys=True),
+    )
     return hours

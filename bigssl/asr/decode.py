@@ -1,0 +1,109 @@
+"""Decoding with ESPnet's ``Speech2Text`` (CTC and bigssl RNN-T models alike).
+
+``model: bigssl_transducer`` and ``specaug: adaptive_specaug`` are registered into ESPnet's own
+class choices when :mod:`bigssl.asr.task` is imported, so stock ``Speech2Text`` builds every model
+bigssl trains (RNN-T ones through ESPnet's ``BeamSearchTransducer``: beam search, or greedy at
+``beam_size: 1``). Decoding options come from a YAML file of ``Speech2Text`` keyword arguments.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any, Dict, Tuple
+
+import soundfile
+import torch
+from tqdm import tqdm
+
+from bigssl.espnet_compat import quiet_espnet_imports
+from bigssl.io_utils import PathLike, atomic_open, read_kv, write_text_atomic
+
+logger = logging.getLogger(__name__)
+
+
+def load_speech2text(train_config: PathLike, model_file: PathLike, decode_conf: Dict[str, Any], device: str = "cpu"):  # type: ignore[no-untyped-def]
+    """``espnet2.bin.asr_inference.Speech2Text`` for an experiment's files (CTC or RNN-T)."""
+    quiet_espnet_imports()
+    from espnet2.bin.asr_inference import Speech2Text
+
+    import bigssl.asr.task  # noqa: F401  (registers bigssl's model and SpecAugment choices)
+
+    return Speech2Text(
+        asr_train_config=str(train_config),
+        asr_model_file=str(model_file),
+        device=device,
+        **decode_conf,
+    )
+
+
+def encode(
+    model: torch.nn.Module, speech: torch.Tensor, speech_lengths: torch.Tensor
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The model's encoder output (B, T, D) and lengths (B,), without intermediate-CTC outputs."""
+    encoder_out, encoder_out_lens = model.encode(speech, speech_lengths)
+    if isinstance(encoder_out, tuple):
+        encoder_out = encoder_out[0]
+    return encoder_out, encoder_out_lens
+
+
+def decode_data_dir(speech2text, wav_scp: Path, out_dir: Path) -> Dict[str, float]:  # type: ignore[no-untyped-def]
+    """Decode every utterance of ``wav_scp`` into ``out_dir/text``; writes and returns timing figures."""
+    entries = read_kv(wav_scp)
+    audio_seconds = 0.0
+    start = time.perf_counter()
+    hyps: Dict[str, str] = {}
+    with torch.no_grad():
+        for utt, path in tqdm(
+            entries.items(), desc=f"decode {wav_scp.parent.name}", unit="utt"
+        ):
+            speech, rate = soundfile.read(path, dtype="float32")
+            audio_seconds += len(speech) / rate
+            results = speech2text(speech)
+            hyps[utt] = results[0][0] if results else ""
+    elapsed = time.perf_counter() - start
+    with atomic_open(out_dir / "text") as handle:
+        for utt, hyp in hyps.items():
+            handle.write(f"{utt} {hyp}\n")
+    figures = {
+        "utterances": len(entries),
+        "audio_seconds": audio_seconds,
+        "wall_seconds": elapsed,
+        "rtf": elapsed / max(audio_seconds, 1e-9),
+        "threads": torch.get_num_threads(),
+    }
+    write_text_atomic(out_dir / "rtf.json", json.dumps(figures, indent=2) + "\n")
+    logger.info(
+        "decoded %d utterances (%.1f s audio) in %.1f s: RTF %.3f",
+        len(entries),
+        audio_seconds,
+        elapsed,
+        figures["rtf"],
+    )
+    return figures
+
+
+def decode(
+    train_config: Path,
+    model_file: Path,
+    data_dir: Path,
+    out_dir: Path,
+    config: Path | None = None,
+    device: str = "cpu",
+) -> Dict[str, float]:
+    """Decode ``data_dir/wav.scp`` with the options of the YAML file ``config`` (``bigssl.bin.decode``)."""
+    import yaml
+
+    decode_conf = (yaml.safe_load(config.read_text()) if config else None) or {}
+    logging.getLogger().setLevel(
+        logging.WARNING
+    )  # Speech2Text logs the whole model and every utterance at INFO
+    speech2text = load_speech2text(train_config, model_file, decode_conf, device)
+    figures = decode_data_dir(speech2text, data_dir / "wav.scp", out_dir)
+    print(
+        f"decoded {figures['utterances']} utterances ({figures['audio_seconds']:.1f} s of audio) in "
+        f"{figures['wall_seconds']:.1f} s: RTF {figures['rtf']:.3f} -> {out_dir}/text"
+    )
+    return figures

@@ -1,0 +1,1 @@
+"""Training bookkeeping: learning curves and cost summaries read from what ESPnet's trainer leaves behind."""

@@ -1,0 +1,286 @@
+"""The recipes' option parser (egs/TEMPLATE/asr1/utils/parse_options.sh): options derived from the
+defaults block, Kaldi's true/false check, --help, and the wrappers failing before any work."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+
+from tests.conftest import REPO
+
+TEMPLATE = REPO / "egs/TEMPLATE/asr1"
+MINI = REPO / "egs/mini/asr1"
+PIPELINE = TEMPLATE / "pipeline.sh"
+REQUIRED = [
+    "--train_set",
+    "tr",
+    "--valid_set",
+    "dv",
+    "--test_sets",
+    "t",
+    "--asr_config",
+    "a.yaml",
+    "--inference_config",
+    "d.yaml",
+]
+
+
+def _env() -> dict:
+    """The repo's venv python first on PATH (path.sh imports bigssl)."""
+    return dict(
+        os.environ,
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+
+
+def _run(cmd: List[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        cmd, cwd=cwd, capture_output=True, text=True, timeout=120, env=_env()
+    )
+
+
+def _pipeline(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return _run(["bash", str(PIPELINE), *args], tmp_path)
+
+
+def _defaults(script: Path) -> List[Tuple[str, str]]:
+    """(name, comment) of the assignments before the parse_options.sh line, read independently."""
+    found = []
+    for line in script.read_text().splitlines():
+        if re.match(r"\s*(\.|source)\s.*parse_options\.sh", line):
+            return found
+        match = re.match(r"([A-Za-z_]\w*)=.*?\s#\s?(.*)$", line)
+        if match:
+            found.append((match.group(1), match.group(2)))
+    raise AssertionError(f"{script} does not source parse_options.sh")
+
+
+def _help_rows(stdout: str) -> List[Tuple[str, str, str]]:
+    """(name, value, comment) per option row of --help."""
+    rows = []
+    for line in stdout.splitlines():
+        match = re.match(r"  --(\w+) \[(.*?)\]\s+(.*)$", line)
+        if match:
+            rows.append((match.group(1), match.group(2), match.group(3).rstrip()))
+    return rows
+
+
+# ---- pipeline.sh ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args", [["--drop_bad", "maybe"], ["--drop_bad=yes"], ["--drop-bad", "1"]]
+)
+def test_boolean_option_takes_only_true_or_false(
+    tmp_path: Path, args: List[str]
+) -> None:
+    result = _pipeline(tmp_path, *REQUIRED, *args)
+    assert result.returncode == 2
+    value = args[-1].split("=")[-1]
+    assert f"option '--drop_bad' takes true or false, not '{value}'" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["true", "false"])
+def test_boolean_option_accepts_true_and_false(tmp_path: Path, value: str) -> None:
+    result = _pipeline(tmp_path, "--drop_bad", value, "--help")
+    assert result.returncode == 0, result.stderr
+    assert ("drop_bad", value) in [
+        (name, val) for name, val, _ in _help_rows(result.stdout)
+    ]
+    assert _pipeline(tmp_path, f"--drop_bad={value}", "--help").returncode == 0
+
+
+def test_help_lists_every_default_with_its_comment(tmp_path: Path) -> None:
+    result = _pipeline(tmp_path, "--help")
+    assert result.returncode == 0, result.stderr
+    defaults = _defaults(PIPELINE)
+    assert (
+        len(defaults) >= 35
+        and defaults[0][0] == "stage"
+        and defaults[-1][0] == "dumpdir"
+    )
+    rows = _help_rows(result.stdout)
+    assert [(name, comment) for name, _, comment in rows] == defaults
+    assert ("nst_filter_args", "--keep_top_percent 80") in [
+        (name, value) for name, value, _ in rows
+    ]
+    assert "pipeline_dir" not in [name for name, _, _ in rows]
+
+
+@pytest.mark.parametrize(
+    "option",
+    ["--HOME", "--PATH", "--pipeline_dir", "--BIGSSL_EXP_COMMAND", "--no_such_option"],
+)
+def test_only_the_defaults_are_options(tmp_path: Path, option: str) -> None:
+    for args in ([option, "/x"], [f"{option}=/x"]):
+        result = _pipeline(tmp_path, *REQUIRED, *args)
+        assert result.returncode == 2
+        assert f"unknown option '{option}'" in result.stderr
+
+
+def test_equals_form_and_dashes(tmp_path: Path) -> None:
+    result = _pipeline(
+        tmp_path,
+        "--nbpe=77",
+        "--stop-stage",
+        "5",
+        "--asr_args=--max_epoch=3 --x y",
+        "--results-title=a b",
+        "--help",
+    )
+    assert result.returncode == 0, result.stderr
+    values = {name: value for name, value, _ in _help_rows(result.stdout)}
+    assert values["nbpe"] == "77" and values["stop_stage"] == "5"
+    assert (
+        values["asr_args"] == "--max_epoch=3 --x y" and values["results_title"] == "a b"
+    )
+
+
+def test_missing_value_and_unexpected_argument(tmp_path: Path) -> None:
+    result = _pipeline(tmp_path, *REQUIRED, "--stage")
+    assert result.returncode == 2 and "option '--stage' needs a value" in result.stderr
+    result = _pipeline(tmp_path, *REQUIRED, "extra")
+    assert result.returncode == 2 and "unexpected argument 'extra'" in result.stderr
+
+
+# ---- the parser itself, on a small script ---------------------------------------------------
+
+
+def test_options_are_the_assignments_before_the_parser(tmp_path: Path) -> None:
+    (tmp_path / "utils").symlink_to(TEMPLATE / "utils")
+    script = tmp_path / "opts.sh"
+    script.write_text(
+        "#!/usr/bin/env bash\n"
+        "# header=comment is not an option\n"
+        "set -euo pipefail\n"
+        'alpha="a # b"   # alpha\'s help\n'
+        "beta=false  # a boolean\n"
+        "gamma=3\n"
+        "  indented=1  # not an option: not at the start of a line\n"
+        "# commented=1\n"
+        ". utils/parse_options.sh\n"
+        "late=1  # after the parser: not an option\n"
+        'echo "alpha=${alpha} beta=${beta} gamma=${gamma} options=${bigssl_options[*]} args=$*"\n'
+    )
+    run = lambda *args: _run(["bash", str(script), *args], tmp_path)  # noqa: E731
+    result = run("--help")
+    assert result.returncode == 0, result.stderr
+    assert [
+        (name, value, comment) for name, value, comment in _help_rows(result.stdout)
+    ] == [
+        ("alpha", "a # b", "alpha's help"),
+        ("beta", "false", "a boolean"),
+        ("gamma", "3", ""),
+    ]
+    result = run("pos1", "--gamma=4", "--beta", "true", "pos2", "--alpha", "x y")
+    assert result.returncode == 0, result.stderr
+    assert (
+        result.stdout.strip()
+        == "alpha=x y beta=true gamma=4 options=alpha beta gamma args=pos1 pos2"
+    )
+    for bad in ("--indented", "--late", "--commented", "--header", "--a-b"):
+        result = run(bad, "1")
+        assert (
+            result.returncode == 2
+            and f"unknown option '--{bad[2:].replace('-', '_')}'" in result.stderr
+        )
+    result = run("--beta", "no")
+    assert (
+        result.returncode == 2
+        and "option '--beta' takes true or false, not 'no'" in result.stderr
+    )
+
+
+# ---- the wrappers fail before any work ------------------------------------------------------
+
+
+@pytest.fixture()
+def recipe(tmp_path: Path) -> Path:
+    """The mini wrappers beside a stub ./run.sh that records its calls (and fails)."""
+    for name in ("run_nst.sh", "run_ssl.sh"):
+        shutil.copy(MINI / name, tmp_path / name)
+    (tmp_path / "local").mkdir()
+    shutil.copy(MINI / "local/data.sh", tmp_path / "local/data.sh")
+    for name in ("utils", "path.sh"):
+        (tmp_path / name).symlink_to(TEMPLATE / name)
+    stub = tmp_path / "run.sh"
+    stub.write_text(
+        '#!/usr/bin/env bash\nprintf "%s|%s\\n" "${BIGSSL_TOP_COMMAND}" "$*" >> calls\nexit 3\n'
+    )
+    stub.chmod(0o755)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "cmd, message",
+    [
+        (
+            ["./run_nst.sh", "--topline", "maybe"],
+            "option '--topline' takes true or false, not 'maybe'",
+        ),
+        (
+            ["./run_nst.sh", "--topline=yes"],
+            "option '--topline' takes true or false, not 'yes'",
+        ),
+        (["./run_nst.sh", "--nst_tag", "x"], "unknown option '--nst_tag'"),
+        (["./run_nst.sh", "--HOME", "/x"], "unknown option '--HOME'"),
+        (
+            ["./run_ssl.sh", "--no_such_option", "1"],
+            "unknown option '--no_such_option'",
+        ),
+        (["./run_ssl.sh", "--PATH=/x"], "unknown option '--PATH'"),
+        (["./run_ssl.sh", "--labeled_sizes"], "option '--labeled_sizes' needs a value"),
+        (["local/data.sh", "--HOME", "/x"], "unknown option '--HOME'"),
+    ],
+)
+def test_wrappers_reject_bad_options_before_any_work(
+    recipe: Path, cmd: List[str], message: str
+) -> None:
+    result = _run(cmd, recipe)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not (recipe / "calls").exists(), "./run.sh was called"
+
+
+@pytest.mark.parametrize("script", ["run_nst.sh", "run_ssl.sh", "local/data.sh"])
+def test_wrappers_help_lists_their_options_with_comments(
+    recipe: Path, script: str
+) -> None:
+    result = _run([f"./{script}" if "/" not in script else script, "--help"], recipe)
+    assert result.returncode == 0, result.stderr
+    rows = _help_rows(result.stdout)
+    assert [(name, comment) for name, _, comment in rows] == _defaults(recipe / script)
+    assert rows and all(comment for _, _, comment in rows)
+
+
+@pytest.mark.parametrize(
+    "cmd, top",
+    [
+        (
+            ["./run_nst.sh", "--topline", "false", "--kbest", "2"],
+            "./run_nst.sh --topline false --kbest 2",
+        ),
+        (["./run_nst.sh"], "./run_nst.sh"),
+        (
+            ["./run_ssl.sh", "--asr_args", "--max_epoch 1"],
+            r"./run_ssl.sh --asr_args --max_epoch\ 1",
+        ),
+    ],
+)
+def test_wrappers_with_good_options_reach_run_sh_with_their_command(
+    recipe: Path, cmd: List[str], top: str
+) -> None:
+    result = _run(cmd, recipe)
+    assert result.returncode == 3, result.stderr  # the stub's exit status
+    recorded_top, args = (recipe / "calls").read_text().splitlines()[0].split("|")
+    assert recorded_top == top
+    assert args.startswith(
+        "--stop_stage 46 --pretrain_config conf/ssl/pretrain_mini.yaml"
+    )
