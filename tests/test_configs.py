@@ -14,7 +14,8 @@ from tests.conftest import REPO
 quiet_espnet_imports()
 from bigssl.asr.task import BigSSLASRTask  # noqa: E402
 
-ASR_CONFIGS = sorted(REPO.glob("egs/*/asr1/conf/train_*.yaml"))
+LM_CONFIGS = sorted(REPO.glob("egs/*/asr1/conf/train_lm*.yaml"))
+ASR_CONFIGS = sorted(set(REPO.glob("egs/*/asr1/conf/train_*.yaml")) - set(LM_CONFIGS))
 DECODE_CONFIGS = sorted(REPO.glob("egs/*/asr1/conf/decode_*.yaml"))
 CPU_SSL_CONFIGS = sorted(
     p for p in REPO.glob("egs/*/asr1/conf/ssl/*.yaml") if "mini" in p.name
@@ -36,6 +37,16 @@ def test_asr_config_builds_a_model(config: Path, tmp_path: Path) -> None:
     args = _parse_with_config(BigSSLASRTask, config, ["--token_list", str(tokens)])
     model = BigSSLASRTask.build_model(args)
     assert sum(p.numel() for p in model.parameters()) > 1000
+
+
+@pytest.mark.parametrize("config", LM_CONFIGS, ids=lambda p: str(p.relative_to(REPO)))
+def test_lm_config_builds_a_model(config: Path, tmp_path: Path) -> None:
+    from espnet2.tasks.lm import LMTask
+
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("\n".join(["<blank>", "<unk>", "A", "B", "<sos/eos>"]) + "\n")
+    args = _parse_with_config(LMTask, config, ["--token_list", str(tokens)])
+    assert sum(p.numel() for p in LMTask.build_model(args).parameters()) > 1000
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,9 @@
 class choices when :mod:`bigssl.asr.task` is imported, so stock ``Speech2Text`` builds every model
 bigssl trains (RNN-T ones through ESPnet's ``BeamSearchTransducer``: beam search, or greedy at
 ``beam_size: 1``). Decoding options come from a YAML file of ``Speech2Text`` keyword arguments.
+An ESPnet LM (``lm_train_config``/``lm_file``, e.g. the pipeline's stage 55) is added by shallow
+fusion with weight ``lm_weight``: as a full scorer of ESPnet's ``BeamSearch`` beside CTC prefix
+scoring for CTC models, and inside ``BeamSearchTransducer`` for RNN-T models.
 """
 
 from __future__ import annotations
@@ -85,6 +88,27 @@ def decode_data_dir(speech2text, wav_scp: Path, out_dir: Path) -> Dict[str, floa
     return figures
 
 
+def decode_options(
+    config: Path | None = None,
+    lm_train_config: Path | None = None,
+    lm_file: Path | None = None,
+    lm_weight: float | None = None,
+) -> Dict[str, Any]:
+    """``Speech2Text`` keyword arguments: the YAML file ``config`` plus the LM's files and weight."""
+    import yaml
+
+    decode_conf: Dict[str, Any] = (
+        yaml.safe_load(config.read_text()) if config else None
+    ) or {}
+    if (lm_train_config is None) != (lm_file is None):
+        raise ValueError("an LM needs both lm_train_config and lm_file")
+    if lm_train_config is not None:
+        decode_conf.update(lm_train_config=str(lm_train_config), lm_file=str(lm_file))
+    if lm_weight is not None:
+        decode_conf["lm_weight"] = lm_weight
+    return decode_conf
+
+
 def decode(
     train_config: Path,
     model_file: Path,
@@ -92,16 +116,21 @@ def decode(
     out_dir: Path,
     config: Path | None = None,
     device: str = "cpu",
+    lm_train_config: Path | None = None,
+    lm_file: Path | None = None,
+    lm_weight: float | None = None,
 ) -> Dict[str, float]:
-    """Decode ``data_dir/wav.scp`` with the options of the YAML file ``config`` (``bigssl.bin.decode``)."""
-    import yaml
-
-    decode_conf = (yaml.safe_load(config.read_text()) if config else None) or {}
+    """Decode ``data_dir/wav.scp`` with the options of the YAML file ``config`` (``bigssl.bin.decode``),
+    with shallow fusion of the ESPnet LM ``lm_train_config``/``lm_file`` when given."""
+    decode_conf = decode_options(config, lm_train_config, lm_file, lm_weight)
     logging.getLogger().setLevel(
         logging.WARNING
     )  # Speech2Text logs the whole model and every utterance at INFO
     speech2text = load_speech2text(train_config, model_file, decode_conf, device)
     figures = decode_data_dir(speech2text, data_dir / "wav.scp", out_dir)
+    if lm_file is not None:
+        figures["lm_weight"] = float(decode_conf.get("lm_weight", 1.0))
+        write_text_atomic(out_dir / "rtf.json", json.dumps(figures, indent=2) + "\n")
     print(
         f"decoded {figures['utterances']} utterances ({figures['audio_seconds']:.1f} s of audio) in "
         f"{figures['wall_seconds']:.1f} s: RTF {figures['rtf']:.3f} -> {out_dir}/text"

@@ -8,6 +8,11 @@
   from the optimizer state, so ``--resume`` keeps it.
 * ``--nst_mix_ratio R`` (NST students): each training batch of ``--batch_size`` utterances holds
   ``round(R * batch_size)`` labeled ones, the rest pseudo-labeled (:mod:`bigssl.asr.mixing`).
+* ``--nst_epoch_size data`` (default): a student's epoch is one pass worth of its data, so
+  ``max_epoch`` counts passes (:func:`bigssl.asr.schedule.resolve_epoch_size`).
+* ``scheduler_conf: {max_steps: auto}`` (``tristagelr``): the schedule's total step count is
+  derived from the data and the epochs before training (:mod:`bigssl.asr.schedule`), so the
+  learning rate anneals within the run's budget whatever the data size.
 * ``specaug: adaptive_specaug``: SpecAugment with length-adaptive time masks
   (:mod:`bigssl.asr.specaug`), and ``model: bigssl_transducer`` (RNN-T with torchaudio's loss,
   :mod:`bigssl.asr.transducer`): both are registered into ESPnet's own class choices when this
@@ -33,6 +38,7 @@ from espnet2.train.abs_espnet_model import AbsESPnetModel
 from torch.optim import Optimizer
 
 from bigssl.asr.mixing import UTT2GROUP, UTT2WEIGHT, mixed_sampler_builder
+from bigssl.asr.schedule import resolve_auto_steps, resolve_epoch_size
 from bigssl.asr.specaug import register_specaug_choices
 from bigssl.asr.transducer import register_model_choices
 
@@ -108,6 +114,15 @@ class BigSSLASRTask(ASRTask):
             help="NST: fraction of each training batch that is labeled (0.1 = 1:9 labeled:pseudo), "
             "groups read from utt2group beside the first training data file; 0 = off",
         )
+        group.add_argument(
+            "--nst_epoch_size",
+            choices=["data", "batch_list"],
+            default="data",
+            help="NST (without --num_iters_per_epoch): 'data' = an epoch is ceil(utterances / "
+            "batch_size) steps, one pass worth of the student data; 'batch_list' = ESPnet's "
+            "default, the mixing sampler's whole batch list (which repeats the pseudo set as "
+            "often as it takes for every labeled utterance to appear)",
+        )
 
     @classmethod
     def build_sequence_iter_factory(cls, args: argparse.Namespace, iter_options, mode: str):  # type: ignore[no-untyped-def]
@@ -131,6 +146,14 @@ class BigSSLASRTask(ASRTask):
         builder = mixed_sampler_builder(data_dir / UTT2GROUP, ratio, args.seed)
         with mock.patch.object(abs_task, "build_batch_sampler", builder):
             return super().build_sequence_iter_factory(args, iter_options, mode)
+
+    @classmethod
+    def main_worker(cls, args: argparse.Namespace) -> None:
+        """ESPnet's main_worker, after resolving ``auto`` scheduler step counts (bigssl.asr.schedule)."""
+        if not args.collect_stats:
+            resolve_epoch_size(args)
+            resolve_auto_steps(args)
+        super().main_worker(args)
 
     @classmethod
     def build_optimizers(

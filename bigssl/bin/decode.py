@@ -1,7 +1,8 @@
 """Decode a data dir with ESPnet ``Speech2Text`` and write a hypothesis ``text`` (CTC or RNN-T models).
 
 Decoding options come from a YAML file of ``Speech2Text`` keyword arguments (beam_size,
-ctc_weight, ...). Writes ``OUT/text`` atomically and ``OUT/rtf.json`` (real-time factor).
+ctc_weight, lm_weight, ...). ``--lm_train_config/--lm_file`` add an ESPnet LM by shallow fusion.
+Writes ``OUT/text`` atomically and ``OUT/rtf.json`` (real-time factor).
 """
 
 from __future__ import annotations
@@ -28,8 +29,22 @@ def main(argv: Optional[List[str]] = None) -> None:
         default=None,
         help="YAML of Speech2Text keyword arguments",
     )
+    parser.add_argument(
+        "--lm_train_config", type=Path, default=None, help="ESPnet LM config.yaml"
+    )
+    parser.add_argument(
+        "--lm_file", type=Path, default=None, help="ESPnet LM checkpoint (.pth)"
+    )
+    parser.add_argument(
+        "--lm_weight",
+        type=float,
+        default=None,
+        help="LM weight of shallow fusion (overrides the config's)",
+    )
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args(argv)
+    if (args.lm_train_config is None) != (args.lm_file is None):
+        parser.error("--lm_train_config and --lm_file go together")
     setup_logging()
     decode(
         args.asr_train_config,
@@ -38,6 +53,9 @@ def main(argv: Optional[List[str]] = None) -> None:
         args.out_dir,
         args.config,
         args.device,
+        args.lm_train_config,
+        args.lm_file,
+        args.lm_weight,
     )
 
 

@@ -1,4 +1,7 @@
-"""Synthesize the mini corpus (espeak-ng voices x fortunes sentences) as Kaldi data dirs."""
+"""Synthesize the mini corpus (espeak-ng voices x fortunes sentences) as Kaldi data dirs.
+
+Optional flite splits (a second synthesizer domain): train_unlabeled_flite and test_flite.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +26,18 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--num_unlabeled", type=int, default=defaults.num_unlabeled)
     parser.add_argument("--num_dev", type=int, default=defaults.num_dev)
     parser.add_argument("--num_test", type=int, default=defaults.num_test)
+    parser.add_argument(
+        "--num_unlabeled_flite",
+        type=int,
+        default=defaults.num_unlabeled_flite,
+        help="utterances of train_unlabeled_flite (flite voices; 0: no such split)",
+    )
+    parser.add_argument(
+        "--num_test_flite",
+        type=int,
+        default=defaults.num_test_flite,
+        help="utterances of test_flite (held-out flite voice; 0: no such split)",
+    )
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument(
         "--nj", type=int, default=2, help="parallel synthesis processes"
@@ -38,6 +53,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         num_unlabeled=args.num_unlabeled,
         num_dev=args.num_dev,
         num_test=args.num_test,
+        num_unlabeled_flite=args.num_unlabeled_flite,
+        num_test_flite=args.num_test_flite,
         seed=args.seed,
     )
     build_mini_corpus(args.audio_dir, args.data_dir, spec, nj=args.nj)

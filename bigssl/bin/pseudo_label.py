@@ -2,9 +2,15 @@
 
     python -m bigssl.bin.pseudo_label --asr_train_config exp/asr_x/config.yaml \
         --asr_model_file exp/asr_x/valid.cer_ctc.ave.pth --data_dir dump/raw/train_unlabeled \
-        --out_dir exp/nst_iter1/pseudo --nj 2 [--nbest 4]
+        --out_dir exp/nst_iter1/pseudo --nj 2 [--nbest 4] \
+        [--decode_config conf/decode_nst.yaml] [--lm_train_config exp/lm/config.yaml \
+        --lm_file exp/lm/valid.loss.ave.pth] [--confidence fused|posterior]
 
-Writes OUT/text (1-best), OUT/confidence (length-normalized mean token posterior, in [0, 1]),
+Without --decode_config/--lm_file: batched greedy decoding. With either: ESPnet beam search (LM
+shallow fusion with an LM) gives every 1-best and the K-best from one decode, and the confidence
+defaults to the length-normalized fused score (see bigssl.nst.pseudo_label for the formulas).
+
+Writes OUT/text (1-best), OUT/confidence (length-normalized confidence, in [0, 1]),
 OUT/num_tokens, OUT/duration, OUT/wav.scp, OUT/utt2spk, optionally OUT/nbest_text.<k> and
 OUT/nbest_weight.<k>, and OUT/throughput.json. A rerun redoes only missing or incomplete shards.
 For job arrays run each ``--shard_id i`` separately, then once without it to merge.
@@ -55,7 +61,30 @@ def main(argv: Optional[List[str]] = None) -> None:
         default=1,
         help="also keep the K best hypotheses (beam search) with posterior weights",
     )
-    parser.add_argument("--nbest_beam", type=int, default=4)
+    parser.add_argument(
+        "--nbest_beam",
+        type=int,
+        default=4,
+        help="beam size of the K-best decode (and of the beam path if its config sets none)",
+    )
+    parser.add_argument(
+        "--decode_config",
+        type=Path,
+        default=None,
+        help="YAML of Speech2Text options (beam_size, ctc_weight, lm_weight, penalty, ...): "
+        "decode every utterance by beam search",
+    )
+    parser.add_argument(
+        "--lm_train_config", type=Path, default=None, help="LM for shallow fusion"
+    )
+    parser.add_argument("--lm_file", type=Path, default=None)
+    parser.add_argument(
+        "--confidence",
+        choices=("fused", "posterior"),
+        default=None,
+        help="fused: length-normalized fused (AM+LM) score; posterior: the acoustic model's "
+        "own (default: fused with a beam, posterior otherwise)",
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch threads per job")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args(argv)
@@ -63,6 +92,19 @@ def main(argv: Optional[List[str]] = None) -> None:
     for path in (args.asr_train_config, args.asr_model_file, args.data_dir / "wav.scp"):
         if not path.exists():
             parser.error(f"{path} does not exist")
+    for path in (args.decode_config, args.lm_train_config, args.lm_file):
+        if path is not None and not path.exists():
+            parser.error(f"{path} does not exist")
+    if (args.lm_train_config is None) != (args.lm_file is None):
+        parser.error("--lm_train_config and --lm_file go together")
+    if (
+        args.confidence == "fused"
+        and args.decode_config is None
+        and args.lm_file is None
+    ):
+        parser.error(
+            "--confidence fused needs --decode_config or --lm_file (a beam search)"
+        )
     options = LabelOptions(
         asr_train_config=str(args.asr_train_config),
         asr_model_file=str(args.asr_model_file),
@@ -71,6 +113,12 @@ def main(argv: Optional[List[str]] = None) -> None:
         nbest_beam=args.nbest_beam,
         threads=args.threads,
         device=args.device,
+        decode_config=None if args.decode_config is None else str(args.decode_config),
+        lm_train_config=(
+            None if args.lm_train_config is None else str(args.lm_train_config)
+        ),
+        lm_file=None if args.lm_file is None else str(args.lm_file),
+        confidence=args.confidence,
     )
     figures = pseudo_label(
         args.data_dir, args.out_dir, options, nj=args.nj, shard_id=args.shard_id

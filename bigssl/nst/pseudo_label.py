@@ -12,6 +12,31 @@ Utterances are dealt to ``nj`` shards round-robin in sorted-id order. Each shard
 batches of at most ``batch_seconds`` of padded audio (longest first) and writes its files
 atomically, then its ``.done`` marker; a rerun redoes only the shards without one. The merge
 checks that the shards together hold every source utterance exactly once.
+
+Decoding. By default every utterance's 1-best comes from batched greedy decoding (CTC best path
+or RNN-T greedy) and ``confidence`` is the mean token posterior (:mod:`bigssl.nst.confidence`);
+``nbest > 1`` adds K-best lists from a second, beam-search decode. With a decode config
+(``decode_config``: YAML of ``Speech2Text`` keyword arguments) or an LM (``lm_train_config`` +
+``lm_file``, shallow fusion with ``lm_weight``) every utterance is instead decoded once by ESPnet's
+beam search, which gives the 1-best and the K-best alike. Its confidence (``confidence``, default
+``fused`` there and ``posterior`` for greedy) is, with N the 1-best's token count and 0 if N = 0:
+
+* ``fused``: ``clip(exp(S / (N + 1)), 0, 1)`` with S the hypothesis's fused log score without
+  the length bonus. Attention/CTC beam: S = sum over scorers k of ``weight_k * scores[k]``
+  (``ctc_weight`` x CTC prefix score, (1 - ``ctc_weight``) x attention decoder, ``lm_weight`` x LM;
+  N + 1 counts the end-of-sentence step, which the decoder, CTC and LM all score); ``penalty`` x
+  (N + 1) from ``length_bonus`` is left out (a constant after normalization that could push the
+  value past 1). RNN-T beam: S = the hypothesis's score, the sum of the joint network's log
+  probabilities along its alignment (blanks included) plus ``lm_weight`` x the LM log probability
+  of its N tokens (ESPnet's transducer beam scores no LM end-of-sentence); N + 1 = ``len(yseq)``
+  as in ESPnet's own ``score_norm``.
+* ``posterior``: the acoustic model alone, ``clip(exp(A / (N + 1)), 0, 1)``. Attention/CTC beam:
+  A = (``ctc_weight`` x CTC + (1 - ``ctc_weight``) x decoder) / their weights' sum, i.e.
+  ``exp(scores['ctc'] / (N + 1))`` for a CTC-only teacher; RNN-T beam: A = S minus ``lm_weight``
+  x the LM log probability of the tokens (re-scored the way the beam fused it). Greedy: the mean
+  token posterior, as without a beam.
+
+Both stay in [0, 1], so ``bigssl.bin.filter_pseudo`` (threshold or top-P%) applies unchanged.
 """
 
 from __future__ import annotations
@@ -25,7 +50,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from bigssl.data.kaldi_dir import load_data_dir
 from bigssl.io_utils import check_same_ids, read_kv, write_kv, write_text_atomic
@@ -33,6 +58,7 @@ from bigssl.io_utils import check_same_ids, read_kv, write_kv, write_text_atomic
 logger = logging.getLogger(__name__)
 
 PER_UTT_FILES = ("text", "confidence", "num_tokens", "duration")
+CONFIDENCE_KINDS = ("fused", "posterior")
 
 
 @dataclass
@@ -46,6 +72,46 @@ class LabelOptions:
     nbest_beam: int = 4
     threads: int = 1
     device: str = "cpu"
+    decode_config: Optional[str] = None
+    lm_train_config: Optional[str] = None
+    lm_file: Optional[str] = None
+    confidence: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if (self.lm_train_config is None) != (self.lm_file is None):
+            raise ValueError("--lm_train_config and --lm_file go together")
+        if self.confidence is not None and self.confidence not in CONFIDENCE_KINDS:
+            raise ValueError(
+                f"--confidence must be one of {CONFIDENCE_KINDS}, got {self.confidence}"
+            )
+        if self.confidence == "fused" and not self.uses_beam:
+            raise ValueError(
+                "--confidence fused needs a beam search: give --decode_config or an LM"
+            )
+
+    @property
+    def uses_beam(self) -> bool:
+        """Whether every utterance is decoded by ESPnet's beam search (not batched greedy)."""
+        return self.decode_config is not None or self.lm_file is not None
+
+    @property
+    def confidence_kind(self) -> str:
+        """``confidence`` or its default: ``fused`` with a beam, ``posterior`` without."""
+        return self.confidence or ("fused" if self.uses_beam else "posterior")
+
+
+def load_decode_conf(path: Optional[str]) -> Dict[str, Any]:
+    """The ``Speech2Text`` keyword arguments of a decode-config YAML file (``{}`` for none)."""
+    if path is None:
+        return {}
+    import yaml
+
+    conf = yaml.safe_load(Path(path).read_text()) or {}
+    if not isinstance(conf, dict):
+        raise ValueError(
+            f"{path}: a decode config must be a mapping of Speech2Text options"
+        )
+    return conf
 
 
 def shard_assignment(utts: Sequence[str], nj: int) -> List[List[str]]:
@@ -107,6 +173,45 @@ class Teacher:
         )
         self.converter = TokenIDConverter(token_list=self.model.token_list)
         self._speech2text = None
+        self._beam = None
+        if options.uses_beam:
+            from bigssl.asr.decode import load_speech2text
+
+            self._beam = load_speech2text(
+                options.asr_train_config,
+                options.asr_model_file,
+                self.beam_conf(),
+                self.device,
+            )
+            self.model = self._beam.asr_model  # keep one copy of the weights
+
+    def beam_conf(self) -> Dict[str, Any]:
+        """``Speech2Text`` options of the beam path: the decode config plus the LM.
+
+        Unset ``beam_size`` is ``max(nbest_beam, nbest)``; a teacher without an attention
+        decoder gets ``ctc_weight: 1.0`` (anything else is refused); ``nbest`` (and the transducer
+        beam's ``nbest``) is the beam size, so the whole beam reaches :func:`merge_nbest`.
+        """
+        options = self.options
+        conf = load_decode_conf(options.decode_config)
+        conf.setdefault("beam_size", max(options.nbest_beam, options.nbest))
+        conf["nbest"] = conf["beam_size"]
+        if self.is_transducer:
+            conf["transducer_conf"] = {
+                **(conf.get("transducer_conf") or {}),
+                "nbest": conf["beam_size"],
+            }
+        elif getattr(self.model, "decoder", None) is None:
+            conf.setdefault("ctc_weight", 1.0)
+            if conf["ctc_weight"] != 1.0:
+                raise ValueError(
+                    f"{options.decode_config}: ctc_weight {conf['ctc_weight']} but the teacher "
+                    "has no attention decoder (use ctc_weight: 1.0)"
+                )
+        if options.lm_file is not None:
+            conf["lm_train_config"] = options.lm_train_config
+            conf["lm_file"] = options.lm_file
+        return conf
 
     def to_text(self, token_ids: Sequence[int]) -> str:
         return self.tokenizer.tokens2text(
@@ -171,6 +276,60 @@ class Teacher:
             [(r[0], float(r[3].score)) for r in results], self.options.nbest
         )
 
+    def label_beam(
+        self, wave: "np.ndarray"  # noqa: F821
+    ) -> Tuple[Tuple[str, int, float], List[Tuple[str, float]]]:
+        """One beam-search decode: ((1-best text, tokens, confidence), K-best as :meth:`nbest`).
+
+        The confidence is ``options.confidence_kind`` of the 1-best (see the module doc).
+        """
+        from bigssl.nst.confidence import score_confidence
+
+        results = self._beam(wave)
+        if not results:
+            return ("", 0, 0.0), []
+        _, _, token_ids, hyp = results[0]
+        log_score = (
+            self._fused_log_score(hyp)
+            if self.options.confidence_kind == "fused"
+            else self._acoustic_log_score(hyp)
+        )
+        row = (
+            self.to_text(token_ids),
+            len(token_ids),
+            score_confidence(log_score, len(token_ids)),
+        )
+        kbest = (
+            merge_nbest(
+                [(r[0], float(r[3].score)) for r in results], self.options.nbest
+            )
+            if self.options.nbest > 1
+            else []
+        )
+        return row, kbest
+
+    def _fused_log_score(self, hyp: Any) -> float:
+        if self.is_transducer:
+            return float(hyp.score)
+        from bigssl.nst.confidence import beam_log_scores
+
+        return beam_log_scores(hyp.scores, self._beam.beam_search.weights)[0]
+
+    def _acoustic_log_score(self, hyp: Any) -> float:
+        if self.is_transducer:
+            search = self._beam.beam_search_transducer
+            if not search.use_lm or search.beam_size == 1:
+                return float(hyp.score)
+            from bigssl.nst.confidence import lm_token_log_prob
+
+            lm = lm_token_log_prob(
+                search.lm, search.sos, list(hyp.yseq[1:]), self.device
+            )
+            return float(hyp.score) - search.lm_weight * lm
+        from bigssl.nst.confidence import beam_log_scores
+
+        return beam_log_scores(hyp.scores, self._beam.beam_search.weights)[1]
+
 
 def merge_nbest(scored: Sequence[Tuple[str, float]], k: int) -> List[Tuple[str, float]]:
     """The ``k`` most probable distinct texts of (text, log score) hypotheses, weights summing to 1.
@@ -231,6 +390,13 @@ def label_shard(
     ) as bar:
         for batch in make_batches(durations, options.batch_seconds):
             waves = [soundfile.read(wav_scp[utt], dtype="float32")[0] for utt in batch]
+            if options.uses_beam:  # one beam decode per utterance: 1-best and K-best
+                for utt, wave in zip(batch, waves):
+                    rows[utt], kbest = teacher.label_beam(wave)
+                    if options.nbest > 1:
+                        nbest_rows[utt] = kbest
+                bar.update(len(batch))
+                continue
             for utt, row, wave in zip(batch, teacher.label_batch(waves), waves):
                 rows[utt] = row
                 if options.nbest > 1:
@@ -296,15 +462,29 @@ def shard_is_complete(shard_dir: Path, expected: int) -> bool:
     return done.is_file() and done.read_text().strip() == str(expected)
 
 
+def beam_spec(options: LabelOptions) -> Dict[str, object]:
+    """The decoding settings of the shard spec; empty for the default greedy path (spec unchanged)."""
+    spec: Dict[str, object] = {}
+    if options.uses_beam:
+        spec["decode_conf"] = load_decode_conf(options.decode_config)
+        spec["nbest_beam"] = options.nbest_beam
+        spec["confidence"] = options.confidence_kind
+    if options.lm_file is not None:
+        spec["lm_train_config"] = options.lm_train_config
+        spec["lm_file"] = options.lm_file
+    return spec
+
+
 def check_spec(spec_path: Path, spec: Dict[str, object]) -> None:
-    """Refuse to mix shards made from other data, another teacher or another ``nj``."""
+    """Refuse to mix shards made from other data, another teacher, ``nj`` or decoding settings."""
     if spec_path.is_file():
         old = json.loads(spec_path.read_text())
-        changed = [k for k in spec if old.get(k) != spec[k]]
+        keys = list(spec) + [k for k in old if k not in spec]
+        changed = [k for k in keys if old.get(k) != spec.get(k)]
         if changed:
             raise ValueError(
                 f"{spec_path}: existing shards were made with other settings ({', '.join(changed)}: "
-                f"{[old.get(k) for k in changed]} vs {[spec[k] for k in changed]}); delete {spec_path.parent.parent} or rerun with the same settings"
+                f"{[old.get(k) for k in changed]} vs {[spec.get(k) for k in changed]}); delete {spec_path.parent.parent} or rerun with the same settings"
             )
     else:
         write_text_atomic(spec_path, json.dumps(spec, indent=2) + "\n")
@@ -369,6 +549,7 @@ def pseudo_label(
         "nj": nj,
         "asr_model_file": options.asr_model_file,
         "nbest": options.nbest,
+        **beam_spec(options),
     }
     (out_dir / "shards").mkdir(parents=True, exist_ok=True)
     check_spec(out_dir / "shards" / "spec.json", spec)

@@ -123,8 +123,11 @@ def corpus_section(data_dir: Path, train_summaries: Sequence[Path]) -> str:
             ([name, *(info.get(k, "") for k in keys)] for name, info in infos),
         )
         lines.append(
-            "Training cost (wall hours are ESPnet's summed epoch times; audio_sec_per_sec = "
-            "training audio seconds processed per wall second):\n\n" + table
+            "Training cost, counted from each run: batches = ESPnet's batch count over the "
+            "completed epochs, steps = optimizer updates, audio_hours_processed = batches x mean "
+            "audio per batch of the training sampler, data_passes = audio_hours_processed / "
+            "train_hours; wall hours are ESPnet's summed train + valid epoch times; "
+            "audio_sec_per_sec = audio processed per wall second:\n\n" + table
         )
     return "## Data and training\n\n" + "\n\n".join(lines) + "\n" if lines else ""
 

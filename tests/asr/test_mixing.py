@@ -17,6 +17,7 @@ from bigssl.asr.mixing import (  # noqa: E402
     MixedBatchSampler,
     batch_counts,
     mixed_sampler_builder,
+    padding_factor,
 )
 
 
@@ -39,11 +40,29 @@ def _write_dir(
 
 
 def _sampler(
-    files: Dict[str, Path], batch_size: int = 10, ratio: float = 0.1, seed: int = 0
+    files: Dict[str, Path],
+    batch_size: int = 10,
+    ratio: float = 0.1,
+    seed: int = 0,
+    bucketed: bool = True,
+    length_jitter: float = 0.1,
 ) -> MixedBatchSampler:
     return MixedBatchSampler(
-        batch_size, str(files["shape"]), str(files["groups"]), ratio, seed
+        batch_size,
+        str(files["shape"]),
+        str(files["groups"]),
+        ratio,
+        seed,
+        bucketed=bucketed,
+        length_jitter=length_jitter,
     )
+
+
+def _lengths(files: Dict[str, Path]) -> Dict[str, int]:
+    return {
+        line.split()[0]: int(line.split()[1])
+        for line in files["shape"].read_text().splitlines()
+    }
 
 
 def _labeled(batch) -> int:
@@ -107,30 +126,150 @@ def test_every_labeled_utterance_is_used_when_pseudo_labels_are_few(
     assert len(sampler) == 3 * 43
 
 
-def test_sorted_by_length_descending_within_batch(tmp_path: Path) -> None:
+@pytest.mark.parametrize("bucketed", [True, False])
+def test_sorted_by_length_descending_within_batch(
+    tmp_path: Path, bucketed: bool
+) -> None:
     files = _write_dir(tmp_path, 20, 60)
-    lengths = {
-        line.split()[0]: int(line.split()[1])
-        for line in files["shape"].read_text().splitlines()
-    }
-    for batch in _sampler(files):
+    lengths = _lengths(files)
+    for batch in _sampler(files, bucketed=bucketed):
         assert [lengths[u] for u in batch] == sorted(
             (lengths[u] for u in batch), reverse=True
         )
 
 
-def test_deterministic_given_seed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("bucketed", [True, False])
+def test_deterministic_given_seed(tmp_path: Path, bucketed: bool) -> None:
     files = _write_dir(tmp_path, 30, 150)
-    assert list(_sampler(files, seed=3)) == list(_sampler(files, seed=3))
-    assert list(_sampler(files, seed=3)) != list(_sampler(files, seed=4))
+    first = list(_sampler(files, seed=3, bucketed=bucketed))
+    assert first == list(_sampler(files, seed=3, bucketed=bucketed))
+    assert first != list(_sampler(files, seed=4, bucketed=bucketed))
+    assert sorted(first) != sorted(
+        _sampler(files, seed=4, bucketed=bucketed)
+    )  # other batches, not only another order
 
 
-def test_labeled_never_repeats_inside_a_batch(tmp_path: Path) -> None:
+@pytest.mark.parametrize("bucketed", [True, False])
+@pytest.mark.parametrize("n_lab", [3, 4, 5, 7])
+def test_labeled_never_repeats_inside_a_batch(
+    tmp_path: Path, bucketed: bool, n_lab: int
+) -> None:
     sampler = _sampler(
-        _write_dir(tmp_path, 3, 60), batch_size=6, ratio=0.5
-    )  # 3 labeled of 3 in each batch
+        _write_dir(tmp_path, n_lab, 60), batch_size=6, ratio=0.5, bucketed=bucketed
+    )  # 3 labeled in each batch, out of as few as 3
     for batch in sampler:
         assert len(set(batch)) == len(batch) and _labeled(batch) == 3
+
+
+# ---- the bucketed layout (default): the guarantees of the random one, batches of similar lengths ----
+
+
+def _passes(sampler: MixedBatchSampler, n_pseudo: int) -> List[List[tuple]]:
+    per_pass = -(-n_pseudo // sampler.num_pseudo)
+    assert len(sampler) % per_pass == 0
+    return [
+        sampler.batch_list[i : i + per_pass] for i in range(0, len(sampler), per_pass)
+    ]
+
+
+@pytest.mark.parametrize(
+    "batch_size,ratio,n_lab,n_pse",
+    [
+        (10, 0.1, 120, 384),
+        (10, 0.1, 7, 200),
+        (20, 0.25, 40, 333),
+        (8, 0.25, 5, 70),
+        (6, 0.5, 4, 31),
+    ],
+)
+@pytest.mark.parametrize("bucketed", [True, False])
+def test_pass_structure_ratio_and_even_labeled_use(
+    tmp_path: Path,
+    batch_size: int,
+    ratio: float,
+    n_lab: int,
+    n_pse: int,
+    bucketed: bool,
+) -> None:
+    sampler = _sampler(
+        _write_dir(tmp_path, n_lab, n_pse), batch_size, ratio, bucketed=bucketed
+    )
+    want_lab, want_pse = batch_counts(batch_size, ratio)
+    for batch in sampler:
+        assert _labeled(batch) == want_lab and len(set(batch)) == len(batch)
+        assert want_pse - 1 <= len(batch) - want_lab <= want_pse
+    for batches in _passes(sampler, n_pse):  # every pseudo utterance once per pass
+        assert sorted(u for b in batches for u in b if u.startswith("pse")) == [
+            f"pse{i:03d}" for i in range(n_pse)
+        ]
+    uses = collections.Counter(u for b in sampler for u in b if u.startswith("lab"))
+    assert set(uses) == {f"lab{i:03d}" for i in range(n_lab)}  # every one at least once
+    assert max(uses.values()) - min(uses.values()) <= 1  # used evenly
+
+
+def test_bucketed_batches_have_similar_lengths(tmp_path: Path) -> None:
+    files = _write_dir(tmp_path, 120, 900)
+    lengths = _lengths(files)
+    bucketed, random = _sampler(files), _sampler(files, bucketed=False)
+    assert bucketed.bucketed and not random.bucketed  # bucketed is the default
+    tight = padding_factor(bucketed.batch_list, lengths)
+    loose = padding_factor(random.batch_list, lengths)
+    assert loose > 1.4 and tight < 1.15 and tight < 0.8 * loose, (tight, loose)
+    exact = padding_factor(_sampler(files, length_jitter=0.0).batch_list, lengths)
+    assert exact < tight  # the jitter trades a little padding for variety
+    # the labeled utterances follow the batch: their lengths correlate with the pseudo ones
+    lab, pse = zip(
+        *[
+            (
+                np.mean([lengths[u] for u in b if u.startswith("lab")]),
+                np.mean([lengths[u] for u in b if u.startswith("pse")]),
+            )
+            for b in bucketed
+        ]
+    )
+    assert np.corrcoef(lab, pse)[0, 1] > 0.9
+
+
+def test_bucketed_passes_differ_and_batch_order_is_shuffled(tmp_path: Path) -> None:
+    files = _write_dir(tmp_path, 120, 384)
+    lengths = _lengths(files)
+    sampler = _sampler(files)
+    passes = _passes(sampler, 384)
+    assert len(passes) == 3
+    contents = [
+        {frozenset(u for u in b if u.startswith("pse")) for b in batches}
+        for batches in passes
+    ]
+    assert contents[0] != contents[1] and contents[1] != contents[2]
+    longest = [max(lengths[u] for u in b) for b in passes[0]]
+    assert longest != sorted(longest) and longest != sorted(longest, reverse=True)
+
+
+def test_builder_passes_the_layout_options(tmp_path: Path) -> None:
+    files = _write_dir(tmp_path, 5, 40)
+    for bucketed, jitter in ((True, 0.1), (False, 0.0), (True, 0.3)):
+        build = mixed_sampler_builder(
+            files["groups"], 0.1, 2, bucketed=bucketed, length_jitter=jitter
+        )
+        sampler = build(
+            type="unsorted", batch_size=10, shape_files=[str(files["shape"])]
+        )
+        assert (sampler.bucketed, sampler.length_jitter) == (bucketed, jitter)
+        assert (
+            sampler.batch_list
+            == _sampler(
+                files, seed=2, bucketed=bucketed, length_jitter=jitter
+            ).batch_list
+        )
+    with pytest.raises(ValueError, match="length_jitter"):
+        _sampler(files, length_jitter=1.0)
+
+
+def test_composition_log_names_layout_and_padding(tmp_path: Path, caplog) -> None:
+    caplog.set_level("INFO", logger="bigssl.asr.mixing")
+    _sampler(_write_dir(tmp_path, 5, 40))
+    assert "labeled per batch 1-1" in caplog.text
+    assert "bucketed layout, padding factor" in caplog.text
 
 
 def test_clear_errors(tmp_path: Path) -> None:

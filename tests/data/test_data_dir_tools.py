@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bigssl.bin import subset_data_dir
-from bigssl.data.kaldi_dir import combine_data_dirs, load_data_dir
+from bigssl.data.kaldi_dir import combine_data_dirs, load_data_dir, split_labeled_pool
 
 
 def test_subset_is_seeded_and_consistent(tiny_corpus: Path, tmp_path: Path) -> None:
@@ -51,3 +51,33 @@ def test_combine_drops_text_and_rejects_id_clashes(
     assert load_data_dir(tmp_path / "ssl").spk2utt() == combined.spk2utt()
     with pytest.raises(ValueError, match="also in another input"):
         combine_data_dirs([labeled, labeled], tmp_path / "clash")
+
+
+def test_pool_split_is_nested_disjoint_and_keeps_unlabeled_text_aside(
+    tiny_corpus: Path, tmp_path: Path
+) -> None:
+    data = tiny_corpus / "data"
+    reference = data / "local" / "unlabeled_reference" / "text"
+    splits = {}
+    for pct in (25, 50):
+        out = tmp_path / f"p{pct}"
+        counts = split_labeled_pool(
+            data / "train_labeled", data / "train_unlabeled", reference, pct / 100,
+            out / "labeled", out / "unlabeled", out / "reference" / "text", seed=5,
+        )  # fmt: skip
+        assert counts == {
+            "labeled": round(pct / 100 * 28),
+            "unlabeled": 28 - round(pct / 100 * 28),
+        }
+        labeled, unlabeled = load_data_dir(out / "labeled"), load_data_dir(
+            out / "unlabeled"
+        )
+        assert not (out / "unlabeled" / "text").exists() and not unlabeled.text
+        assert not set(labeled.wav_scp) & set(unlabeled.wav_scp)
+        held_out = (out / "reference" / "text").read_text().split("\n")
+        assert {line.split()[0] for line in held_out if line} == set(unlabeled.wav_scp)
+        splits[pct] = set(labeled.wav_scp)
+    assert splits[25] < splits[50]
+    with pytest.raises(ValueError, match="fraction"):
+        split_labeled_pool(data / "train_labeled", data / "train_unlabeled", reference, 0.0,
+                           tmp_path / "a", tmp_path / "b", tmp_path / "c")  # fmt: skip

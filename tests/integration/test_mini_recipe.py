@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import REPO
 
@@ -199,6 +200,34 @@ NST_OPTS = [
 ]
 
 
+def test_nst_student_can_start_from_its_teacher(recipe: Path) -> None:
+    """--nst_student_init teacher: the student loads the stage-50 model whole, not the pretrained encoder."""
+    opts = [*NST_OPTS, "--nst_stop_iter", "1", "--nst_labels", "reference"]
+    opts[opts.index("ctc")] = "tinit"  # --nst_tag
+    result = subprocess.run(
+        ["./run.sh", *opts, "--nst_student_init", "teacher"],
+        cwd=recipe,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    log = (recipe / "exp/nst_topline_tinit/train.log").read_text()
+    teacher = "exp/asr_train_asr_conformer_ctc_ssl_iter1/valid.cer_ctc.ave.pth"
+    assert f"Loading pretrained params from {teacher}" in log
+    assert "ssl_iter1/valid.loss.ave.pth:encoder:encoder" not in log
+    bad = subprocess.run(
+        ["./run.sh", *opts, "--nst_student_init", "nobody"],
+        cwd=recipe,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert (
+        bad.returncode == 2 and "--nst_student_init must be" in bad.stdout + bad.stderr
+    )
+
+
 def test_nst_topline_student_trains_on_mixed_batches_and_decodes(recipe: Path) -> None:
     """Stage 75 with reference labels: student data, 1:9-style mixing, adaptive SpecAugment, decode, score."""
     result = subprocess.run(
@@ -299,3 +328,71 @@ def test_nst_generation_pseudo_labels_in_shards_and_filters(recipe: Path) -> Non
     else:
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         assert (recipe / "exp/nst_iter1_ctc/.done").is_file()
+
+
+def test_lm_stage_trains_and_test_decodes_with_shallow_fusion(recipe: Path) -> None:
+    """Stage 55 trains an ESPnet LM (a few steps) on text-only data, evaluation sentences dropped;
+    stages 60-80 decode test with --use_lm true into a decode dir of its own, scored and listed.
+    """
+    local = recipe / "data/local"
+    corpus = local / "lm_train.txt"
+    if corpus.is_file():
+        sentences = corpus.read_text().splitlines()
+    else:  # a corpus builder without LM text: the labeled transcripts
+        labeled = (recipe / "data/train_labeled/text").read_text().splitlines()
+        sentences = [line.split(" ", 1)[1] for line in labeled]
+    leaked = (recipe / "data/test/text").read_text().splitlines()[0].split(" ", 1)[1]
+    (local / "lm_text_with_a_test_sentence.txt").write_text(
+        "".join(f"{s}\n" for s in [*sentences, leaked])
+    )
+    opts = [
+        "--stage",
+        "55",
+        "--stop_stage",
+        "80",
+        "--test_sets",
+        "test",
+        "--lm_config",
+        "conf/train_lm.yaml",
+        "--lm_train_text",
+        "data/local/lm_text_with_a_test_sentence.txt",
+        "--lm_args",
+        "--max_epoch 2 --num_iters_per_epoch 4 --batch_size 16 --keep_nbest_models 1",
+        "--use_lm",
+        "true",
+        "--inference_config",
+        "conf/decode_ctc_lm.yaml",
+    ]
+    result = subprocess.run(
+        ["./run.sh", *opts], cwd=recipe, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    lm = recipe / "exp/lm_train_lm_train_labeled_bpe40"
+    assert (lm / ".done").is_file() and (lm / "valid.loss.ave.pth").is_file()
+    assert "1 evaluation sentences dropped" in result.stdout
+    train = (lm / "data/train.txt").read_text().splitlines()
+    valid = (lm / "data/valid.txt").read_text().splitlines()
+    assert len(train) + len(valid) == len([s for s in sentences if s.split()])
+    assert len(valid) == (len(train) + len(valid)) // 20
+    assert all(line.split(" ", 1)[1] != leaked for line in train + valid)
+    assert "valid loss" in (lm / "valid_perplexity.txt").read_text()
+    exp = recipe / "exp/asr_train_asr_conformer_ctc"
+    fused = (
+        exp / "decode_decode_ctc_lm_valid.cer_ctc.ave_lm_train_lm_valid.loss.ave/test"
+    )
+    assert json.loads((fused / "score_wer/result.json").read_text())["Snt"] == 8
+    weight = yaml.safe_load((recipe / "conf/decode_ctc_lm.yaml").read_text())[
+        "lm_weight"
+    ]
+    assert json.loads((fused / "rtf.json").read_text())["lm_weight"] == weight
+    results = (recipe / "RESULTS.md").read_text()
+    assert f"{exp.name}/{fused.parent.name}/test |" in results
+    assert f"{exp.name}/decode_decode_ctc_valid.cer_ctc.ave/test |" in results
+    rerun = subprocess.run(
+        ["./run.sh", *opts, "--stop_stage", "55"],
+        cwd=recipe,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert rerun.returncode == 0 and "already trained" in rerun.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Dict, List
@@ -83,6 +84,9 @@ class FakeTeacher:
 
     def nbest(self, wave: np.ndarray) -> List[tuple]:
         return [(f"LEN {len(wave)}", 0.75), (f"ALT {len(wave)}", 0.25)]
+
+    def label_beam(self, wave: np.ndarray) -> tuple:
+        return (f"BEAM {len(wave)}", 2, 0.5), self.nbest(wave)
 
 
 @pytest.fixture
@@ -219,3 +223,54 @@ def test_merge_catches_lost_and_duplicated_utterances(
         pl.merge_shards(
             out, [shards[0] + [moved], shards[1]], [u for s in shards for u in s]
         )
+
+
+def test_default_spec_is_unchanged_and_beam_settings_refuse_a_rerun(
+    unlabeled_dir: Path, tmp_path: Path, fake_teacher: None
+) -> None:
+    out = tmp_path / "pl"
+    pl.pseudo_label(unlabeled_dir, out, _options(), nj=1)
+    spec = json.loads((out / "shards" / "spec.json").read_text())
+    assert set(spec) == {
+        "data_dir",
+        "num_utts",
+        "utt_digest",
+        "nj",
+        "asr_model_file",
+        "nbest",
+    }  # as before the beam options existed: old pseudo dirs resume
+    decode = tmp_path / "decode.yaml"
+    decode.write_text("beam_size: 3\nlm_weight: 0.5\n")
+    lm = {"lm_train_config": "lm/config.yaml", "lm_file": "lm/model.pth"}
+    with pytest.raises(ValueError, match="decode_conf"):
+        pl.pseudo_label(
+            unlabeled_dir, out, _options_with(decode_config=str(decode)), nj=1
+        )
+
+    beam = tmp_path / "beam"
+    fused = _options_with(decode_config=str(decode), **lm)
+    pl.pseudo_label(unlabeled_dir, beam, fused, nj=1)
+    assert "BEAM 1600" in (beam / "text").read_text()
+    pl.pseudo_label(unlabeled_dir, beam, fused, nj=1)  # same settings: accepted
+    for other, changed in (
+        (
+            _options_with(decode_config=str(decode), confidence="posterior", **lm),
+            "confidence",
+        ),
+        (_options_with(decode_config=str(decode)), "lm_file"),
+        (_options(), "decode_conf"),
+    ):
+        with pytest.raises(ValueError, match=changed):
+            pl.pseudo_label(unlabeled_dir, beam, other, nj=1)
+    decode.write_text("beam_size: 5\nlm_weight: 0.5\n")  # the config's contents count
+    with pytest.raises(ValueError, match="decode_conf"):
+        pl.pseudo_label(unlabeled_dir, beam, fused, nj=1)
+
+
+def _options_with(**kwargs: object) -> pl.LabelOptions:
+    return pl.LabelOptions(
+        asr_train_config="conf.yaml",
+        asr_model_file="model.pth",
+        batch_seconds=2.0,
+        **kwargs,  # type: ignore[arg-type]
+    )

@@ -1,4 +1,8 @@
-"""espeak-ng speakers for the synthetic corpus: an accent voice plus a variant (timbre)."""
+"""Speakers of the synthetic corpus.
+
+espeak-ng speakers are an accent voice plus a variant (timbre); the optional second domain uses
+the four English voices of flite, a different synthesizer (diphone and clustergen voices).
+"""
 
 from __future__ import annotations
 
@@ -70,6 +74,19 @@ SPLIT_VARIANTS: Dict[str, List[str]] = {
 }
 
 
+# flite voices (Debian package flite): kal is a diphone voice at 8 kHz, awb (Scottish male), rms
+# (US male) and slt (US female) are 16 kHz clustergen voices. The flite test set holds out rms so
+# that a gain from unlabeled flite audio shows adaptation to the synthesizer, not to the test
+# voices. rms rather than slt: the unlabeled voices then still span both sexes and both voice
+# technologies, so the test differs from them only by speaker, not also by sex.
+FLITE_SPLIT_VOICES: Dict[str, List[str]] = {
+    "train_unlabeled_flite": ["kal", "awb", "slt"],
+    "test_flite": ["rms"],
+}
+
+
 def speakers_for(split: str) -> List[str]:
-    """All (accent, variant) speakers of a split, as espeak-ng voice names ``accent+variant``."""
+    """All voices of a split: ``accent+variant`` for espeak-ng splits, flite voice names else."""
+    if split in FLITE_SPLIT_VOICES:
+        return list(FLITE_SPLIT_VOICES[split])
     return [f"{a}+{v}" for v in SPLIT_VARIANTS[split] for a in ACCENTS]

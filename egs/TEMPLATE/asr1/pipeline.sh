@@ -3,7 +3,7 @@
 # Each stage is one file, stages/<number>_<name>.sh, run when stage <= number <= stop_stage:
 #   10 data  20 validate  30 tokenizer  40 stats
 #   44 ssl_data  45 ssl_stats  46 pretrain   (wav2vec 2.0 pretraining; only with --pretrain_stop_iter >= 1)
-#   50 train  60 decode  70 score
+#   50 train  55 lm (ESPnet LM for shallow fusion; only with --lm_config)  60 decode  70 score
 #   75 nst   (Noisy Student Training generations; only with --nst_stop_iter >= 1)
 #   80 results
 # Every step leaves a .done marker and writes atomically; rerunning skips finished steps.
@@ -39,13 +39,21 @@ nst_tag=""               # suffix of NST experiment dirs (e.g. ctc, rnnt) so sev
 nst_unlabeled_set=""     # data set the teacher pseudo-labels (validated by stage 20 or 44)
 nst_student_config=""    # student training config (SpecAugment noise, labeled:pseudo mixing)
 nst_student_args=""      # extra trainer options for the students
+nst_student_init=pretrained  # student start: pretrained (encoder from exp/ssl_iter<asr_init_ssl_iter>, the paper) or teacher (its whole model)
 nst_filter_args="--keep_top_percent 80"  # confidence filter (bigssl.bin.filter_pseudo options)
 nst_pseudo_label_args="" # extra bigssl.bin.pseudo_label options (e.g. "--batch_seconds 120")
+nst_decode_config=""     # Speech2Text options of pseudo-labeling (YAML, e.g. beam_size, lm_weight; passed as --decode_config)
 nst_nj=2                 # pseudo-labeling shards run in parallel
 nst_labels=pseudo        # pseudo: the NST loop; reference: all-labels topline on nst_reference_text
 nst_reference_text=""    # the unlabeled set's own transcripts (topline; kept-vs-dropped WER of the filter)
 inference_config=""      # Speech2Text options (YAML)
 inference_model=valid.loss.ave.pth  # checkpoint to decode with
+lm_config=""             # ESPnet LM training config (YAML, e.g. conf/train_lm.yaml); empty: stage 55 trains no LM
+lm_train_text=data/local/lm_train.txt  # LM training text, one sentence per line (every 20th line is held out for validation)
+lm_args=""               # extra options for ESPnet's LM trainer (e.g. "--max_epoch 3")
+lm_tag=""                # LM name: exp/lm_<tag>_<train_set>_<token_type><nbpe> (default: --lm_config's file name)
+lm_model=valid.loss.ave.pth  # LM checkpoint used for shallow fusion
+use_lm=false             # shallow fusion: decode (stage 60) and pseudo-label (stage 75) with the LM (lm_weight from the decode config)
 results_title="Results"  # title of RESULTS.md
 expdir=exp               # where experiments go
 dumpdir=dump             # where validated data dirs go
@@ -64,6 +72,10 @@ for required in train_set valid_set test_sets asr_config inference_config; do
   [ -n "${!required}" ] || { echo "$0: --${required} is required" >&2; exit 2; }
 done
 [ -n "${asr_tag}" ] || asr_tag="$(basename "${asr_config}" .yaml)$([ "${asr_init_ssl_iter}" -gt 0 ] && echo "_ssl_iter${asr_init_ssl_iter}" || true)"
+[ -n "${lm_tag}" ] || lm_tag="$(basename "${lm_config:-}" .yaml)"
+if [ "${use_lm}" = true ] && [ -z "${lm_tag}" ]; then
+  echo "$0: --use_lm true needs --lm_config (or --lm_tag of a trained exp/lm_<tag>)" >&2; exit 2
+fi
 if [ "${pretrain_stop_iter}" -ge 1 ] && { [ -z "${pretrain_config}" ] || [ -z "${pretrain_sets}" ]; }; then
   echo "$0: pretraining needs --pretrain_config and --pretrain_sets" >&2; exit 2
 fi
@@ -75,8 +87,11 @@ asr_exp="${expdir}/asr_${asr_tag}"
 asr_stats_dir="${expdir}/asr_stats_${train_set}_${token_type}${nbpe}"
 token_dir="data/token_list/${train_set}_${token_type}${nbpe}"
 ssl_stats_dir="${expdir}/ssl_stats"
+lm_exp="${expdir}/lm_${lm_tag}_${train_set}_${token_type}${nbpe}"  # an LM is bound to its token list
 inference_tag="decode_$(basename "${inference_config}" .yaml)_$(basename "${inference_model}" .pth)"
-export "${bigssl_options[@]}" pipeline_dir asr_exp asr_stats_dir ssl_stats_dir token_dir inference_tag
+# decodings with the LM get their own dir, so results with and without it coexist (RESULTS.md lists both)
+[ "${use_lm}" = false ] || inference_tag="${inference_tag}_lm_${lm_tag}_$(basename "${lm_model}" .pth)"
+export "${bigssl_options[@]}" pipeline_dir asr_exp asr_stats_dir ssl_stats_dir token_dir lm_exp inference_tag
 
 for script in "${pipeline_dir}"/stages/[0-9]*.sh; do
   name="$(basename "${script}" .sh)"

@@ -2,6 +2,8 @@
 # Mini recipe: a synthetic multi-voice English corpus (espeak-ng x fortunes), Conformer + CTC.
 # Runs end to end on 2 CPU cores. Options of the shared pipeline may be added, e.g.
 #   ./run.sh --stage 50 --stop_stage 80 --asr_args "--max_epoch 5"
+# Shallow fusion with an LSTM LM trained on data/local/lm_train.txt (stage 55; its own decode dirs):
+#   ./run.sh --stage 55 --stop_stage 80 --lm_config conf/train_lm.yaml --use_lm true --inference_config conf/decode_ctc_lm.yaml
 set -euo pipefail
 quoted_args=""
 if [ $# -gt 0 ]; then quoted_args=$(printf ' %q' "$@"); fi

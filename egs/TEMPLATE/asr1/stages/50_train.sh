@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stage 50: ESPnet ASR training (resumes from the last epoch checkpoint if killed).
-# Stage 75 (NST) reuses it for students, setting stage_train_dir and stage_train_shape_dir.
+# Stage 75 (NST) reuses it for students, setting stage_train_dir, stage_train_shape_dir and, to start
+# a student from its teacher, stage_init_param (a whole-model checkpoint, instead of the pretrained encoder).
 . "${pipeline_dir}/stages/common.sh"
 if is_done "${asr_exp}"; then log "${asr_exp} already trained"; exit 0; fi
 train_dir="${stage_train_dir:-${dumpdir}/raw/${train_set}}"; valid_dir="${dumpdir}/raw/${valid_set}"
@@ -16,6 +17,11 @@ if [ "${asr_init_ssl_iter}" -gt 0 ]; then
   [ -f "${ssl_model}" ] || { log "no pretrained model ${ssl_model}; run the pretraining stages (44-46) first"; exit 1; }
   init=(--init_param "${ssl_model}:encoder:encoder")
   log "encoder initialized from ${ssl_model}"
+fi
+if [ -n "${stage_init_param:-}" ]; then
+  [ -f "${stage_init_param}" ] || { log "no model ${stage_init_param} to initialize from"; exit 1; }
+  init=(--init_param "${stage_init_param}")  # features normalized as for the model it starts from
+  log "initialized from ${stage_init_param}"
 fi
 start=$(date +%s)
 log "training ${asr_exp} (log: ${asr_exp}/train.log)"

@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Stage 60: decode each test set with ESPnet's Speech2Text through bigssl.bin.decode (CTC and RNN-T models;
 # bigssl's model and SpecAugment names are registered into ESPnet's class choices first).
+# With --use_lm true the stage-55 LM ${lm_exp}/${lm_model} is added by shallow fusion (lm_weight from the
+# decode config), into a decode dir of its own (inference_tag ends in _lm_<lm_tag>_<lm_model>).
 . "${pipeline_dir}/stages/common.sh"
+lm_opts=()
+if [ "${use_lm}" = true ]; then
+  [ -f "${lm_exp}/${lm_model}" ] || { log "--use_lm true: no LM ${lm_exp}/${lm_model}; train it with stage 55 (--lm_config)"; exit 1; }
+  lm_opts=(--lm_train_config "${lm_exp}/config.yaml" --lm_file "${lm_exp}/${lm_model}")
+fi
 for dset in ${test_sets}; do
   out="${asr_exp}/${inference_tag}/${dset}"
   if is_done "${out}"; then continue; fi
@@ -9,6 +16,6 @@ for dset in ${test_sets}; do
   # shellcheck disable=SC2086
   ${decode_cmd} python -m bigssl.bin.decode --asr_train_config "${asr_exp}/config.yaml" \
     --asr_model_file "${asr_exp}/${inference_model}" --data_dir "${dumpdir}/raw/${dset}" \
-    --out_dir "${out}" --config "${inference_config}"
+    --out_dir "${out}" --config "${inference_config}" "${lm_opts[@]}"
   mark_done "${out}"
 done

@@ -6,15 +6,25 @@
 #   data/pseudo/  confidence filtering (nst_filter_args) with its report (filter/report.md, PNG)
 #   data/train/   labeled + kept pseudo-labeled utterances, utt2group, shape files
 #   (the exp)     the student: nst_student_config, encoder initialized from the pretrained model
-#                 (asr_init_ssl_iter), labeled:pseudo mixed per batch; then decoded and scored.
+#                 (asr_init_ssl_iter), or with --nst_student_init teacher from its teacher's whole
+#                 model; labeled:pseudo mixed per batch; then decoded and scored.
 # With --nst_labels reference the loop instead trains one all-labels topline (${expdir}/nst_topline[_<tag>])
 # on the unlabeled set's own transcripts (nst_reference_text): same student recipe, no teacher.
+# Pseudo-labeling decodes with nst_decode_config (Speech2Text options) when set, and with --use_lm true
+# adds the stage-55 LM by shallow fusion; nst_pseudo_label_args come last, so they override both.
 . "${pipeline_dir}/stages/common.sh"
 if [ "${nst_stop_iter}" -lt 1 ]; then log "no NST generation requested (--nst_stop_iter 0)"; exit 0; fi
 [ -n "${nst_student_config}" ] && [ -n "${nst_unlabeled_set}" ] || { log "NST needs --nst_student_config and --nst_unlabeled_set"; exit 2; }
 case "${nst_labels}" in pseudo|reference) ;; *) log "--nst_labels must be pseudo or reference, not '${nst_labels}'"; exit 2 ;; esac
+case "${nst_student_init}" in pretrained|teacher) ;; *) log "--nst_student_init must be pretrained or teacher, not '${nst_student_init}'"; exit 2 ;; esac
 if [ "${nst_labels}" = reference ] && [ ! -f "${nst_reference_text}" ]; then log "--nst_labels reference needs --nst_reference_text (got '${nst_reference_text}')"; exit 2; fi
 suffix="${nst_tag:+_${nst_tag}}"
+label_opts=()
+[ -z "${nst_decode_config}" ] || label_opts+=(--decode_config "${nst_decode_config}")
+if [ "${use_lm}" = true ] && [ "${nst_labels}" = pseudo ]; then
+  [ -f "${lm_exp}/${lm_model}" ] || { log "--use_lm true: no LM ${lm_exp}/${lm_model}; train it with stage 55 (--lm_config)"; exit 1; }
+  label_opts+=(--lm_train_config "${lm_exp}/config.yaml" --lm_file "${lm_exp}/${lm_model}")
+fi
 labeled_dir="${dumpdir}/raw/${train_set}"
 unlabeled_dir="${dumpdir}/raw/${nst_unlabeled_set}"
 [ -f "${unlabeled_dir}/wav.scp" ] || { log "no ${unlabeled_dir}/wav.scp; run stage 20 on ${nst_unlabeled_set} (e.g. --test_sets) or stage 44"; exit 1; }
@@ -22,13 +32,15 @@ unlabeled_dir="${dumpdir}/raw/${nst_unlabeled_set}"
 first="${nst_start_iter}"; last="${nst_stop_iter}"
 if [ "${nst_labels}" = reference ]; then first=1; last=1; fi
 for k in $(seq "${first}" "${last}"); do
+  teacher="${asr_exp}"
   if [ "${nst_labels}" = reference ]; then
     gen_dir="${expdir}/nst_topline${suffix}"
   else
     gen_dir="${expdir}/nst_iter${k}${suffix}"
-    teacher="${asr_exp}"
     [ "${k}" -gt 1 ] && teacher="${expdir}/nst_iter$((k - 1))${suffix}"
   fi
+  init_param=""  # nst_student_init=pretrained: 50_train.sh loads exp/ssl_iter<asr_init_ssl_iter>'s encoder
+  [ "${nst_student_init}" = teacher ] && init_param="${teacher}/${inference_model}"
   if is_done "${gen_dir}"; then
     log "generation ${k}: ${gen_dir} already trained"
   else
@@ -42,7 +54,7 @@ for k in $(seq "${first}" "${last}"); do
         # shellcheck disable=SC2086
         ${decode_cmd} python -m bigssl.bin.pseudo_label --asr_train_config "${teacher}/config.yaml" \
           --asr_model_file "${teacher}/${inference_model}" --data_dir "${unlabeled_dir}" \
-          --out_dir "${gen_dir}/pseudo" --nj "${nst_nj}" ${nst_pseudo_label_args}
+          --out_dir "${gen_dir}/pseudo" --nj "${nst_nj}" "${label_opts[@]}" ${nst_pseudo_label_args}
         mark_done "${gen_dir}/pseudo"
       fi
       if ! is_done "${gen_dir}/data/pseudo"; then
@@ -62,7 +74,7 @@ for k in $(seq "${first}" "${last}"); do
     fi
     log "generation ${k}: training the student ${gen_dir}"
     asr_exp="${gen_dir}" asr_config="${nst_student_config}" asr_args="${nst_student_args}" \
-      stage_train_dir="${gen_dir}/data/train" stage_train_shape_dir="${gen_dir}/data/train/shapes" \
+      stage_train_dir="${gen_dir}/data/train" stage_train_shape_dir="${gen_dir}/data/train/shapes" stage_init_param="${init_param}" \
       bash "${pipeline_dir}/stages/50_train.sh"
   fi
   asr_exp="${gen_dir}" bash "${pipeline_dir}/stages/60_decode.sh"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stage 80: generate RESULTS.md from every scored experiment under ${expdir}/asr_* and
-# ${expdir}/nst_* (NST students and toplines), plus any
-# extra sections the recipe left in ${expdir}/results_sections/*.md (e.g. comparisons).
+# ${expdir}/nst_* (NST students and toplines), plus the stage-55 language models' sections
+# (${expdir}/lm_*/results_section.md) and any extra sections the recipe left in
+# ${expdir}/results_sections/*.md (e.g. comparisons).
 . "${pipeline_dir}/stages/common.sh"
 exp_args=()
 section_args=()
@@ -14,7 +15,7 @@ done
 for summary in "${expdir}"/ssl_iter*/train_summary.json; do
   [ -f "${summary}" ] && section_args+=(--summary "${summary}")
 done
-for section in "${expdir}"/results_sections/*.md; do
+for section in "${expdir}"/lm_*/results_section.md "${expdir}"/results_sections/*.md; do
   [ -f "${section}" ] && section_args+=(--section_file "${section}")
 done
 python -m bigssl.bin.write_results --out RESULTS.md --title "${results_title}" \

@@ -1,0 +1,121 @@
+"""Learning-rate schedules that anneal within a step budget derived from the data.
+
+A schedule that decays to its end (ESPnet's ``tristagelr``: warmup, hold, exponential decay, as
+wav2vec 2.0 fine-tuning uses it) needs the run's total number of optimizer steps. Writing
+``max_steps: auto`` (or ``first_cycle_steps: auto`` for ``cosineannealingwarmuprestarts``) in
+``scheduler_conf`` lets the ASR task fill it in before the scheduler is built:
+``max_epoch x steps per epoch``, where an epoch is ``--num_iters_per_epoch`` steps when set, else
+one pass of the training batch sampler over the data (the NST mixing sampler for students), split
+across DDP ranks. The resolved number is what ``config.yaml`` records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+from pathlib import Path
+from typing import Optional
+
+from bigssl.asr.mixing import (
+    UTT2GROUP,
+    mixed_sampler_builder,
+    read_kbest,
+    read_utt2group,
+)
+
+logger = logging.getLogger(__name__)
+
+AUTO = "auto"
+STEP_KEYS = (
+    "max_steps",
+    "first_cycle_steps",
+)  # tristagelr, cosineannealingwarmuprestarts
+
+
+def _world_size(args: argparse.Namespace) -> int:
+    if getattr(args, "distributed", False):
+        return max(1, int(getattr(args, "dist_world_size", None) or 1))
+    return 1
+
+
+def steps_per_epoch(args: argparse.Namespace) -> int:
+    """Optimizer steps in one training epoch of ``args`` (per rank)."""
+    if getattr(args, "num_iters_per_epoch", None):
+        return int(args.num_iters_per_epoch)
+    shape_files = list(args.train_shape_file)
+    if getattr(args, "nst_mix_ratio", 0.0):
+        data_dir = Path(args.train_data_path_and_name_and_type[0][0]).parent
+        build = mixed_sampler_builder(
+            data_dir / UTT2GROUP, args.nst_mix_ratio, args.seed
+        )
+        sampler = build(
+            type=args.batch_type, batch_size=args.batch_size, shape_files=shape_files
+        )
+    else:
+        from espnet2.samplers.build_batch_sampler import build_batch_sampler
+
+        sampler = build_batch_sampler(
+            type=args.batch_type,
+            shape_files=shape_files,
+            fold_lengths=args.fold_length,
+            batch_size=args.batch_size,
+            batch_bins=args.batch_bins,
+            sort_in_batch=args.sort_in_batch,
+            sort_batch=args.sort_batch,
+            drop_last=args.drop_last_iter,
+            min_batch_size=_world_size(args),
+        )
+    steps = math.ceil(len(sampler) / _world_size(args)) // max(1, args.accum_grad)
+    return max(1, steps)
+
+
+def student_data_size(args: argparse.Namespace) -> int:
+    """Utterances in an NST student's training data: labeled + pseudo (K-best: base utterances)."""
+    utt2group = Path(args.train_data_path_and_name_and_type[0][0]).parent / UTT2GROUP
+    groups = read_utt2group(utt2group)
+    kbest = read_kbest(utt2group, groups)
+    labeled = sum(1 for g in groups.values() if g == "labeled")
+    return labeled + (len(kbest.bases) if kbest is not None else len(groups) - labeled)
+
+
+def resolve_epoch_size(args: argparse.Namespace) -> Optional[int]:
+    """With NST mixing and ``--nst_epoch_size data``, an epoch is one pass worth of the student data.
+
+    The mixing sampler's batch list may repeat the pseudo set several times so that every labeled
+    utterance appears (1200 labeled at 1:9 over 4800 pseudo: 3 passes); ESPnet would make that
+    whole list one epoch. Here ``--num_iters_per_epoch`` (when unset) becomes
+    ``ceil(utterances / batch_size)``, so ``max_epoch`` counts passes over the data.
+    """
+    if not getattr(args, "nst_mix_ratio", 0.0) or getattr(
+        args, "num_iters_per_epoch", None
+    ):
+        return None
+    if getattr(args, "nst_epoch_size", "data") != "data":
+        return None
+    steps = math.ceil(student_data_size(args) / args.batch_size / _world_size(args))
+    args.num_iters_per_epoch = max(1, steps)
+    logger.info(
+        "NST epoch = one pass over the student data: --num_iters_per_epoch %d", steps
+    )
+    return args.num_iters_per_epoch
+
+
+def resolve_auto_steps(args: argparse.Namespace) -> Optional[int]:
+    """Replace an ``auto`` step count in ``args.scheduler_conf`` by the run's total steps."""
+    conf = getattr(args, "scheduler_conf", None) or {}
+    keys = [k for k in STEP_KEYS if conf.get(k) == AUTO]
+    if not keys:
+        return None
+    total = int(args.max_epoch) * steps_per_epoch(args)
+    for key in keys:
+        conf[key] = total
+    logger.info(
+        "scheduler %s: %s = %d (%d epochs x %d steps)",
+        args.scheduler,
+        "/".join(keys),
+        total,
+        args.max_epoch,
+        total // int(args.max_epoch),
+    )
+    return total
