@@ -88,10 +88,14 @@ def _generations(means: Means, fraction: int = 10) -> List[int]:
     return sorted(int(m.group(1)) for m in found if m)
 
 
-def judge_label_efficiency(means: Means) -> Verdict:
-    """Claim 1: error(last NST generation >= 1, 10 %) / error(supervised_100) <= MAX_RATIO, on CER and WER."""
-    gens = [g for g in _generations(means) if g >= 1]
-    student = f"nst_gen{gens[-1]}_10" if gens else "nst_gen<k>_10 (k >= 1)"
+def judge_label_efficiency(means: Means, nst_fraction: int = 10) -> Verdict:
+    """Claim 1: error(last NST generation >= 1) / error(supervised_100) <= MAX_RATIO, on CER and WER."""
+    gens = [g for g in _generations(means, nst_fraction) if g >= 1]
+    student = (
+        f"nst_gen{gens[-1]}_{nst_fraction}"
+        if gens
+        else f"nst_gen<k>_{nst_fraction} (k >= 1)"
+    )
     roles = (student, "supervised_100")
     missing = _missing(means, roles)
     if missing:
@@ -154,10 +158,10 @@ def judge_pretraining_gain(
     )
 
 
-def judge_generations(means: Means) -> Verdict:
-    """Claim 3: every generation k >= 1 has lower CER and WER than generation k - 1 (10 % labels)."""
-    gens = sorted(set(_generations(means)) | {0, 1, 2})
-    roles = tuple(f"nst_gen{g}_10" for g in gens)
+def judge_generations(means: Means, nst_fraction: int = 10) -> Verdict:
+    """Claim 3: every generation k >= 1 has lower CER and WER than generation k - 1."""
+    gens = sorted(set(_generations(means, nst_fraction)) | {0, 1, 2})
+    roles = tuple(f"nst_gen{g}_{nst_fraction}" for g in gens)
     missing = _missing(means, roles)
     if missing:
         return missing
@@ -218,9 +222,11 @@ CLAIMS: Tuple[Claim, ...] = (
 
 
 def judge_claims(
-    means: Means, fractions: Sequence[int] = FRACTIONS
+    means: Means, fractions: Sequence[int] = FRACTIONS, nst_fraction: int = 10
 ) -> List[Tuple[Claim, Verdict]]:
-    """Every claim's verdict; claim 2 uses ``fractions`` and its reason adds the WER reductions."""
+    """Every claim's verdict; claim 2 uses ``fractions`` and its reason adds the WER reductions;
+    claims 1 and 3 read the NST roles of ``nst_fraction`` (``nst_gen<k>_<nst_fraction>``).
+    """
     out = []
     for claim in CLAIMS:
         if claim.judge is judge_pretraining_gain:
@@ -232,6 +238,8 @@ def judge_claims(
                     f"{verdict.why}; {wer.why} ({wer.verdict} on WER)",
                     verdict.roles,
                 )
+        elif claim.judge in (judge_label_efficiency, judge_generations):
+            verdict = claim.judge(means, nst_fraction)
         else:
             verdict = claim.judge(means)
         out.append((claim, verdict))
@@ -280,12 +288,13 @@ def claims_section(
     notes: Optional[Mapping[str, str]] = None,
     fractions: Sequence[int] = FRACTIONS,
     title: str = "BigSSL's claims at mini scale",
+    nst_fraction: int = 10,
 ) -> str:
     """The markdown section: a row per claim (numbers, verdict, why), then the systems behind them."""
     means = means_table(scores)
     notes = {str(k): v for k, v in (notes or {}).items()}
     rows = []
-    for claim, verdict in judge_claims(means, fractions):
+    for claim, verdict in judge_claims(means, fractions, nst_fraction):
         row = [
             claim.key,
             _cell(claim.text),
@@ -326,7 +335,8 @@ def claims_section(
 
 
 def load_spec(path: PathLike) -> Dict[str, object]:
-    """Read the YAML spec: ``roles`` (role -> exp dirs, or {exps, test_set}), ``test_set``, ``notes``, ``fractions``."""
+    """Read the YAML spec: ``roles`` (role -> exp dirs, or {exps, test_set}), ``test_set``, ``notes``,
+    ``fractions``, ``nst_fraction``."""
     spec = yaml.safe_load(Path(path).read_text()) or {}
     if not isinstance(spec.get("roles"), dict):
         raise ValueError(
@@ -362,6 +372,7 @@ def write_claims_report(spec_path: PathLike, out: PathLike) -> str:
         notes=spec.get("notes") or {},  # type: ignore[arg-type]
         fractions=spec.get("fractions") or FRACTIONS,  # type: ignore[arg-type]
         title=str(spec.get("title") or "BigSSL's claims at mini scale"),
+        nst_fraction=int(spec.get("nst_fraction") or 10),  # type: ignore[call-overload]
     )
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out, section)

@@ -180,3 +180,15 @@ def test_spec_without_roles_is_an_error(tmp_path: Path) -> None:
     spec.write_text("test_set: test\n")
     with pytest.raises(ValueError, match="roles"):
         claims_report.main(["--spec", str(spec), "--out", str(tmp_path / "o.md")])
+
+
+def test_nst_roles_follow_the_nst_fraction(tmp_path: Path) -> None:
+    table = {
+        k.replace("_10", "_50") if k.startswith("nst_") else k: v
+        for k, v in GOOD.items()
+    }
+    means = claims.means_table(_scores(tmp_path, table))
+    default = {c.key: v.verdict for c, v in claims.judge_claims(means)}
+    at_50 = {c.key: v.verdict for c, v in claims.judge_claims(means, nst_fraction=50)}
+    assert default["1"] == default["3"] == NOT_MEASURED
+    assert at_50 == {"1": HOLDS, "2": HOLDS, "3": HOLDS, "6": HOLDS}

@@ -143,9 +143,21 @@ if [ "${part}" != 1 ]; then
       --nst_reference_text "data/local/$2_reference/text"
     echo
   }
+  # Control for claim 3: the teacher trained further on its labeled data alone, with generation 1's
+  # recipe and step count (labeled + the top 80 % of the unlabeled set, 10 per step, 3 passes).
+  labeled_count=$(wc -l < "data/pool_p${nst_fraction}/wav.scp")
+  unlabeled_count=$(wc -l < "data/${unlabeled}/wav.scp")
+  control_steps=$(( (labeled_count + unlabeled_count * 8 / 10 + 9) / 10 ))
+  control() {
+    printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${nst_fraction}" \
+      --asr_config conf/train_student_ctc_from_teacher.yaml --asr_tag "claims_control_p${nst_fraction}" \
+      --test_sets "${test_sets}" "${pretrained[@]}" "${lm_decode[@]}" \
+      --asr_args "--init_param exp/asr_${teacher_tag}/valid.cer_ctc.ave.pth --nst_mix_ratio 0 --batch_type unsorted --batch_size 10 --num_iters_per_epoch ${control_steps} ${nst_student_args}"
+    echo
+  }
   lanes=$(mktemp)
-  { nst claims "${unlabeled}" "${nst_generations}"; nst claims_xflite "${unlabeled}_xflite" 1; } > "${lanes}"
-  log "NST generations 1..${nst_generations} and the cross-domain student, ${jobs} at a time"
+  { nst claims "${unlabeled}" "${nst_generations}"; nst claims_xflite "${unlabeled}_xflite" 1; control; } > "${lanes}"
+  log "NST generations 1..${nst_generations}, the cross-domain student and the same-steps control, ${jobs} at a time"
   run_lanes "${lanes}"
   rm -f "${lanes}"
 
@@ -157,6 +169,7 @@ if [ "${part}" != 1 ]; then
     echo "title: BigSSL's claims at mini scale"
     echo "test_set: test"
     echo "fractions: [$(echo ${fractions} | tr ' ' ',')]"
+    echo "nst_fraction: ${nst_fraction}"
     echo "roles:"
     for fraction in ${fractions}; do
       for init in scratch pre; do
@@ -168,11 +181,12 @@ if [ "${part}" != 1 ]; then
     echo "  supervised_100: [exp/asr_claims_scratch_p100_s$(first_seed)/${withlm}]"
     echo "  nst_gen0_${nst_fraction}: [exp/asr_${teacher_tag}/${withlm}]"
     for k in $(seq 1 "${nst_generations}"); do echo "  nst_gen${k}_${nst_fraction}: [exp/nst_iter${k}_claims/${withlm}]"; done
+    echo "  control_teacher_more_steps_${nst_fraction}: [exp/asr_claims_control_p${nst_fraction}/${withlm}]"
     echo "  crossdomain_without: {exps: [exp/nst_iter1_claims/${withlm}], test_set: test_flite}"
     echo "  crossdomain_with: {exps: [exp/nst_iter1_claims_xflite/${withlm}], test_set: test_flite}"
     echo "notes:"
     echo "  2: \"no-LM decodes (the acoustic models themselves); from scratch and pretrained share data, config and step budget per fraction\""
-    echo "  3: \"students start from their teacher (--nst_student_init teacher) with an annealed budget of 3 passes; the paper's start (the pretrained encoder) did not reach the teacher within the CPU budget (scouting in the README)\""
+    echo "  3: \"students start from their teacher (--nst_student_init teacher) with an annealed budget of 3 passes; the paper's start (the pretrained encoder) did not reach the teacher within the CPU budget (scouting in the README). control_teacher_more_steps: the teacher trained on its labeled data alone with generation 1's recipe and step count (is it the pseudo-labels or the steps?)\""
     echo "  6: \"the flite audio is used through NST only (pseudo-labels of the pool's rest + 1200 flite utterances), not in pretraining\""
   } > "${spec}"
   mkdir -p exp/results_sections
