@@ -70,11 +70,10 @@ class ErrorCounts:
 # sclite's default alignment weights (wwd_WORD): a substitution costs less than a
 # deletion plus an insertion. Equal-cost alignments can split the errors differently
 # (ref "a a b" / hyp "b c c": S S S or D D C I I, both cost 12), so tie-breaking is
-# part of the reported numbers. Like sclite (net_dp.c keeps the diagonal step when
-# ``sub <= del and sub <= ins``), the trace-back prefers a correct/substituted step.
-# Between an equal-cost deletion and insertion it takes the deletion, where sclite
-# takes the insertion; on rare inputs that changes the counts (ref "a b b a" /
-# hyp "c c c a b": I I I C D C D here, S S S C I in sclite).
+# part of the reported numbers. As sclite (SCTK net_dp.c keeps the diagonal step when
+# ``sub <= del and sub <= ins``, and between an equal-cost deletion and insertion takes the
+# insertion), the trace-back prefers a correct/substituted step, then an insertion
+# (ref "a b b a" / hyp "c c c a b": S S S C I, 4 errors, not I I I C D C D).
 # kaldialign's ``sclite_mode`` has these weights but prefers a deletion/insertion over
 # the diagonal on ties (e.g. D D C I I above), so it would change reported WER/CER.
 SUB_COST, DEL_COST, INS_COST = 4, 3, 3
@@ -104,12 +103,12 @@ def align(ref: Sequence[str], hyp: Sequence[str]) -> List[str]:
         ):
             ops.append(CORRECT if same else SUB)
             i, j = i - 1, j - 1
-        elif i > 0 and cost[i][j] == cost[i - 1][j] + DEL_COST:
+        elif j > 0 and cost[i][j] == cost[i][j - 1] + INS_COST:
+            ops.append(INS)  # sclite takes the insertion over an equal-cost deletion
+            j -= 1
+        else:
             ops.append(DEL)
             i -= 1
-        else:
-            ops.append(INS)
-            j -= 1
     return ops[::-1]
 
 

@@ -54,6 +54,9 @@ def test_hand_aligned_sentence() -> None:
         ("a a b", "b c d", (0, 3, 0, 0)),
         # Equal cost 6: D C I or I C D; either way one deletion and one insertion.
         ("a b", "b a", (1, 0, 1, 1)),
+        # Equal cost 15: sclite takes the insertion over an equal-cost deletion in the
+        # trace-back, giving S S S C I (4 errors), not I I I C D C D (5 errors).
+        ("a b b a", "c c c a b", (1, 3, 0, 1)),
     ],
 )
 def test_sclite_tie_breaking_counts(ref: str, hyp: str, expected: tuple) -> None:
