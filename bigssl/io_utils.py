@@ -6,20 +6,29 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, Tuple, Union
+from typing import Callable, Dict, Iterable, Iterator, Optional, Tuple, Union
 
 PathLike = Union[str, Path]
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and restoring it at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 @contextlib.contextmanager
 def atomic_open(path: PathLike, mode: str = "w", encoding: str = "utf-8") -> Iterator:
     """Open a temporary file beside ``path``; rename it over ``path`` only if the block succeeds.
 
-    A killed process leaves at worst a ``.tmp*`` file behind, never a truncated ``path``.
+    A killed process leaves at worst a ``.tmp*`` file behind, never a truncated ``path``. The file
+    gets the permissions of a plain ``open`` (0666 less the umask), not mkstemp's private 0600.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.tmp")
+    os.fchmod(fd, 0o666 & ~_umask())
     kwargs = {} if "b" in mode else {"encoding": encoding}
     try:
         with os.fdopen(fd, mode, **kwargs) as handle:
@@ -52,16 +61,28 @@ def write_text_atomic(path: PathLike, text: str) -> None:
         handle.write(text)
 
 
-def iter_kv(path: PathLike) -> Iterator[Tuple[int, str, str]]:
+def iter_kv(
+    path: PathLike, on_bad_line: Optional[Callable[[int, str, str], None]] = None
+) -> Iterator[Tuple[int, str, str]]:
     """``(line number, key, value)`` for each non-blank ``key value...`` line of a Kaldi-style file.
 
     The one parser of key/value files in bigssl. ESPnet's ``read_2columns_text`` crashes on a
     blank line and reports duplicates as RuntimeError; callers here need line numbers and
-    ValueErrors that name the file.
+    ValueErrors that name the file. A line that is not valid UTF-8 is a ValueError naming the
+    file and line, or, with ``on_bad_line``, is passed to it as ``(line number, key as far as
+    it decodes, reason)`` and skipped (data-dir validation drops such utterances).
     """
-    with open(path, encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, 1):
-            line = line.rstrip("\n")
+    with open(path, "rb") as handle:
+        for lineno, raw in enumerate(handle, 1):
+            try:
+                line = raw.decode("utf-8").rstrip("\n")
+            except UnicodeDecodeError as err:
+                reason = f"not valid UTF-8 (byte {raw[err.start]:#04x} at column {err.start + 1})"
+                if on_bad_line is None:
+                    raise ValueError(f"{path}:{lineno}: {reason}") from None
+                key = raw.decode("utf-8", errors="replace").split(" ", 1)[0].strip()
+                on_bad_line(lineno, key, reason)
+                continue
             if not line.strip():
                 continue
             key, _, value = line.partition(" ")

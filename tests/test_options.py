@@ -284,3 +284,71 @@ def test_wrappers_with_good_options_reach_run_sh_with_their_command(
     assert args.startswith(
         "--stop_stage 46 --pretrain_config conf/ssl/pretrain_mini.yaml"
     )
+
+
+# ---- every option checked before any work ------------------------------------------------------
+
+REQUIRED = ["--train_set", "t", "--valid_set", "v", "--test_sets", "x"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--stage", "abc"], "--stage must be a non-negative integer, not 'abc'"),
+        (["--nst_nj", "-1"], "--nst_nj must be a non-negative integer"),
+        (
+            ["--nst_stop_iter", "1"],
+            "needs --nst_unlabeled_set and --nst_student_config",
+        ),
+        (
+            [
+                "--nst_stop_iter",
+                "1",
+                "--nst_unlabeled_set",
+                "u",
+                "--nst_student_config",
+                "s.yaml",
+                "--nst_labels",
+                "gold",
+            ],
+            "--nst_labels must be pseudo or reference, not 'gold'",
+        ),
+        (
+            [
+                "--nst_stop_iter",
+                "1",
+                "--nst_unlabeled_set",
+                "u",
+                "--nst_student_config",
+                "s.yaml",
+                "--nst_student_init",
+                "x",
+            ],
+            "--nst_student_init must be pretrained or teacher",
+        ),
+        (
+            [
+                "--nst_stop_iter",
+                "1",
+                "--nst_unlabeled_set",
+                "u",
+                "--nst_student_config",
+                "s.yaml",
+            ],
+            "--nst_student_config s.yaml: no such file",
+        ),
+        ([], "--inference_config i.yaml: no such file"),
+    ],
+)
+def test_bad_options_fail_before_any_stage_runs(
+    tmp_path: Path, args: List[str], message: str
+) -> None:
+    (tmp_path / "a.yaml").write_text("{}\n")
+    inference = (
+        "a.yaml" if args else "i.yaml"
+    )  # only the last case lacks its decode config
+    configs = ["--asr_config", "a.yaml", "--inference_config", inference]
+    result = _pipeline(tmp_path, *REQUIRED, *configs, *args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert "stage" not in result.stdout  # nothing ran

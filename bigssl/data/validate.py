@@ -92,7 +92,54 @@ def check_audio(
         )
     if info.frames == 0:
         return f"audio '{path}' is empty", 0.0
+    missing = wav_missing_bytes(path)
+    if missing:
+        frame_bytes = max(1, _PCM_BYTES.get(info.subtype, 2) * info.channels)
+        declared = info.frames + missing // frame_bytes
+        return (
+            f"audio '{path}' is truncated: its header declares {declared / info.samplerate:.2f} s, "
+            f"the file holds {info.frames / info.samplerate:.2f} s",
+            0.0,
+        )
     return None, info.frames / info.samplerate
+
+
+_PCM_BYTES = {
+    "PCM_U8": 1,
+    "PCM_S8": 1,
+    "PCM_16": 2,
+    "PCM_24": 3,
+    "PCM_32": 4,
+    "FLOAT": 4,
+    "DOUBLE": 8,
+}
+
+
+def wav_missing_bytes(path: str) -> int:
+    """Bytes a RIFF/WAVE file's ``data`` chunk declares beyond the end of the file (0 if complete).
+
+    libsndfile quietly shortens a cut-off WAV to what is there, so a file whose audio was cut off
+    (an interrupted copy) would pass as a shorter utterance with its full transcript. Not a WAV,
+    or a streaming header (size 0 or 0xFFFFFFFF): 0.
+    """
+    import os
+    import struct
+
+    size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        header = handle.read(12)
+        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+            return 0
+        offset = 12
+        while offset + 8 <= size:
+            handle.seek(offset)
+            chunk_id, chunk_size = struct.unpack("<4sI", handle.read(8))
+            if chunk_id == b"data":
+                if chunk_size in (0, 0xFFFFFFFF):
+                    return 0
+                return max(0, offset + 8 + chunk_size - size)
+            offset += 8 + chunk_size + (chunk_size & 1)
+    return 0
 
 
 def validate_data_dir(
@@ -110,7 +157,11 @@ def validate_data_dir(
                 continue
             report.fatal.append(f"{directory}: missing {name}")
             continue
-        tables[name] = _check_sorted_unique(path, list(iter_kv(path)), report)
+
+        def bad_line(lineno: int, key: str, reason: str, path: Path = path) -> None:
+            report.utt_problems.append(Problem(key, f"{path}:{lineno}", reason))
+
+        tables[name] = _check_sorted_unique(path, list(iter_kv(path, bad_line)), report)
     if report.fatal and "wav.scp" not in tables:
         return report, DataDir({}, {}, {})
 

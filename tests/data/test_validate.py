@@ -153,3 +153,37 @@ def test_cli_exit_code_and_message(data_dir: Path, tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"'{utt}': empty transcript" in result.stderr
     assert "--drop_bad true" in result.stderr
+
+
+@pytest.mark.parametrize("drop_bad", [False, True])
+def test_cut_off_wav_is_caught_in_both_modes(
+    data_dir: Path, tmp_path: Path, drop_bad: bool
+) -> None:
+    """libsndfile shortens a cut-off WAV quietly; its transcript would no longer match."""
+    utt = _first_utt(data_dir)
+    source = Path(read_kv(data_dir / "wav.scp")[utt])
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(source.read_bytes()[: source.stat().st_size // 3])
+    assert soundfile.info(cut).frames > 0  # still readable: only the header tells
+    _point_first_wav_to(data_dir, cut)
+    if not drop_bad:
+        with pytest.raises(
+            DataDirError, match=rf"'{utt}'.*truncated: its header declares"
+        ):
+            validate_and_copy(data_dir, tmp_path / "out")
+    else:
+        report = validate_and_copy(data_dir, tmp_path / "out", drop_bad=True)
+        assert report.bad_utts == [utt]
+        assert utt not in read_kv(tmp_path / "out" / "text")
+
+
+def test_non_utf8_text_is_named_and_droppable(data_dir: Path, tmp_path: Path) -> None:
+    utt = _first_utt(data_dir)
+    lines = (data_dir / "text").read_bytes().split(b"\n")
+    lines[0] = utt.encode() + b" CAF\xe9 AU LAIT"  # Latin-1, not UTF-8
+    (data_dir / "text").write_bytes(b"\n".join(lines))
+    with pytest.raises(DataDirError, match=r"text:1: utterance '.*': not valid UTF-8"):
+        validate_and_copy(data_dir, tmp_path / "out")
+    report = validate_and_copy(data_dir, tmp_path / "out", drop_bad=True)
+    assert report.bad_utts == [utt]
+    assert utt not in read_kv(tmp_path / "out" / "text")

@@ -76,9 +76,32 @@ done
 if [ "${use_lm}" = true ] && [ -z "${lm_tag}" ]; then
   echo "$0: --use_lm true needs --lm_config (or --lm_tag of a trained exp/lm_<tag>)" >&2; exit 2
 fi
+# Every option is checked here, before any work: a mistake must not surface hours later.
+bad_option() { echo "$0: $*" >&2; exit 2; }
+for name in stage stop_stage nj ngpu nbpe fs asr_init_ssl_iter pretrain_start_iter pretrain_stop_iter \
+            nst_start_iter nst_stop_iter nst_nj; do
+  [[ "${!name}" =~ ^[0-9]+$ ]] || bad_option "--${name} must be a non-negative integer, not '${!name}'"
+done
 if [ "${pretrain_stop_iter}" -ge 1 ] && { [ -z "${pretrain_config}" ] || [ -z "${pretrain_sets}" ]; }; then
-  echo "$0: pretraining needs --pretrain_config and --pretrain_sets" >&2; exit 2
+  bad_option "pretraining needs --pretrain_config and --pretrain_sets"
 fi
+if [ "${nst_stop_iter}" -ge 1 ]; then
+  [ -n "${nst_unlabeled_set}" ] && [ -n "${nst_student_config}" ] || bad_option "NST (--nst_stop_iter ${nst_stop_iter}) needs --nst_unlabeled_set and --nst_student_config"
+  case "${nst_labels}" in pseudo|reference) ;; *) bad_option "--nst_labels must be pseudo or reference, not '${nst_labels}'" ;; esac
+  case "${nst_student_init}" in pretrained|teacher) ;; *) bad_option "--nst_student_init must be pretrained or teacher, not '${nst_student_init}'" ;; esac
+  if [ "${nst_labels}" = reference ] && [ ! -f "${nst_reference_text}" ]; then
+    bad_option "--nst_labels reference needs --nst_reference_text (no file '${nst_reference_text}')"
+  fi
+fi
+# Config files that the requested stages will read must exist now.
+configs=(asr_config inference_config)
+[ "${pretrain_stop_iter}" -ge 1 ] && configs+=(pretrain_config)
+[ "${nst_stop_iter}" -ge 1 ] && configs+=(nst_student_config)
+[ -n "${nst_decode_config}" ] && configs+=(nst_decode_config)
+[ -n "${lm_config}" ] && configs+=(lm_config)
+for name in "${configs[@]}"; do
+  [ -f "${!name}" ] || bad_option "--${name} ${!name}: no such file"
+done
 
 . "${pipeline_dir}/stages/common.sh"  # path.sh and the stage helpers (log, is_done, ...)
 . ./cmd.sh
