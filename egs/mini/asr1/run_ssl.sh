@@ -43,5 +43,5 @@ unlabeled_hours=$(python -m bigssl.bin.audio_hours dump/raw/ssl_train/wav.scp)
 python -m bigssl.bin.compare_results --test_set test --out exp/results_sections/pretraining.md "${rows[@]}" \
   --note "Pretraining: ${unlabeled_hours} h of audio (train_unlabeled + train_labeled, no text), ${pretrain_stop_iter} iteration(s) of conf/ssl/pretrain_mini.yaml; see exp/ssl_iter${pretrain_stop_iter}/train_summary.json.
 
-![wav2vec 2.0 pretraining curve (contrastive loss and accuracy of picking the positive among 100 distractors; chance = 1%)](figures/pretrain_curve.png)"
+![wav2vec 2.0 pretraining curve (contrastive loss and accuracy of picking the positive; distractors come from the same utterance's other masked frames, about 30 for a 2.6 s utterance, so chance is about 3 %)](figures/pretrain_curve.png)"
 ./run.sh --stage 80 --stop_stage 80
