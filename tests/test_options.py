@@ -352,3 +352,19 @@ def test_bad_options_fail_before_any_stage_runs(
     assert result.returncode == 2, result.stdout + result.stderr
     assert message in result.stderr
     assert "stage" not in result.stdout  # nothing ran
+
+
+def test_training_before_its_inputs_names_the_stage_to_run(tmp_path: Path) -> None:
+    recipe = tmp_path / "r" / "asr1"
+    setup = REPO / "egs/TEMPLATE/asr1/setup.sh"
+    _run(
+        ["bash", str(setup), "--from", str(REPO / "egs/mini/asr1"), str(recipe)],
+        tmp_path,
+    )
+    result = _run(["./run.sh", "--stage", "50", "--stop_stage", "50"], recipe)
+    assert result.returncode != 0
+    assert (
+        "no dump/raw/train_labeled/wav.scp: run stage 20 (validate) first"
+        in result.stdout
+    )
+    assert "Traceback" not in result.stdout + result.stderr

@@ -102,6 +102,9 @@ configs=(asr_config inference_config)
 for name in "${configs[@]}"; do
   [ -f "${!name}" ] || bad_option "--${name} ${!name}: no such file"
 done
+for dir in "${expdir}" "${dumpdir}" data; do
+  mkdir -p "${dir}" 2>/dev/null && [ -w "${dir}" ] || bad_option "cannot write to ${dir}/ (--expdir, --dumpdir and data/ must be writable)"
+done
 
 . "${pipeline_dir}/stages/common.sh"  # path.sh and the stage helpers (log, is_done, ...)
 . ./cmd.sh

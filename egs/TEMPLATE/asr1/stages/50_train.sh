@@ -23,6 +23,12 @@ if [ -n "${stage_init_param:-}" ]; then
   init=(--init_param "${stage_init_param}")  # features normalized as for the model it starts from
   log "initialized from ${stage_init_param}"
 fi
+# What the earlier stages leave behind, named with the stage that makes it (not a traceback later).
+for needed in "${train_dir}/wav.scp:20 (validate)" "${token_dir}/tokens.txt:30 (tokenizer)" \
+              "${stats_file}:$([ "${asr_init_ssl_iter}" -gt 0 ] && echo "45 (ssl_stats)" || echo "40 (stats)")" \
+              "${train_shape_dir}/speech_shape:40 (stats)"; do
+  [ -f "${needed%%:*}" ] || { log "no ${needed%%:*}: run stage ${needed#*:} first"; exit 1; }
+done
 start=$(date +%s)
 log "training ${asr_exp} (log: ${asr_exp}/train.log)"
 set_asr_data_args "${train_dir}" "${valid_dir}"
