@@ -11,11 +11,12 @@ scoring for CTC models, and inside ``BeamSearchTransducer`` for RNN-T models.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
 from pathlib import Path
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Iterator, Tuple
 
 import soundfile
 import torch
@@ -25,6 +26,19 @@ from bigssl.espnet_compat import quiet_espnet_imports
 from bigssl.io_utils import PathLike, atomic_open, read_kv, write_text_atomic
 
 logger = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def quiet_root_logging(level: int = logging.WARNING) -> Iterator[None]:
+    """Raise the root logger's level meanwhile: ESPnet's ``Speech2Text`` and beam search log the whole
+    model and every utterance at INFO through the root logger (``logging.info``)."""
+    root = logging.getLogger()
+    saved = root.level
+    root.setLevel(max(saved, level))
+    try:
+        yield
+    finally:
+        root.setLevel(saved)
 
 
 def load_speech2text(train_config: PathLike, model_file: PathLike, decode_conf: Dict[str, Any], device: str = "cpu"):  # type: ignore[no-untyped-def]
@@ -123,11 +137,9 @@ def decode(
     """Decode ``data_dir/wav.scp`` with the options of the YAML file ``config`` (``bigssl.bin.decode``),
     with shallow fusion of the ESPnet LM ``lm_train_config``/``lm_file`` when given."""
     decode_conf = decode_options(config, lm_train_config, lm_file, lm_weight)
-    logging.getLogger().setLevel(
-        logging.WARNING
-    )  # Speech2Text logs the whole model and every utterance at INFO
-    speech2text = load_speech2text(train_config, model_file, decode_conf, device)
-    figures = decode_data_dir(speech2text, data_dir / "wav.scp", out_dir)
+    with quiet_root_logging():
+        speech2text = load_speech2text(train_config, model_file, decode_conf, device)
+        figures = decode_data_dir(speech2text, data_dir / "wav.scp", out_dir)
     if lm_file is not None:
         figures["lm_weight"] = float(decode_conf.get("lm_weight", 1.0))
         write_text_atomic(out_dir / "rtf.json", json.dumps(figures, indent=2) + "\n")

@@ -52,6 +52,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from bigssl.asr.decode import load_speech2text, quiet_root_logging
 from bigssl.data.kaldi_dir import load_data_dir
 from bigssl.io_utils import check_same_ids, read_kv, write_kv, write_text_atomic
 
@@ -175,14 +176,13 @@ class Teacher:
         self._speech2text = None
         self._beam = None
         if options.uses_beam:
-            from bigssl.asr.decode import load_speech2text
-
-            self._beam = load_speech2text(
-                options.asr_train_config,
-                options.asr_model_file,
-                self.beam_conf(),
-                self.device,
-            )
+            with quiet_root_logging():
+                self._beam = load_speech2text(
+                    options.asr_train_config,
+                    options.asr_model_file,
+                    self.beam_conf(),
+                    self.device,
+                )
             self.model = self._beam.asr_model  # keep one copy of the weights
 
     def beam_conf(self) -> Dict[str, Any]:
@@ -259,19 +259,19 @@ class Teacher:
         the same (e.g. an extra word-boundary piece) are merged by :func:`merge_nbest`.
         """
         if self._speech2text is None:
-            from bigssl.asr.decode import load_speech2text
-
             beam = max(self.options.nbest_beam, self.options.nbest)
             conf = {"beam_size": beam, "nbest": beam}
             if not self.is_transducer:
                 conf["ctc_weight"] = 1.0
-            self._speech2text = load_speech2text(
-                self.options.asr_train_config,
-                self.options.asr_model_file,
-                conf,
-                self.device,
-            )
-        results = self._speech2text(wave)
+            with quiet_root_logging():
+                self._speech2text = load_speech2text(
+                    self.options.asr_train_config,
+                    self.options.asr_model_file,
+                    conf,
+                    self.device,
+                )
+        with quiet_root_logging():
+            results = self._speech2text(wave)
         return merge_nbest(
             [(r[0], float(r[3].score)) for r in results], self.options.nbest
         )
@@ -285,7 +285,8 @@ class Teacher:
         """
         from bigssl.nst.confidence import score_confidence
 
-        results = self._beam(wave)
+        with quiet_root_logging():  # ESPnet logs every utterance's search at INFO
+            results = self._beam(wave)
         if not results:
             return ("", 0, 0.0), []
         _, _, token_ids, hyp = results[0]
