@@ -11,11 +11,7 @@ run_logged "${asr_stats_dir}.tmp/stats.log" ${train_cmd} python -m bigssl.bin.as
   --collect_stats true --use_preprocessor true --ngpu 0 --num_workers 1 "${asr_data_args[@]}" \
   --train_shape_file "${train_dir}/wav.scp" --valid_shape_file "${valid_dir}/wav.scp" \
   --output_dir "${asr_stats_dir}.tmp" --config "${asr_config}" ${asr_args}
-# Token counts per utterance plus the vocabulary size, as ESPnet's asr.sh writes them.
-vocab_size=$(wc -l < "${token_dir}/tokens.txt")
-for part in train valid; do
-  awk -v N="${vocab_size}" '{ print $0 "," N }' "${asr_stats_dir}.tmp/${part}/text_shape" > "${asr_stats_dir}.tmp/${part}/text_shape.bpe"
-done
+add_vocab_to_text_shapes "${asr_stats_dir}.tmp"
 rm -rf "${asr_stats_dir}"
 mv "${asr_stats_dir}.tmp" "${asr_stats_dir}"
 mark_done "${asr_stats_dir}"

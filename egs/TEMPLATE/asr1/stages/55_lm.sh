@@ -48,10 +48,7 @@ if ! is_done "${stats_dir}"; then
     --collect_stats true --use_preprocessor true --ngpu 0 --num_workers 1 "${lm_data_args[@]}" \
     --train_shape_file "${data_dir}/train.txt" --valid_shape_file "${data_dir}/valid.txt" \
     --output_dir "${stats_dir}.tmp" --config "${lm_config}" ${lm_args}
-  vocab_size=$(wc -l < "${token_dir}/tokens.txt")
-  for part in train valid; do
-    awk -v N="${vocab_size}" '{ print $0 "," N }' "${stats_dir}.tmp/${part}/text_shape" > "${stats_dir}.tmp/${part}/text_shape.bpe"
-  done
+  add_vocab_to_text_shapes "${stats_dir}.tmp"
   rm -rf "${stats_dir}" && mv "${stats_dir}.tmp" "${stats_dir}"
   mark_done "${stats_dir}"
 fi

@@ -31,3 +31,12 @@ set_ssl_data_args() {
     --valid_data_path_and_name_and_type "$2/wav.scp,speech,sound"
   )
 }
+# add_vocab_to_text_shapes STATS_DIR: train/valid text_shape -> text_shape.bpe ("tokens,vocabulary"),
+# the shape files ESPnet's asr.sh and lm.sh write for token-level batching (stages 40 and 55).
+add_vocab_to_text_shapes() {
+  local vocab_size part
+  vocab_size=$(wc -l < "${token_dir}/tokens.txt")
+  for part in train valid; do
+    awk -v N="${vocab_size}" '{ print $0 "," N }' "$1/${part}/text_shape" > "$1/${part}/text_shape.bpe"
+  done
+}
