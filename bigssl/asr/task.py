@@ -41,6 +41,7 @@ from bigssl.asr.mixing import UTT2GROUP, UTT2WEIGHT, mixed_sampler_builder
 from bigssl.asr.schedule import resolve_auto_steps, resolve_epoch_size
 from bigssl.asr.specaug import register_specaug_choices
 from bigssl.asr.transducer import register_model_choices
+from bigssl.training.checkpoints import SafeCheckpoints
 
 logger = logging.getLogger(__name__)
 register_specaug_choices()  # specaug: adaptive_specaug (the NST student's noise)
@@ -85,7 +86,7 @@ class EncoderFreezer:
             self._announced = True
 
 
-class BigSSLASRTask(ASRTask):
+class BigSSLASRTask(SafeCheckpoints, ASRTask):
     """ASRTask with encoder learning-rate scaling, step-limited encoder freezing and NST batch mixing.
 
     ``model: espnet`` stays the default; ``model: bigssl_transducer`` is registered (see the module doc).

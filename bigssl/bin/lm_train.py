@@ -2,7 +2,8 @@
 
 All of ESPnet's LMTask options apply (``--config``, ``--resume``, ``--collect_stats``, ``--token_list``,
 ``--bpemodel``, ...); the trained model is a stock ESPnet LM usable by ``Speech2Text(lm_train_config=...,
-lm_file=...)`` for shallow fusion.
+lm_file=...)`` for shallow fusion. Checkpoints are written atomically, and an unreadable one is replaced by
+the previous one on resume (bigssl.training.checkpoints).
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     quiet_espnet_imports()
     from espnet2.tasks.lm import LMTask
 
-    LMTask.main(cmd=argv if argv is not None else sys.argv[1:])
+    from bigssl.training.checkpoints import SafeCheckpoints
+
+    class SafeLMTask(SafeCheckpoints, LMTask):
+        """ESPnet's LMTask with kill-safe checkpoints (bigssl.training.checkpoints)."""
+
+    SafeLMTask.main(cmd=argv if argv is not None else sys.argv[1:])
 
 
 if __name__ == "__main__":

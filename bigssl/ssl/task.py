@@ -41,6 +41,7 @@ from bigssl.ssl.contrastive import ContrastiveLoss  # noqa: E402
 from bigssl.ssl.masking import SpanMasking  # noqa: E402
 from bigssl.ssl.model import Wav2Vec2PretrainModel  # noqa: E402
 from bigssl.ssl.targets import AbsTarget, GumbelQuantizer, LinearTarget  # noqa: E402
+from bigssl.training.checkpoints import SafeCheckpoints  # noqa: E402
 
 frontend_choices = ClassChoices(
     name="frontend",
@@ -94,7 +95,7 @@ model_choices = ClassChoices(
 )
 
 
-class BigSSLTask(AbsTask):
+class BigSSLTask(SafeCheckpoints, AbsTask):
     """wav2vec 2.0 pretraining of ESPnet encoders on unlabeled speech."""
 
     num_optimizers: int = 1
