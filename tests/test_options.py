@@ -368,3 +368,25 @@ def test_training_before_its_inputs_names_the_stage_to_run(tmp_path: Path) -> No
         in result.stdout
     )
     assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "stage, message",
+    [
+        ("60", "train it with stage 50"),
+        ("70", "run stage 60"),
+    ],
+)
+def test_decoding_and_scoring_before_their_inputs_name_the_stage_to_run(
+    tmp_path: Path, stage: str, message: str
+) -> None:
+    recipe = tmp_path / "r" / "asr1"
+    setup = REPO / "egs/TEMPLATE/asr1/setup.sh"
+    _run(
+        ["bash", str(setup), "--from", str(REPO / "egs/mini/asr1"), str(recipe)],
+        tmp_path,
+    )
+    result = _run(["./run.sh", "--stage", stage, "--stop_stage", stage], recipe)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr

@@ -42,6 +42,7 @@ from bigssl.asr.schedule import resolve_auto_steps, resolve_epoch_size
 from bigssl.asr.specaug import register_specaug_choices
 from bigssl.asr.transducer import register_model_choices
 from bigssl.training.checkpoints import SafeCheckpoints
+from bigssl.training.guards import NonFiniteLossGuard
 
 logger = logging.getLogger(__name__)
 register_specaug_choices()  # specaug: adaptive_specaug (the NST student's noise)
@@ -116,6 +117,13 @@ class BigSSLASRTask(SafeCheckpoints, ASRTask):
             "groups read from utt2group beside the first training data file; 0 = off",
         )
         group.add_argument(
+            "--nonfinite_loss_patience",
+            type=int,
+            default=10,
+            help="each non-finite training loss is logged with its step and its update skipped; "
+            "this many in a row stop the run, naming the last checkpoint (0 = never stop)",
+        )
+        group.add_argument(
             "--nst_epoch_size",
             choices=["data", "batch_list"],
             default="data",
@@ -124,6 +132,16 @@ class BigSSLASRTask(SafeCheckpoints, ASRTask):
             "default, the mixing sampler's whole batch list (which repeats the pseudo set as "
             "often as it takes for every labeled utterance to appear)",
         )
+
+    @classmethod
+    def build_model(cls, args: argparse.Namespace) -> AbsESPnetModel:
+        """ESPnet's model, with the non-finite loss guard hooked on (not part of its weights)."""
+        model = super().build_model(args)
+        patience = getattr(args, "nonfinite_loss_patience", 0)
+        if patience > 0:
+            output_dir = Path(args.output_dir) if args.output_dir else None
+            NonFiniteLossGuard(output_dir, patience).install(model)
+        return model
 
     @classmethod
     def build_sequence_iter_factory(cls, args: argparse.Namespace, iter_options, mode: str):  # type: ignore[no-untyped-def]

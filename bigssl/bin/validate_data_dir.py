@@ -11,7 +11,12 @@ from typing import List, Optional
 from espnet2.utils.types import str2bool
 
 from bigssl.cli import setup_logging
-from bigssl.data.validate import DataDirError, validate_and_copy
+from bigssl.data.validate import (
+    MAX_SECONDS,
+    MIN_SECONDS,
+    DataDirError,
+    validate_and_copy,
+)
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -22,6 +27,18 @@ def get_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--fs", type=int, default=16000, help="expected sample rate")
     parser.add_argument("--require_text", type=str2bool, default=True)
+    parser.add_argument(
+        "--min_wav_duration",
+        type=float,
+        default=MIN_SECONDS,
+        help="shorter utterances are bad (seconds; 0: no bound)",
+    )
+    parser.add_argument(
+        "--max_wav_duration",
+        type=float,
+        default=MAX_SECONDS,
+        help="longer utterances are bad (seconds; 0: no bound)",
+    )
     parser.add_argument(
         "--drop_bad",
         type=str2bool,
@@ -41,6 +58,8 @@ def main(argv: Optional[List[str]] = None) -> None:
             sample_rate=args.fs,
             require_text=args.require_text,
             drop_bad=args.drop_bad,
+            min_seconds=args.min_wav_duration,
+            max_seconds=args.max_wav_duration,
         )
     except (DataDirError, FileNotFoundError) as exc:
         logging.error("%s", exc)

@@ -1,8 +1,9 @@
 """Check a Kaldi data dir before training: ids, audio, text and speaker maps.
 
-Per-utterance problems (unreadable audio, wrong rate or channel count, empty or missing text,
-missing speaker, duplicate id) are either fatal (default) or, with ``drop_bad``, dropped, counted
-and logged. Structural problems (unsorted files, spk2utt disagreeing with utt2spk) are always fatal.
+Per-utterance problems (unreadable, empty or cut-off audio, an unsupported codec, wrong rate or
+channel count, a duration outside [min, max], empty or missing text or text with no letter or digit,
+a line that is not UTF-8 or has no value, missing speaker, duplicate id) are either fatal (default)
+or, with ``drop_bad``, dropped, counted and logged. Structural problems (unsorted files, spk2utt disagreeing with utt2spk) are always fatal.
 """
 
 from __future__ import annotations
@@ -142,8 +143,30 @@ def wav_missing_bytes(path: str) -> int:
     return 0
 
 
+MIN_SECONDS = 0.1  # ESPnet's asr.sh default min_wav_duration
+MAX_SECONDS = 60.0
+
+
+def duration_problem(
+    seconds: float, min_seconds: float, max_seconds: float
+) -> Optional[str]:
+    """Why an utterance of ``seconds`` is unusable (None if it is fine; a bound of 0 is off)."""
+    if min_seconds and seconds < min_seconds:
+        return f"duration {seconds:.3f} s is below --min_wav_duration {min_seconds:g}"
+    if max_seconds and seconds > max_seconds:
+        return (
+            f"duration {seconds:.1f} s is above --max_wav_duration {max_seconds:g} (split long "
+            "recordings into utterances first, or raise the bound)"
+        )
+    return None
+
+
 def validate_data_dir(
-    directory: PathLike, sample_rate: int = 16000, require_text: bool = True
+    directory: PathLike,
+    sample_rate: int = 16000,
+    require_text: bool = True,
+    min_seconds: float = MIN_SECONDS,
+    max_seconds: float = MAX_SECONDS,
 ) -> Tuple[ValidationReport, DataDir]:
     """Validate ``directory``; returns the report and the parsed (unfiltered) data dir."""
     directory = Path(directory)
@@ -171,6 +194,8 @@ def validate_data_dir(
 
     for utt, path in wav_scp.items():
         problem, seconds = check_audio(path, sample_rate)
+        if not problem:
+            problem = duration_problem(seconds, min_seconds, max_seconds)
         if problem:
             report.utt_problems.append(
                 Problem(utt, str(directory / "wav.scp"), problem)
@@ -188,6 +213,14 @@ def validate_data_dir(
             elif not text[utt].strip():
                 report.utt_problems.append(
                     Problem(utt, str(directory / "text"), "empty transcript")
+                )
+            elif not any(char.isalnum() for char in text[utt]):
+                report.utt_problems.append(
+                    Problem(
+                        utt,
+                        str(directory / "text"),
+                        "transcript has no letter or digit",
+                    )
                 )
     for name, table in (("utt2spk", utt2spk), ("text", text)):
         for utt in table:
@@ -215,6 +248,8 @@ def validate_and_copy(
     sample_rate: int = 16000,
     require_text: bool = True,
     drop_bad: bool = False,
+    min_seconds: float = MIN_SECONDS,
+    max_seconds: float = MAX_SECONDS,
 ) -> ValidationReport:
     """Validate ``src`` and write the (optionally filtered) data dir to ``dst``.
 
@@ -223,7 +258,11 @@ def validate_and_copy(
     ``dst/dropped_utts``.
     """
     report, data = validate_data_dir(
-        src, sample_rate=sample_rate, require_text=require_text
+        src,
+        sample_rate=sample_rate,
+        require_text=require_text,
+        min_seconds=min_seconds,
+        max_seconds=max_seconds,
     )
     if report.fatal or (report.utt_problems and not drop_bad):
         lines = report.fatal + [str(p) for p in report.utt_problems]

@@ -2,6 +2,6 @@
 
 Modules: masking (span masks), targets (linear projection / Gumbel quantizer), contrastive
 (loss and distractor sampling), encoder_io (running a stock ESPnet encoder in two halves),
-model (the AbsESPnetModel), guards (non-finite loss), task (BigSSLTask), sizes (parameter and
+model (the AbsESPnetModel; its non-finite loss guard is bigssl.training.guards), task (BigSSLTask), sizes (parameter and
 memory estimates). Import :mod:`bigssl.ssl.task` for the ESPnet task; it is not imported here.
 """

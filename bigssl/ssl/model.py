@@ -22,9 +22,9 @@ from espnet2.train.abs_espnet_model import AbsESPnetModel
 
 from bigssl.ssl.contrastive import ContrastiveLoss
 from bigssl.ssl.encoder_io import check_encoder, contextualize, subsample
-from bigssl.ssl.guards import all_ranks_finite, nonfinite_error
 from bigssl.ssl.masking import SpanMasking
 from bigssl.ssl.targets import AbsTarget
+from bigssl.training.guards import all_ranks_finite, nonfinite_error
 
 
 class Wav2Vec2PretrainModel(AbsESPnetModel):
@@ -39,7 +39,7 @@ class Wav2Vec2PretrainModel(AbsESPnetModel):
         target: target module (linear projection or quantizer) applied to the unmasked z.
         loss: contrastive loss with its context projection.
         extract_feats_in_collect_stats: run the frontend in --collect_stats (for GlobalMVN).
-        check_finite: raise :class:`~bigssl.ssl.guards.NonFiniteLossError` on a NaN/inf loss.
+        check_finite: raise :class:`~bigssl.training.guards.NonFiniteLossError` on a NaN/inf loss.
 
     Stats per step: loss, loss_contrastive, acc (positive picked over all distractors),
     mask_frac (share of valid frames masked) and, with the quantizer, loss_diversity, code_ppl,

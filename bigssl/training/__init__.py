@@ -1,1 +1,2 @@
-"""Training bookkeeping: learning curves and cost summaries read from what ESPnet's trainer leaves behind."""
+"""Training around ESPnet's trainer: kill-safe checkpoints, non-finite loss guards, and the
+bookkeeping read from what the trainer leaves behind (learning curves, cost summaries)."""

@@ -84,3 +84,50 @@ def test_defaults_give_espnets_single_group_optimizer() -> None:
     model = BigSSLASRTask.build_model(args)
     (optimizer,) = BigSSLASRTask.build_optimizers(args, model)
     assert len(optimizer.param_groups) == 1
+
+
+def _forward(model: torch.nn.Module, speech: torch.Tensor) -> torch.Tensor:
+    loss, _, _ = model(
+        speech=speech,
+        speech_lengths=torch.tensor([4000, 3000]),
+        text=torch.tensor([[2, 3, 4], [3, 4, -1]]),
+        text_lengths=torch.tensor([3, 2]),
+    )
+    return loss
+
+
+def test_nonfinite_losses_are_named_and_stop_the_run_after_patience(
+    tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Fine-tuning and students: each non-finite loss is logged with its step; 3 in a row stop."""
+    from bigssl.training.guards import NonFiniteLossError
+
+    (tmp_path / "checkpoint.pth").write_bytes(b"")
+    model = BigSSLASRTask.build_model(
+        _args(nonfinite_loss_patience=3, output_dir=str(tmp_path))
+    )
+    model.train()
+    good, bad = torch.randn(2, 4000), torch.full((2, 4000), float("nan"))
+    assert torch.isfinite(_forward(model, good))
+    with caplog.at_level("WARNING"):
+        _forward(model, bad)
+        _forward(model, bad)
+        assert torch.isfinite(
+            _forward(model, good)
+        )  # the count restarts after a finite loss
+        _forward(model, bad)
+        _forward(model, bad)
+        with pytest.raises(NonFiniteLossError) as err:
+            _forward(model, bad)
+    assert "non-finite loss at training step 2" in caplog.text
+    assert err.value.step == 7 and "3 non-finite losses in a row" in str(err.value)
+    assert str(tmp_path / "checkpoint.pth") in str(err.value)
+    model.eval()
+    _forward(model, bad)  # validation is not guarded (ESPnet reports it)
+
+
+def test_the_guard_adds_nothing_to_the_weights() -> None:
+    guarded = BigSSLASRTask.build_model(_args(nonfinite_loss_patience=3))
+    plain = BigSSLASRTask.build_model(_args(nonfinite_loss_patience=0))
+    assert guarded.state_dict().keys() == plain.state_dict().keys()
+    assert guarded._forward_hooks and not plain._forward_hooks

@@ -17,9 +17,9 @@ from espnet2.torch_utils.load_pretrained_model import load_pretrained_model
 from ssl_helpers import SSL_CONF, TINY_ENCODER_CONF, tiny_model
 
 from bigssl.ssl.encoder_io import contextualize, subsample
-from bigssl.ssl.guards import NonFiniteLossError
 from bigssl.ssl.targets import GumbelQuantizer
 from bigssl.ssl.task import BigSSLTask
+from bigssl.training.guards import NonFiniteLossError
 
 
 def _feats(batch: int = 3, frames: int = 120, dim: int = 16):

@@ -13,8 +13,8 @@ import torch
 import yaml
 from ssl_helpers import REPO
 
-from bigssl.ssl.guards import NonFiniteLossError
 from bigssl.ssl.task import BigSSLTask
+from bigssl.training.guards import NonFiniteLossError
 
 TINY = {
     "frontend": "default",

@@ -21,6 +21,8 @@ valid_set=""             # validation set name
 test_sets=""             # space-separated evaluation sets
 fs=16000                 # sample rate every wav must have
 drop_bad=false           # drop bad utterances at validation (logged and counted) instead of failing
+min_wav_duration=0.1     # validation: utterances shorter than this (seconds) are bad (0: no bound)
+max_wav_duration=60      # validation: utterances longer than this (seconds) are bad (0: no bound)
 token_type=bpe           # bpe (sentencepiece unigram)
 nbpe=150                 # sentencepiece vocabulary size
 asr_config=""            # ESPnet ASR training config (YAML)
@@ -81,6 +83,9 @@ bad_option() { echo "$0: $*" >&2; exit 2; }
 for name in stage stop_stage nj ngpu nbpe fs asr_init_ssl_iter pretrain_start_iter pretrain_stop_iter \
             nst_start_iter nst_stop_iter nst_nj; do
   [[ "${!name}" =~ ^[0-9]+$ ]] || bad_option "--${name} must be a non-negative integer, not '${!name}'"
+done
+for name in min_wav_duration max_wav_duration; do
+  [[ "${!name}" =~ ^[0-9]+([.][0-9]+)?$ ]] || bad_option "--${name} must be a non-negative number of seconds, not '${!name}'"
 done
 if [ "${pretrain_stop_iter}" -ge 1 ] && { [ -z "${pretrain_config}" ] || [ -z "${pretrain_sets}" ]; }; then
   bad_option "pretraining needs --pretrain_config and --pretrain_sets"

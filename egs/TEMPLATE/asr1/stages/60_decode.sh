@@ -9,9 +9,11 @@ if [ "${use_lm}" = true ]; then
   [ -f "${lm_exp}/${lm_model}" ] || { log "--use_lm true: no LM ${lm_exp}/${lm_model}; train it with stage 55 (--lm_config)"; exit 1; }
   lm_opts=(--lm_train_config "${lm_exp}/config.yaml" --lm_file "${lm_exp}/${lm_model}")
 fi
+[ -f "${asr_exp}/${inference_model}" ] || { log "no model ${asr_exp}/${inference_model} to decode with; train it with stage 50 (or set --inference_model)"; exit 1; }
 for dset in ${test_sets}; do
   out="${asr_exp}/${inference_tag}/${dset}"
   if is_done "${out}"; then continue; fi
+  [ -f "${dumpdir}/raw/${dset}/wav.scp" ] || { log "no ${dumpdir}/raw/${dset}/wav.scp; run stage 20 (it validates every --test_sets set)"; exit 1; }
   log "decoding ${dset} -> ${out}"
   # shellcheck disable=SC2086
   ${decode_cmd} python -m bigssl.bin.decode --asr_train_config "${asr_exp}/config.yaml" \

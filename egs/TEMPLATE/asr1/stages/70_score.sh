@@ -3,6 +3,7 @@
 . "${pipeline_dir}/stages/common.sh"
 for dset in ${test_sets}; do
   out="${asr_exp}/${inference_tag}/${dset}"
+  [ -f "${out}/text" ] || { log "no decoding ${out}/text to score; run stage 60"; exit 1; }
   for unit in word char; do
     python -m bigssl.bin.score --ref "${dumpdir}/raw/${dset}/text" --hyp "${out}/text" \
       --out_dir "${out}/score_$([ "${unit}" = word ] && echo wer || echo cer)" --unit "${unit}"

@@ -48,7 +48,7 @@ for k in $(seq "${first}" "${last}"); do
     if [ "${nst_labels}" = reference ]; then
       pseudo_args=(--pseudo "${unlabeled_dir}" --pseudo_text "${nst_reference_text}")
     else
-      [ -f "${teacher}/${inference_model}" ] || { log "generation ${k}: no teacher model ${teacher}/${inference_model}"; exit 1; }
+      [ -f "${teacher}/${inference_model}" ] || { log "generation ${k}: no teacher model ${teacher}/${inference_model}; $([ "${k}" -gt 1 ] && echo "run generation $((k - 1)) first (--nst_start_iter $((k - 1)))" || echo "train it with stage 50")"; exit 1; }
       if ! is_done "${gen_dir}/pseudo"; then
         log "generation ${k}: ${teacher} pseudo-labels ${unlabeled_dir} (${nst_nj} shards)"
         # shellcheck disable=SC2086
