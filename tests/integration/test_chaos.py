@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 
 from bigssl.training.checkpoints import FAULT_ENV
-from tests.conftest import REPO
+from tests.integration.recipe_helpers import make_mini_recipe, pretrain_opts
 
 # Beam search with the LM; at least 3 tokens, so that a barely trained teacher still gives
 # non-empty pseudo-labels (empty ones are dropped by the filter, and a set of none stops stage 75).
@@ -37,14 +37,7 @@ COMMAND = [
     "30",
     "--test_sets",
     "test",
-    "--pretrain_config",
-    "conf/ssl/pretrain_mini.yaml",
-    "--pretrain_sets",
-    "train_unlabeled train_labeled",
-    "--pretrain_stop_iter",
-    "1",
-    "--pretrain_args",
-    "--max_epoch 2 --batch_bins 300000",
+    *pretrain_opts(max_epoch=2),
     "--asr_init_ssl_iter",
     "1",
     "--asr_args",
@@ -100,17 +93,7 @@ KILL_POINTS: List[KillPoint] = [
 
 
 def _make_recipe(target: Path) -> Path:
-    subprocess.run(
-        [
-            "bash",
-            str(REPO / "egs/TEMPLATE/asr1/setup.sh"),
-            "--from",
-            str(REPO / "egs/mini/asr1"),
-            str(target),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    make_mini_recipe(target)
     (target / "conf/decode_chaos.yaml").write_text(DECODE_CONFIG)
     return target
 

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
+from tests.integration.recipe_helpers import make_mini_recipe, pretrain_opts
 
 TINY_OPTS = [
     "--local_data_opts",
@@ -25,17 +26,7 @@ TINY_OPTS = [
 @pytest.fixture(scope="module")
 def recipe(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new recipe made by TEMPLATE's setup.sh from egs/mini/asr1, run end to end."""
-    target = tmp_path_factory.mktemp("recipes") / "tiny" / "asr1"
-    subprocess.run(
-        [
-            "bash",
-            str(REPO / "egs/TEMPLATE/asr1/setup.sh"),
-            "--from",
-            str(REPO / "egs/mini/asr1"),
-            str(target),
-        ],
-        check=True,
-    )
+    target = make_mini_recipe(tmp_path_factory.mktemp("recipes") / "tiny" / "asr1")
     result = subprocess.run(
         ["./run.sh", *TINY_OPTS],
         cwd=target,
@@ -140,14 +131,7 @@ def test_pretrain_then_finetune_with_frozen_encoder(recipe: Path) -> None:
         "60",
         "--test_sets",
         "test",
-        "--pretrain_config",
-        "conf/ssl/pretrain_mini.yaml",
-        "--pretrain_sets",
-        "train_unlabeled train_labeled",
-        "--pretrain_stop_iter",
-        "1",
-        "--pretrain_args",
-        "--max_epoch 1 --batch_bins 300000",
+        *pretrain_opts(max_epoch=1),
         "--asr_init_ssl_iter",
         "1",
         "--asr_args",

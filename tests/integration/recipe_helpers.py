@@ -1,0 +1,39 @@
+"""Shared pieces of the end-to-end recipe tests: a fresh copy of the mini recipe, pretraining options."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import List
+
+from tests.conftest import REPO
+
+
+def make_mini_recipe(target: Path) -> Path:
+    """A new recipe made by TEMPLATE's setup.sh from egs/mini/asr1 at ``target``."""
+    subprocess.run(
+        [
+            "bash",
+            str(REPO / "egs/TEMPLATE/asr1/setup.sh"),
+            "--from",
+            str(REPO / "egs/mini/asr1"),
+            str(target),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return target
+
+
+def pretrain_opts(max_epoch: int) -> List[str]:
+    """Pipeline options of one short wav2vec 2.0 pretraining iteration on the mini corpus's audio."""
+    return [
+        "--pretrain_config",
+        "conf/ssl/pretrain_mini.yaml",
+        "--pretrain_sets",
+        "train_unlabeled train_labeled",
+        "--pretrain_stop_iter",
+        "1",
+        "--pretrain_args",
+        f"--max_epoch {max_epoch} --batch_bins 300000",
+    ]
