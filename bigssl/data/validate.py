@@ -3,7 +3,8 @@
 Per-utterance problems (unreadable, empty or cut-off audio, an unsupported codec, wrong rate or
 channel count, a duration outside [min, max], empty or missing text or text with no letter or digit,
 a line that is not UTF-8 or has no value, missing speaker, duplicate id) are either fatal (default)
-or, with ``drop_bad``, dropped, counted and logged. Structural problems (unsorted files, spk2utt disagreeing with utt2spk) are always fatal.
+or, with ``drop_bad``, dropped, counted and logged. Structural problems (unsorted files, spk2utt
+disagreeing with utt2spk) are always fatal.
 """
 
 from __future__ import annotations

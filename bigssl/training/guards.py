@@ -58,9 +58,13 @@ def last_checkpoint(output_dir: Optional[Path]) -> Optional[str]:
 
 
 def nonfinite_error(
-    step: int, training: bool, values: Dict[str, float], output_dir: Optional[Path]
+    step: int,
+    training: bool,
+    values: Dict[str, float],
+    output_dir: Optional[Path],
+    detail: str = "",
 ) -> NonFiniteLossError:
-    """Build the error for a non-finite loss at ``step``."""
+    """Build the error for a non-finite loss at ``step`` (``detail`` is appended in parentheses)."""
     phase = (
         f"training step {step}"
         if training
@@ -75,7 +79,10 @@ def nonfinite_error(
         )
     else:
         hint = "No checkpoint had been written yet; restart with a lower learning rate."
-    return NonFiniteLossError(f"non-finite loss at {phase} ({shown}). {hint}", step)
+    suffix = f" ({detail})" if detail else ""
+    return NonFiniteLossError(
+        f"non-finite loss at {phase} ({shown}). {hint}{suffix}", step
+    )
 
 
 class NonFiniteLossGuard:
@@ -106,9 +113,12 @@ class NonFiniteLossGuard:
         self.in_a_row += 1
         values = {"loss": float(loss.detach().float().mean())}
         if self.in_a_row >= self.patience:
-            error = nonfinite_error(self.step, True, values, self.output_dir)
-            raise NonFiniteLossError(
-                f"{error} ({self.in_a_row} non-finite losses in a row)", self.step
+            raise nonfinite_error(
+                self.step,
+                True,
+                values,
+                self.output_dir,
+                detail=f"{self.in_a_row} non-finite losses in a row",
             )
         logger.warning(
             "non-finite loss at training step %d (loss=%s): ESPnet skips this update; %d in a row "
