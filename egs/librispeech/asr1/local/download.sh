@@ -36,7 +36,7 @@ declare -A checksum=(
 )
 fail() { echo "$0: $*" >&2; exit 1; }
 for part in ${parts}; do
-  [ -n "${checksum[${part}.tar.gz]+x}" ] && [[ "${part}" != *.* ]] \
+  [ -n "${checksum[${part}.tar.gz]+x}" ] \
     || { echo "$0: unknown LibriSpeech part '${part}' (train-clean-100 ... test-other)" >&2; exit 2; }
 done
 for subset in ${librilight_subsets}; do
