@@ -1,8 +1,10 @@
 """The LibriSpeech (+ Libri-Light) recipe on a tiny corpus in the real release layouts.
 
 Data preparation (local/data.sh in a recipe made by TEMPLATE's setup.sh), the labeled
-low-resource sets, VAD segments, transcript normalization, every corpus error, stage 20, and a
-run on to a trained-for-a-few-steps model and a score.
+low-resource sets, VAD segments, transcript normalization, every corpus error, download.sh's
+checks, stage 20 on the labeled sets, stages 44-46 on the segmented unlabeled set (dumped by the
+format step, then a tiny pretraining), and stages 30-80 on to a trained-for-a-few-steps model and
+a score.
 """
 
 from __future__ import annotations
@@ -570,6 +572,39 @@ def test_a_few_training_steps_and_a_score(staged: Path) -> None:
         )
         assert score["Snt"] == 2 and score["Wrd"] > 0
     assert "test_clean" in (staged / "RESULTS.md").read_text()
+
+
+def test_unlabeled_segments_are_dumped_and_pretrained_on(
+    staged: Path, corpus: LibriFixture
+) -> None:
+    """Stage 44 cuts data/librilight's segments out of the recordings (the format stage), 45-46
+    pretrain a tiny Conformer on them for an epoch."""
+    result = run(
+        staged,
+        "./run.sh",
+        "--stage",
+        "44",
+        "--stop_stage",
+        "46",
+        "--pretrain_config",
+        str(REPO / "egs/TEMPLATE/asr1/conf/ssl/pretrain_tiny.yaml"),
+        "--pretrain_args",
+        "--max_epoch 1 --batch_bins 300000",
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    segments = {
+        u: v.split() for u, v in read_kv(staged / "data/librilight/segments").items()
+    }
+    dumped = read_kv(staged / "dump/raw/librilight/wav.scp")
+    assert set(dumped) == set(segments) and len(dumped) == len(corpus.voice_activity)
+    for utt, (_, start, end) in segments.items():
+        info = soundfile.info(str(staged / dumped[utt]))  # relative to the recipe
+        assert info.samplerate == 16000 and info.channels == 1
+        assert info.frames == round(float(end) * 16000) - round(float(start) * 16000)
+    assert not (staged / "dump/raw/librilight/text").exists()
+    assert set(read_kv(staged / "dump/raw/ssl_train/wav.scp")) == set(segments)
+    assert (staged / "exp/ssl_iter1/valid.loss.ave.pth").is_file()
 
 
 # ---- configs -----------------------------------------------------------------------------------
