@@ -418,6 +418,18 @@ def test_segment_beyond_the_recording(broken: Path, tmp_path: Path) -> None:
     path = broken / "transcriptions/dev/S02.json"
     _edit_json(path, lambda entries: entries[4].update(end_time="0:00:12.50"))
     _fails(broken, tmp_path, f"{path} entry 4", "after the end of", "S02_P05.wav")
+    data = prepare_chime6(broken, tmp_path / "dropped", Chime6Options(drop_bad=True))
+    for name in (
+        "dev_worn",
+        "dev_array",
+    ):  # only that utterance goes, not its recording's others
+        assert len(data[name].segments) == len(kept("dev")) - 1
+
+
+def test_entry_with_words_that_are_not_text(broken: Path, tmp_path: Path) -> None:
+    path = broken / "transcriptions/train/S04.json"
+    _edit_json(path, lambda entries: entries[1].update(words=None))
+    _fails(broken, tmp_path, f"{path} entry 1", "words not a string")
 
 
 def test_whole_set_dropped_is_an_error(broken: Path, tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Hashable, Iterable, List, Optional, Sequence, Tuple
 
 import soundfile
 
@@ -196,6 +196,14 @@ def read_session(
         if missing:
             problems.add(where, f"lacks the field(s) {', '.join(missing)}")
             continue
+        not_text = [
+            n
+            for n in ("speaker", "session_id", "words")
+            if not isinstance(entry[n], str)
+        ]
+        if not_text:
+            problems.add(where, f"{', '.join(not_text)} not a string")
+            continue
         if entry["session_id"] != path.stem:
             problems.add(
                 where, f"session_id {entry['session_id']!r} in the file of {path.stem}"
@@ -243,12 +251,10 @@ def read_session(
 class SegmentedDataDir:
     """A Kaldi data dir whose ``wav.scp`` lists recordings and ``segments`` cuts utterances."""
 
-    wav_scp: Dict[str, str] = field(
-        default_factory=dict
-    )  # recording -> path or "cmd |"
-    segments: Dict[str, Tuple[str, float, float]] = field(
-        default_factory=dict
-    )  # seconds
+    # recording -> file path or piped command ("cmd |")
+    wav_scp: Dict[str, str] = field(default_factory=dict)
+    # utterance -> (recording, start, end), seconds
+    segments: Dict[str, Tuple[str, float, float]] = field(default_factory=dict)
     text: Dict[str, str] = field(default_factory=dict)
     utt2spk: Dict[str, str] = field(default_factory=dict)
 
@@ -307,29 +313,35 @@ def worn_recordings(
     ]
 
 
-def check_recording(path: Path, utts: Sequence[Utterance], problems: Problems) -> bool:
-    """The WAV exists, has a readable header and is long enough for its segments."""
+def within_recording(
+    path: Path, utts: Sequence[Utterance], problems: Problems
+) -> List[Utterance]:
+    """The utterances of ``utts`` that recording ``path`` holds: it must exist, have a readable
+    header and last until each utterance's end; the others go to ``problems``."""
     if not path.is_file():
         problems.add(str(path), f"missing (named by {utts[0].where})", len(utts))
-        return False
+        return []
     try:
         seconds = soundfile.info(str(path)).duration
     except (RuntimeError, soundfile.LibsndfileError) as err:
         problems.add(str(path), f"unreadable audio ({err})", len(utts))
-        return False
-    ok = True
+        return []
+    inside = []
     for utt in utts:
         if utt.end / 100 > seconds + 0.005:
             problems.add(
                 utt.where,
                 f"ends at {utt.end / 100:.2f} s, after the end of {path} ({seconds:.2f} s)",
             )
-            ok = False
-    return ok
+        else:
+            inside.append(utt)
+    return inside
 
 
-def _group(utts: Iterable[Utterance], key) -> Dict[object, List[Utterance]]:  # type: ignore[no-untyped-def]
-    groups: Dict[object, List[Utterance]] = {}
+def _group(
+    utts: Iterable[Utterance], key: Callable[[Utterance], Hashable]
+) -> Dict[Hashable, List[Utterance]]:
+    groups: Dict[Hashable, List[Utterance]] = {}
     for utt in utts:
         groups.setdefault(key(utt), []).append(utt)
     return groups
@@ -361,7 +373,8 @@ def worn_set(
         _group(kept, lambda u: (u.session, u.speaker)).items()
     ):
         path = audio_dir / f"{session}_{speaker}.wav"
-        if not check_recording(path, group, problems):
+        group = within_recording(path, group, problems)
+        if not group:
             continue
         for rec, value, suffix in worn_recordings(session, speaker, str(path), channel):
             data.wav_scp[rec] = value
@@ -395,7 +408,8 @@ def array_set(
     for (session, device), group in sorted(by_recording.items()):
         rec = f"{session}_{device}.CH{channel}"
         path = audio_dir / f"{rec}.wav"
-        if not check_recording(path, group, problems):
+        group = within_recording(path, group, problems)
+        if not group:
             continue
         data.wav_scp[rec] = str(path)
         for utt in group:
