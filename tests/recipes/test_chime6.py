@@ -456,15 +456,32 @@ def test_data_sh_requires_the_root_and_names_a_missing_one(
 def test_run_sh_stage_10_reads_chime6_root_from_the_environment(
     recipe: Path, corpus: Path, tmp_path: Path
 ) -> None:
+    """run.sh passes --local_data_opts through the pipeline (lists with commas: split on spaces)."""
     target = make_chime6_recipe(tmp_path / "chime6" / "asr1")
     result = run(
-        ["./run.sh", "--stage", "10", "--stop_stage", "10"],
+        [
+            "./run.sh",
+            "--stage",
+            "10",
+            "--stop_stage",
+            "10",
+            "--local_data_opts",
+            "--speed_perturb 0.9,1.0,1.1 --mic worn,array",
+        ],
         target,
         CHIME6_ROOT=str(corpus),
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert (target / "data/.done").is_file()
-    for name in ("train_worn", "dev_worn", "eval_worn", "dev_array", "eval_array"):
+    names = (
+        "train_worn",
+        "dev_worn",
+        "eval_worn",
+        "dev_array",
+        "eval_array",
+        "train_worn_sp",
+    )
+    for name in names:
         assert (target / "data" / name / "segments").read_text() == (
             recipe / "data" / name / "segments"
         ).read_text()

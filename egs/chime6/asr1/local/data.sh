@@ -5,6 +5,8 @@
 #   local/data.sh --chime6_root DIR [--mic "worn array"] [--worn_channel stereo|left|right|both]
 #                 [--array ref|U01..U06] [--array_channel 1..4] [--speed_perturb "0.9 1.0 1.1"]
 #                 [--exclude_worn "P11_S03 ..."] [--drop_bad true|false]
+# Lists may also be written with commas (--speed_perturb 0.9,1.0,1.1), which passes through the
+# pipeline's --local_data_opts (split on spaces, quotes not honoured).
 # Writes (wav.scp = whole recordings, segments = utterances, text, utt2spk, spk2utt):
 #   worn:  data/train_worn data/dev_worn data/eval_worn (+ data/train_worn_sp with --speed_perturb)
 #   array: data/dev_array data/eval_array
@@ -27,5 +29,5 @@ if [ -z "${chime6_root}" ]; then
 fi
 # shellcheck disable=SC2086  # the lists are split into words on purpose
 python -m bigssl.bin.prepare_chime6 --chime6_root "${chime6_root}" --data_dir data \
-  --mic ${mic} --worn_channel "${worn_channel}" --array "${array}" --array_channel "${array_channel}" \
-  --speed_perturb ${speed_perturb} --exclude_worn ${exclude_worn} --drop_bad "${drop_bad}"
+  --mic ${mic//,/ } --worn_channel "${worn_channel}" --array "${array}" --array_channel "${array_channel}" \
+  --speed_perturb ${speed_perturb//,/ } --exclude_worn ${exclude_worn//,/ } --drop_bad "${drop_bad}"
