@@ -17,6 +17,7 @@ import subprocess
 from pathlib import Path
 from typing import Dict, List
 
+import numpy as np
 import pytest
 import soundfile
 
@@ -485,6 +486,51 @@ def test_run_sh_stage_10_reads_chime6_root_from_the_environment(
         assert (target / "data" / name / "segments").read_text() == (
             recipe / "data" / name / "segments"
         ).read_text()
+
+
+def test_run_sh_stages_10_to_20_dump_every_utterance(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """Stage 20 cuts the segments out of the session WAVs (the worn mic's left channel, the
+    pipeline's --audio_channel 0), runs the sox speed pipes, and dumps one mono file per utterance:
+    counts and total duration match the fixture."""
+    target = make_chime6_recipe(tmp_path / "chime6" / "asr1")
+    result = run(
+        [
+            "./run.sh",
+            "--stage",
+            "10",
+            "--stop_stage",
+            "20",
+            "--train_set",
+            "train_worn_sp",
+            "--local_data_opts",
+            f"--chime6_root {corpus} --speed_perturb 0.9,1.0,1.1",
+        ],
+        target,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    speeds = 1 / 0.9 + 1 + 1 / 1.1
+    for name, split, copies, seconds in [
+        ("train_worn_sp", "train", 3, expected_seconds("train") * speeds),
+        ("dev_worn", "dev", 1, expected_seconds("dev")),
+        ("eval_worn", "eval", 1, expected_seconds("eval")),
+        ("dev_array", "dev", 1, expected_seconds("dev")),
+        ("eval_array", "eval", 1, expected_seconds("eval")),
+    ]:
+        wav_scp = read_kv(target / "dump/raw" / name / "wav.scp")
+        assert len(wav_scp) == copies * len(kept(split)), name
+        infos = [soundfile.info(target / path) for path in wav_scp.values()]
+        assert {(i.channels, i.samplerate) for i in infos} == {(1, 16000)}, name
+        total = sum(i.duration for i in infos)
+        assert total == pytest.approx(seconds, abs=0.01 * len(infos)), name
+    # the worn mic's left channel, sample for sample (16-bit source, lossless FLAC dump)
+    dumped = read_kv(target / "dump/raw/dev_worn/wav.scp")[
+        "P05_S02_KITCHEN-0000050-0000240"
+    ]
+    audio, _ = soundfile.read(target / dumped, dtype="int16")
+    source, _ = soundfile.read(corpus / "audio/dev/S02_P05.wav", dtype="int16")
+    assert np.array_equal(audio, source[8000:38400, 0])
 
 
 @pytest.mark.parametrize(
