@@ -74,7 +74,10 @@ def check_audio(
 ) -> Tuple[Optional[str], float]:
     """Return (problem or None, duration in seconds) for one audio file."""
     if path.endswith("|"):
-        return "a wav.scp command: dump the audio first (bigssl.bin.validate_data_dir does)", 0.0
+        return (
+            "a wav.scp command: dump the audio first (bigssl.bin.validate_data_dir does)",
+            0.0,
+        )
     try:
         info = soundfile.info(path)
     except Exception as exc:  # soundfile raises several types for unreadable files

@@ -162,7 +162,11 @@ CASES: Dict[str, Tuple[Callable[[Path, Path], str], str, bool]] = {
     "missing audio file": (_missing_file, "is not readable", True),
     "unsupported codec": (_unsupported_codec, "is not readable", True),
     "failing wav.scp command": (_failing_command, "command exited with status", True),
-    "segment outside its recording": (_segment_outside_recording, "outside the recording", True),
+    "segment outside its recording": (
+        _segment_outside_recording,
+        "outside the recording",
+        True,
+    ),
     "absurdly short": (_too_short, "below --min_wav_duration", True),
     "absurdly long": (_too_long, "above --max_wav_duration", True),
     "wav.scp line without a path": (_no_path, "wav.scp", True),
