@@ -1,0 +1,1 @@
+"""Probing frozen encoders: per-layer embeddings, linear probes, the mini-NOSS suite report."""

@@ -1,0 +1,274 @@
+"""Probing frozen encoders: pooling, per-layer extraction (resumable), linear probes, the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import List
+
+import numpy as np
+import pytest
+import soundfile
+import torch
+
+from bigssl.espnet_compat import quiet_espnet_imports
+
+quiet_espnet_imports()
+
+from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump  # noqa: E402
+
+from bigssl.probe.encoders import load_frozen_encoder  # noqa: E402
+from bigssl.probe.extract import (  # noqa: E402
+    extract_embeddings,
+    load_embeddings,
+    pool_frames,
+)
+from bigssl.probe.linear import Split, probe_layer  # noqa: E402
+from bigssl.ssl.task import BigSSLTask  # noqa: E402
+from tests.conftest import REPO  # noqa: E402
+
+TINY_SSL = REPO / "egs/TEMPLATE/asr1/conf/ssl/pretrain_tiny.yaml"
+
+
+@pytest.fixture(scope="module")
+def ssl_exp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An exp dir as pretraining leaves it: config.yaml + a checkpoint of a small Conformer."""
+    exp = tmp_path_factory.mktemp("ssl_exp")
+    args = BigSSLTask.get_parser().parse_args(
+        [
+            "--config",
+            str(TINY_SSL),
+            "--output_dir",
+            str(exp),
+            "--encoder_conf",
+            "num_blocks=2",
+        ]
+    )
+    torch.manual_seed(0)
+    model = BigSSLTask.build_model(args)
+    torch.save(model.state_dict(), exp / "valid.loss.ave.pth")
+    with open(exp / "config.yaml", "w", encoding="utf-8") as handle:
+        yaml_no_alias_safe_dump(vars(args), handle, indent=4, sort_keys=False)
+    return exp
+
+
+@pytest.fixture(scope="module")
+def wavs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """wav.scp of 6 noise+tone utterances of different lengths (0.5 .. 1.75 s)."""
+    root = tmp_path_factory.mktemp("wavs")
+    rng = np.random.default_rng(0)
+    lines = []
+    for i in range(6):
+        n = int(16000 * (0.5 + 0.25 * i))
+        t = np.arange(n) / 16000
+        audio = 0.1 * rng.standard_normal(n) + 0.3 * np.sin(
+            2 * np.pi * (200 + 100 * i) * t
+        )
+        soundfile.write(root / f"u{i}.wav", audio.astype(np.float32), 16000)
+        lines.append(f"u{i} {root / f'u{i}.wav'}\n")
+    (root / "wav.scp").write_text("".join(lines))
+    return root / "wav.scp"
+
+
+def test_pooling_ignores_padded_frames() -> None:
+    frames = torch.randn(1, 7, 4)
+    padded = torch.cat([frames, 1e3 * torch.randn(1, 5, 4)], dim=1)
+    other = torch.randn(1, 12, 4)
+    pooled = pool_frames(torch.cat([padded, other]), torch.tensor([7, 12]))
+    expected = torch.cat([frames.mean(1), frames.std(1, unbiased=False)], dim=-1)
+    torch.testing.assert_close(pooled[:1], expected)
+
+
+def test_every_layer_has_one_vector_of_the_encoders_width(
+    ssl_exp: Path, wavs: Path, tmp_path: Path
+) -> None:
+    encoder = load_frozen_encoder(ssl_exp)
+    assert (
+        encoder.num_layers == 3 and encoder.width == 144
+    )  # input projection + 2 blocks
+    out = extract_embeddings(encoder, wavs, tmp_path / "emb", batch_seconds=4.0)
+    for layer in range(3):
+        utts, x = load_embeddings(out, layer, "mean+std")
+        assert utts == [f"u{i}" for i in range(6)] and x.shape == (6, 288)
+        assert np.isfinite(x).all()
+    assert load_embeddings(out, 0, "mean")[1].shape == (6, 144)
+    assert not (out / "shards").exists() and (out / ".done").exists()
+
+
+def test_a_padded_batch_gives_each_utterance_its_own_embedding(
+    ssl_exp: Path, wavs: Path, tmp_path: Path
+) -> None:
+    """Batched with longer utterances (padding) vs one utterance per batch: the same vectors, up to the
+    frames at the utterance's end, where the STFT and convolutions see padding instead of the signal's edge.
+    """
+    encoder = load_frozen_encoder(ssl_exp)
+    alone = extract_embeddings(encoder, wavs, tmp_path / "alone", batch_seconds=0.1)
+    batched = extract_embeddings(
+        encoder, wavs, tmp_path / "batched", batch_seconds=100.0
+    )
+    for layer in range(3):
+        a, b = load_embeddings(alone, layer)[1], load_embeddings(batched, layer)[1]
+        cosine = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+        assert cosine.min() > 0.98, (layer, cosine)  # measured: >= 0.985 (0.5 s utterance, layer 0)
+
+
+def test_random_init_differs_from_the_checkpoint(
+    ssl_exp: Path, wavs: Path, tmp_path: Path
+) -> None:
+    trained = extract_embeddings(
+        load_frozen_encoder(ssl_exp), wavs, tmp_path / "trained"
+    )
+    random = extract_embeddings(
+        load_frozen_encoder(ssl_exp, random_init=True, seed=3),
+        wavs,
+        tmp_path / "random",
+    )
+    assert not np.allclose(
+        load_embeddings(trained, 2)[1], load_embeddings(random, 2)[1]
+    )
+
+
+def test_a_killed_extraction_resumes_where_it_stopped(
+    ssl_exp: Path, wavs: Path, tmp_path: Path
+) -> None:
+    encoder = load_frozen_encoder(ssl_exp)
+    clean = extract_embeddings(encoder, wavs, tmp_path / "clean", batch_seconds=2.0)
+    calls: List[int] = []
+    real_layers = encoder.layers
+
+    def dies_on_third_batch(speech, lengths):  # type: ignore[no-untyped-def]
+        calls.append(len(lengths))
+        if len(calls) == 3:
+            raise KeyboardInterrupt("killed")
+        return real_layers(speech, lengths)
+
+    encoder.layers = dies_on_third_batch  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        extract_embeddings(encoder, wavs, tmp_path / "killed", batch_seconds=2.0)
+    assert len(list((tmp_path / "killed/shards").glob("*.npz"))) == 2
+    resumed_calls: List[int] = []
+
+    def counting(speech, lengths):  # type: ignore[no-untyped-def]
+        resumed_calls.append(len(lengths))
+        return real_layers(speech, lengths)
+
+    encoder.layers = counting  # type: ignore[method-assign]
+    resumed = extract_embeddings(encoder, wavs, tmp_path / "killed", batch_seconds=2.0)
+    assert sum(resumed_calls) == 6 - sum(calls[:2])  # only the missing batches were run
+    for layer in range(3):
+        np.testing.assert_array_equal(
+            load_embeddings(clean, layer)[1], load_embeddings(resumed, layer)[1]
+        )
+
+
+def _blobs(n: int, centers: np.ndarray, rng: np.random.Generator) -> Split:
+    y = rng.integers(0, len(centers), n)
+    return Split(centers[y] + rng.standard_normal((n, centers.shape[1])), y.astype(str))
+
+
+def test_probe_separates_separable_classes_and_is_at_chance_on_shuffled_labels() -> (
+    None
+):
+    rng = np.random.default_rng(0)
+    centers = 5 * rng.standard_normal((4, 16))
+    splits = [_blobs(n, centers, rng) for n in (400, 100, 400)]
+    assert probe_layer("classification", 0, *splits).test > 0.98
+    shuffled = [Split(s.x, rng.permutation(s.y)) for s in splits]
+    assert abs(probe_layer("classification", 0, *shuffled).test - 0.25) < 0.1
+
+
+def test_ridge_probe_recovers_a_linear_target() -> None:
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal(8)
+    splits = []
+    for n in (300, 100, 200):
+        x = rng.standard_normal((n, 8))
+        splits.append(Split(x, x @ w + 0.05 * rng.standard_normal(n)))
+    score = probe_layer("regression", 0, *splits)
+    assert score.test > 0.99 and score.test_mae < 0.1
+
+
+def test_cli_probes_every_task_and_layer_and_writes_the_section(
+    ssl_exp: Path, wavs: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    rng = np.random.default_rng(0)
+    for split, offset in (("train", 0), ("dev", 10), ("test", 20)):
+        d = data / "pitch" / split
+        d.mkdir(parents=True)
+        scp, labels = [], []
+        for i in range(8):
+            f0 = rng.choice([150, 600])
+            t = np.arange(12000) / 16000
+            path = d / f"{split}{i}.wav"
+            soundfile.write(
+                path, (0.3 * np.sin(2 * np.pi * f0 * t)).astype(np.float32), 16000
+            )
+            scp.append(f"{split}-{i:02d} {path}\n")
+            labels.append(f"{split}-{i:02d} {'low' if f0 == 150 else 'high'}\n")
+        (d / "wav.scp").write_text("".join(scp))
+        (d / "utt2label").write_text("".join(labels))
+    (data / "pitch" / "task.json").write_text(json.dumps({"kind": "classification"}))
+    section, figure = tmp_path / "noss.md", tmp_path / "noss.png"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bigssl.bin.probe",
+            "--data_dir",
+            str(data),
+            "--out_dir",
+            str(tmp_path / "exp"),
+            "--encoder",
+            f"trained={ssl_exp}",
+            "--encoder",
+            f"random={ssl_exp}:random",
+            "--control",
+            "random",
+            "--section",
+            str(section),
+            "--figure",
+            str(figure),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads((tmp_path / "exp/probes.json").read_text())
+    assert {(r["task"], r["encoder"]) for r in summary["results"]} == {
+        ("pitch", "trained"),
+        ("pitch", "random"),
+    }
+    assert all(len(r["layers"]) == 3 for r in summary["results"])
+    text = section.read_text()
+    assert (
+        "| pitch | accuracy | trained |" in text
+        and "Claim 4" in text
+        and "Value of training" in text
+    )
+    assert figure.stat().st_size > 1000
+
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bigssl.bin.probe",
+            "--data_dir",
+            str(data),
+            "--out_dir",
+            str(tmp_path / "x"),
+            "--encoder",
+            f"trained={tmp_path / 'nope'}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert (
+        bad.returncode == 1
+        and "no config.yaml" in bad.stderr
+        and "Traceback" not in bad.stderr
+    )
