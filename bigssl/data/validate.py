@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import soundfile
 
@@ -74,7 +74,7 @@ def check_audio(
 ) -> Tuple[Optional[str], float]:
     """Return (problem or None, duration in seconds) for one audio file."""
     if path.endswith("|"):
-        return "piped wav.scp entries are not supported; write audio files first", 0.0
+        return "a wav.scp command: dump the audio first (bigssl.bin.validate_data_dir does)", 0.0
     try:
         info = soundfile.info(path)
     except Exception as exc:  # soundfile raises several types for unreadable files
@@ -251,12 +251,14 @@ def validate_and_copy(
     drop_bad: bool = False,
     min_seconds: float = MIN_SECONDS,
     max_seconds: float = MAX_SECONDS,
+    upstream_problems: Sequence[Problem] = (),
 ) -> ValidationReport:
     """Validate ``src`` and write the (optionally filtered) data dir to ``dst``.
 
     Raises DataDirError listing every problem, unless all problems are per-utterance and
     ``drop_bad`` is set; then bad utterances are dropped, counted, logged and listed in
-    ``dst/dropped_utts``.
+    ``dst/dropped_utts``. ``upstream_problems`` are those of utterances an earlier step (audio
+    formatting) already left out of ``src``; they are reported and counted with the others.
     """
     report, data = validate_data_dir(
         src,
@@ -265,6 +267,8 @@ def validate_and_copy(
         min_seconds=min_seconds,
         max_seconds=max_seconds,
     )
+    report.utt_problems[:0] = list(upstream_problems)
+    report.num_utts += len({p.utt for p in upstream_problems})
     if report.fatal or (report.utt_problems and not drop_bad):
         lines = report.fatal + [str(p) for p in report.utt_problems]
         hint = (

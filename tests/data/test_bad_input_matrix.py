@@ -72,14 +72,6 @@ def _missing_file(d: Path, tmp: Path) -> str:
     return _set_wav(d, str(tmp / "nowhere.wav"))
 
 
-def _wrong_rate(d: Path, tmp: Path) -> str:
-    return _set_wav(d, str(_wav(tmp / "8k.wav", 1.0, rate=8000)))
-
-
-def _stereo(d: Path, tmp: Path) -> str:
-    return _set_wav(d, str(_wav(tmp / "stereo.wav", 1.0, channels=2)))
-
-
 def _unsupported_codec(d: Path, tmp: Path) -> str:
     data = bytearray(_wav(tmp / "codec.wav", 1.0).read_bytes())
     data[20:22] = (0x0055).to_bytes(2, "little")  # fmt chunk's format tag: MPEG layer 3
@@ -87,8 +79,16 @@ def _unsupported_codec(d: Path, tmp: Path) -> str:
     return _set_wav(d, str(tmp / "codec.wav"))
 
 
-def _piped(d: Path, tmp: Path) -> str:
-    return _set_wav(d, "sox in.flac -t wav - |")
+def _failing_command(d: Path, tmp: Path) -> str:
+    return _set_wav(d, "sox /no/such/in.flac -t wav - |")
+
+
+def _segment_outside_recording(d: Path, tmp: Path) -> str:
+    """A segments file (each utterance one whole recording) whose first segment runs past the end."""
+    utts = list(read_kv(d / "wav.scp"))
+    lines = [f"{u} {u} 0.0 {'100.0' if i == 0 else '-1'}" for i, u in enumerate(utts)]
+    (d / "segments").write_text("\n".join(lines) + "\n")
+    return utts[0]
 
 
 def _too_short(d: Path, tmp: Path) -> str:
@@ -160,10 +160,9 @@ CASES: Dict[str, Tuple[Callable[[Path, Path], str], str, bool]] = {
     "empty audio": (_empty_audio, "is empty", True),
     "zero-byte file": (_zero_bytes, "is not readable", True),
     "missing audio file": (_missing_file, "is not readable", True),
-    "wrong sample rate": (_wrong_rate, "has sample rate 8000", True),
-    "two channels": (_stereo, "has 2 channels", True),
     "unsupported codec": (_unsupported_codec, "is not readable", True),
-    "piped wav.scp entry": (_piped, "piped wav.scp entries are not supported", True),
+    "failing wav.scp command": (_failing_command, "command exited with status", True),
+    "segment outside its recording": (_segment_outside_recording, "outside the recording", True),
     "absurdly short": (_too_short, "below --min_wav_duration", True),
     "absurdly long": (_too_long, "above --max_wav_duration", True),
     "wav.scp line without a path": (_no_path, "wav.scp", True),

@@ -380,3 +380,45 @@ def test_lm_stage_trains_and_test_decodes_with_shallow_fusion(recipe: Path) -> N
         timeout=300,
     )
     assert rerun.returncode == 0 and "already trained" in rerun.stdout
+
+
+def test_packed_model_decodes_in_stock_espnet_from_another_directory(
+    recipe: Path, tmp_path: Path
+) -> None:
+    """Stage 90's zip, unpacked elsewhere by ESPnet's own unpack, decodes as the recipe did."""
+    exp = next(recipe.glob("exp/asr_train_*"))
+    packed = exp / f"{exp.name}_valid.cer_ctc.ave.zip"
+    assert packed.is_file()
+    utt, wav = (
+        (recipe / "dump/raw/test/wav.scp").read_text().splitlines()[0].split(maxsplit=1)
+    )
+    decoded = dict(
+        line.split(maxsplit=1) if " " in line else (line, "")
+        for line in next(exp.glob("decode_*/test/text")).read_text().splitlines()
+    )
+    code = (
+        "import soundfile, yaml\n"
+        "from espnet2.main_funcs.pack_funcs import unpack\n"
+        "from espnet2.bin.asr_inference import Speech2Text\n"
+        f"files = unpack('{packed}', 'unpacked')\n"
+        f"options = yaml.safe_load(open('{recipe}/conf/decode_ctc.yaml'))\n"
+        "s2t = Speech2Text(**files, **options)\n"
+        f"speech, rate = soundfile.read('{recipe / wav}')\n"
+        "print('DECODED', repr(s2t(speech)[0][0]), sorted(files))\n"
+        "config = yaml.safe_load(open(files['asr_train_config']))\n"
+        "print('STATS', config['normalize_conf']['stats_file'], 'BPE', config['bpemodel'])\n"
+    )
+    env = dict(os.environ, NLTK_DATA=str(tmp_path / "nltk_data_unused"))
+    result = subprocess.run(
+        [str(REPO / ".venv/bin/python"), "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"DECODED {decoded[utt]!r}" in result.stdout
+    assert "['asr_model_file', 'asr_train_config']" in result.stdout
+    stats, bpe = result.stdout.split("STATS ")[1].split(" BPE ")
+    assert stats.startswith("unpacked/") and bpe.strip().startswith("unpacked/")

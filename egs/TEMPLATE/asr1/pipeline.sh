@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The shared staged ASR pipeline. Recipes call it from their run.sh with corpus names and configs.
 # Each stage is one file, stages/<number>_<name>.sh, run when stage <= number <= stop_stage:
-#   10 data  20 validate  30 tokenizer  40 stats
+#   10 data  20 validate (and dump audio that needs it, like asr.sh's format stage)  30 tokenizer  40 stats
 #   44 ssl_data  45 ssl_stats  46 pretrain   (wav2vec 2.0 pretraining; only with --pretrain_stop_iter >= 1)
 #   50 train  55 lm (ESPnet LM for shallow fusion; only with --lm_config)  60 decode  70 score
 #   75 nst   (Noisy Student Training generations; only with --nst_stop_iter >= 1)
-#   80 results
+#   80 results  90 pack (the model, its stats and BPE model in one zip for stock ESPnet, like asr.sh)
 # Every step leaves a .done marker and writes atomically; rerunning skips finished steps.
 set -euo pipefail
 
@@ -19,7 +19,9 @@ local_data_opts=""       # options passed to local/data.sh
 train_set=""             # training data set name (data/<name>)
 valid_set=""             # validation set name
 test_sets=""             # space-separated evaluation sets
-fs=16000                 # sample rate every wav must have
+fs=16000                 # sample rate of the training audio (other rates are resampled by stage 20's dump)
+audio_format=flac        # stage 20 dumps audio that needs it (segments, wav.scp commands, other rates, channels, codecs) as flac or wav
+audio_channel=0          # channel kept when dumping multi-channel audio (0-based; mono audio is used as it is)
 drop_bad=false           # drop bad utterances at validation (logged and counted) instead of failing
 min_wav_duration=0.1     # validation: utterances shorter than this (seconds) are bad (0: no bound)
 max_wav_duration=60      # validation: utterances longer than this (seconds) are bad (0: no bound)
@@ -80,10 +82,11 @@ if [ "${use_lm}" = true ] && [ -z "${lm_tag}" ]; then
 fi
 # Every option is checked here, before any work: a mistake must not surface hours later.
 bad_option() { echo "$0: $*" >&2; exit 2; }
-for name in stage stop_stage nj ngpu nbpe fs asr_init_ssl_iter pretrain_start_iter pretrain_stop_iter \
+for name in stage stop_stage nj ngpu nbpe fs audio_channel asr_init_ssl_iter pretrain_start_iter pretrain_stop_iter \
             nst_start_iter nst_stop_iter nst_nj; do
   [[ "${!name}" =~ ^[0-9]+$ ]] || bad_option "--${name} must be a non-negative integer, not '${!name}'"
 done
+case "${audio_format}" in flac|wav) ;; *) bad_option "--audio_format must be flac or wav, not '${audio_format}'" ;; esac
 for name in min_wav_duration max_wav_duration; do
   [[ "${!name}" =~ ^[0-9]+([.][0-9]+)?$ ]] || bad_option "--${name} must be a non-negative number of seconds, not '${!name}'"
 done

@@ -8,7 +8,8 @@ srcs=()
 for dset in ${pretrain_sets}; do
   if [ ! -f "${dumpdir}/raw/${dset}/.done" ]; then
     python -m bigssl.bin.validate_data_dir --src "data/${dset}" --dst "${dumpdir}/raw/${dset}" --fs "${fs}" \
-      --drop_bad "${drop_bad}" --min_wav_duration "${min_wav_duration}" --max_wav_duration "${max_wav_duration}" --require_text false
+      --drop_bad "${drop_bad}" --min_wav_duration "${min_wav_duration}" --max_wav_duration "${max_wav_duration}" \
+    --audio_format "${audio_format}" --audio_channel "${audio_channel}" --require_text false
     mark_done "${dumpdir}/raw/${dset}"
   fi
   srcs+=("${dumpdir}/raw/${dset}")
