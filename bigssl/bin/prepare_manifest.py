@@ -9,11 +9,11 @@ path, text, speaker and optional start, end (seconds), id. Test sets are named a
 --unlabeled_manifest) goes to data/unlabeled. Errors name the file and line of each bad row;
 --drop_bad true skips them (logged, counted). See bigssl.data.corpora.manifest.
 
-With --subsets_of SET it instead writes nested labeled fractions of data/SET for the
-data-efficiency study (data/SET_p<f>, data/SET_p<f>_rest; see write_nested_subsets):
+With --subsets_of DIR it instead writes nested labeled fractions of the data dir DIR for the
+data-efficiency study (OUT_DIR/<name>_p<f>, OUT_DIR/<name>_p<f>_rest; see write_nested_subsets):
 
-    python -m bigssl.bin.prepare_manifest --out_dir data --subsets_of train --fractions 1 3 10 100 \\
-        --pool_sets unlabeled
+    python -m bigssl.bin.prepare_manifest --out_dir data --subsets_of dump/raw/train --subsets_name train \\
+        --fractions 1 3 10 100 --pool_dirs data/unlabeled
 """
 
 from __future__ import annotations
@@ -54,9 +54,20 @@ def get_parser() -> argparse.ArgumentParser:
         default=True,
         help="read every audio header for the hours in OUT_DIR/local/corpus_hours.json",
     )
-    parser.add_argument("--subsets_of", help="write nested fractions of this set instead")
-    parser.add_argument("--fractions", nargs="+", default=[], help="percent, e.g. 1 3 10")
-    parser.add_argument("--pool_sets", nargs="*", default=[], help="unlabeled sets")
+    parser.add_argument(
+        "--subsets_of",
+        type=Path,
+        help="write nested fractions of this data dir instead",
+    )
+    parser.add_argument(
+        "--subsets_name", help="their name prefix (default: DIR's name)"
+    )
+    parser.add_argument(
+        "--fractions", nargs="+", default=[], help="percent, e.g. 1 3 10"
+    )
+    parser.add_argument(
+        "--pool_dirs", type=Path, nargs="*", default=[], help="unlabeled data dirs"
+    )
     parser.add_argument("--seed", type=int, default=1)
     return parser
 
@@ -72,7 +83,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     try:
         if args.subsets_of is not None:
             write_nested_subsets(
-                args.out_dir, args.subsets_of, args.fractions, args.seed, args.pool_sets
+                args.subsets_of,
+                args.out_dir,
+                args.fractions,
+                args.seed,
+                args.pool_dirs,
+                args.subsets_name,
             )
         else:
             prepare_data_dirs(

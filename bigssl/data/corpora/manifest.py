@@ -165,7 +165,9 @@ class KaldiSet:
 
 
 def _seconds_str(value: float) -> str:
-    return f"{value:.3f}"
+    """Seconds to the microsecond, without trailing zeros (``0.4``, ``1.602625``)."""
+    text = f"{value:.6f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
 
 
 def load_kaldi_set(directory: PathLike) -> KaldiSet:
@@ -902,23 +904,26 @@ def prepare_data_dirs(
 
 
 def write_nested_subsets(
-    data_dir: PathLike,
-    source: str,
+    source: PathLike,
+    out_dir: PathLike,
     fractions: Sequence[str],
     seed: int = 1,
-    pool_sets: Sequence[str] = (),
+    pool_dirs: Sequence[PathLike] = (),
+    name: Optional[str] = None,
 ) -> Dict[str, Dict[str, int]]:
-    """Labeled fractions of ``data_dir/<source>`` for the data-efficiency study.
+    """Labeled fractions of the data dir ``source`` for the data-efficiency study.
 
     One seeded permutation of the source's utterances is cut at ``max(1, round(f% x N))`` for each
     fraction ``f`` (percent, as written, e.g. ``"10"``), so smaller fractions are subsets of larger
-    ones. Writes ``<source>_p<f>`` (labeled) and ``<source>_p<f>_rest`` (the rest, audio only; its
-    transcripts in ``local/<source>_p<f>_rest_reference/text``). The NST pool of a fraction is its
-    rest plus ``pool_sets`` (unlabeled audio); when transcripts cover all of it (the rest's, and
-    ``local/<pool>_reference/text`` of each pool set) they go to
-    ``local/<source>_p<f>_nst_reference/text``, else that file is removed.
+    ones. Writes ``out_dir/<name>_p<f>`` (labeled; ``name`` defaults to the source's dir name) and
+    ``<name>_p<f>_rest`` (the rest, audio only; its transcripts in
+    ``local/<name>_p<f>_rest_reference/text``). A fraction's NST pool is its rest plus the unlabeled
+    ``pool_dirs``; when transcripts cover all of it (the rest's, and each pool dir's
+    ``out_dir/local/<pool name>_reference/text``) they go to ``local/<name>_p<f>_nst_reference/text``,
+    else that file is removed. Cut from a validated (dumped) copy, the subsets need no new dump.
     """
-    data_dir = Path(data_dir)
+    source, out_dir = Path(source), Path(out_dir)
+    name = name or source.name
     values: Dict[str, float] = {}
     for label in fractions:
         try:
@@ -930,28 +935,29 @@ def write_nested_subsets(
         if label in values:
             raise ManifestError(f"fraction '{label}' is given twice")
         values[label] = value
-    src = load_kaldi_set(data_dir / source)
-    if not src.text:
-        raise ManifestError(
-            f"{data_dir / source}: no text; fractions are of a labeled set"
-        )
+    for needed in ("wav.scp", "utt2spk", "text"):
+        if not (source / needed).is_file():
+            raise ManifestError(
+                f"{source}: no {needed}; fractions are cut from a labeled data dir"
+            )
+    src = load_kaldi_set(source)
     order = src.utt_ids
     random.Random(seed).shuffle(order)
     pool_utts: Set[str] = set()
     pool_text: Dict[str, str] = {}
-    for pool in pool_sets:
-        pool_utts |= set(read_kv(data_dir / pool / "utt2spk"))
-        reference = data_dir / "local" / f"{pool}_reference" / "text"
+    for pool in map(Path, pool_dirs):
+        pool_utts |= set(read_kv(pool / "utt2spk"))
+        reference = out_dir / "local" / f"{pool.name}_reference" / "text"
         if reference.is_file():
             pool_text.update(read_kv(reference))
     counts = {}
     for label, value in values.items():
         count = max(1, int(value * len(order) / 100 + 0.5))
-        name = f"{source}_p{label}"
+        subset = f"{name}_p{label}"
         chosen, rest = order[:count], order[count:]
-        src.subset(chosen).save(data_dir / name)
-        rest_dir = data_dir / f"{name}_rest"
-        rest_reference = data_dir / "local" / f"{name}_rest_reference" / "text"
+        src.subset(chosen).save(out_dir / subset)
+        rest_dir = out_dir / f"{subset}_rest"
+        rest_reference = out_dir / "local" / f"{subset}_rest_reference" / "text"
         if rest:
             remainder = src.subset(rest)
             remainder.save(rest_dir, write_text=False)
@@ -961,15 +967,15 @@ def write_nested_subsets(
             rest_reference.unlink(missing_ok=True)
         pool = set(rest) | pool_utts
         known = {**{u: src.text[u] for u in rest}, **pool_text}
-        nst_reference = data_dir / "local" / f"{name}_nst_reference" / "text"
+        nst_reference = out_dir / "local" / f"{subset}_nst_reference" / "text"
         if pool and pool <= set(known):
             write_kv(nst_reference, ((u, known[u]) for u in pool))
         else:
             nst_reference.unlink(missing_ok=True)
-        counts[name] = {"labeled": len(chosen), "rest": len(rest), "pool": len(pool)}
+        counts[subset] = {"labeled": len(chosen), "rest": len(rest), "pool": len(pool)}
         logger.info(
             "%s: %d of %d utterances of %s (%s %%); NST pool %d (rest %d + %d unlabeled)%s",
-            data_dir / name,
+            out_dir / subset,
             len(chosen),
             len(order),
             source,
