@@ -358,6 +358,44 @@ def test_local_data_sh_needs_one_form_per_set(
     )
 
 
+def test_test_sets_listed_with_commas_through_run_sh(
+    corpus: VoicesearchFixture, tmp_path: Path
+) -> None:
+    """run.sh's --local_data_opts is split at spaces: lists of test sets are written with commas."""
+    other = write(
+        corpus.root / "test_other.csv",
+        "path,text,speaker\naudio/grace/q16.wav,convert ten miles to kilometers,zed\n",
+    )
+    more = write(
+        corpus.root / "test_more.jsonl",
+        '{"path": "audio/frank/q15.wav", "text": "who won the game last night", "speaker": "yan"}\n',
+    )
+    target = make_recipe(tmp_path / "asr1")
+    opts = (
+        f"--train_manifest {corpus.train_csv} --dev_manifest {corpus.dev_jsonl} "
+        f"--test_dirs {corpus.test_dir} --test_manifests {other},{more}"
+    )
+    result = run(
+        [
+            "./run.sh",
+            "--stage",
+            "10",
+            "--stop_stage",
+            "10",
+            "--local_data_opts",
+            opts,
+            "--test_sets",
+            "test test_other test_more",
+            *TINY,
+        ],
+        target,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert read_kv(target / "data/test_other/utt2spk") == {"zed-q16": "zed"}
+    assert read_kv(target / "data/test_more/utt2spk") == {"yan-q15": "yan"}
+    assert len(read_kv(target / "data/test/utt2spk")) == 3
+
+
 def test_unlabeled_manifest_text_is_kept_aside(
     corpus: VoicesearchFixture, tmp_path: Path
 ) -> None:

@@ -313,7 +313,9 @@ def entry_from_row(row: Row, base_dir: Path, labeled: bool, timed: bool) -> Entr
     missing = [name for name in required if name not in row.fields]
     if missing:
         raise RowProblem(f"no {', '.join(missing)} field")
-    path_value = _field(row, "path")
+    path_value = str(
+        row.fields.get("path") or ""
+    ).strip()  # inner spaces are the file's own
     if not path_value:
         raise RowProblem("empty path")
     audio = Path(path_value) if os.path.isabs(path_value) else base_dir / path_value
@@ -559,17 +561,16 @@ def build_set(
     return out
 
 
-def import_kaldi_dir(src: PathLike, labeled: bool, problems: Problems) -> KaldiSet:
-    """A light check of a Kaldi data dir (module docstring); bad utterances go to ``problems``."""
-    src = Path(src)
-    needed = ["wav.scp", "utt2spk"] + (["text"] if labeled else [])
-    missing = [name for name in needed if not (src / name).is_file()]
-    if missing:
-        raise ManifestError(
-            f"{src}: not a Kaldi data dir: missing {', '.join(missing)}"
-        )
-    tables: Dict[str, Dict[str, Tuple[int, str]]] = {}
-    bad: Dict[str, str] = {}  # utt or recording -> first problem
+KaldiTables = Dict[str, Dict[str, Tuple[int, str]]]  # file name -> key -> (line, value)
+
+
+def _read_kaldi_tables(
+    src: Path, problems: Problems, bad: Dict[str, str]
+) -> KaldiTables:
+    """``wav.scp``, ``utt2spk`` and, where present, ``text`` and ``segments`` with line numbers;
+    duplicate keys and lines that are not UTF-8 go to ``problems`` and ``bad`` (key -> reason).
+    """
+    tables: KaldiTables = {}
     for name in ("wav.scp", "utt2spk", "text", "segments"):
         if not (src / name).is_file():
             continue
@@ -589,6 +590,20 @@ def import_kaldi_dir(src: PathLike, labeled: bool, problems: Problems) -> KaldiS
                 continue
             table[key] = (lineno, " ".join(value.split()))
         tables[name] = table
+    return tables
+
+
+def import_kaldi_dir(src: PathLike, labeled: bool, problems: Problems) -> KaldiSet:
+    """A light check of a Kaldi data dir (module docstring); bad utterances go to ``problems``."""
+    src = Path(src)
+    needed = ["wav.scp", "utt2spk"] + (["text"] if labeled else [])
+    missing = [name for name in needed if not (src / name).is_file()]
+    if missing:
+        raise ManifestError(
+            f"{src}: not a Kaldi data dir: missing {', '.join(missing)}"
+        )
+    bad: Dict[str, str] = {}  # utterance or recording -> first problem
+    tables = _read_kaldi_tables(src, problems, bad)
     wav_scp, utt2spk = tables["wav.scp"], tables["utt2spk"]
     text = tables.get("text", {})
     segments: Dict[str, Tuple[str, float, float]] = {}
@@ -804,9 +819,10 @@ def _check_across_sets(sets: Dict[str, KaldiSet]) -> None:
                     second,
                     sorted(shared)[0],
                     (
-                        ""
-                        if "unlabeled" in (first, second)
-                        else ": is a test set leaking into training?"
+                        ": is a test set leaking into training?"
+                        if "train" in (first, second)
+                        and "unlabeled" not in (first, second)
+                        else ""
                     ),
                 )
 

@@ -4,19 +4,20 @@
 # (--train_manifest ...: .csv with a header row or .jsonl; columns path, text, speaker, optional
 # start, end in seconds, optional id; relative paths are read from the manifest's directory).
 #   local/data.sh --train_manifest /corpora/vs/train.csv --dev_manifest /corpora/vs/dev.jsonl \
-#     --test_manifests "/corpora/vs/test.csv /corpora/vs/test_noisy.csv" \
+#     --test_manifests /corpora/vs/test.csv,/corpora/vs/test_noisy.csv \
 #     --unlabeled_dir /corpora/vs/untranscribed [--lm_text /corpora/vs/queries.txt] [--drop_bad true]
 # Output: data/{train,dev,<test names>,unlabeled} (wav.scp, text, utt2spk, spk2utt[, segments]),
 # data/local/lm_train.txt, data/local/corpus_hours.json. Test sets are named after their input (Kaldi
-# dir name or manifest file stem): pass the same names to ./run.sh --test_sets. Details and the id
+# dir name or manifest file stem): pass the same names to ./run.sh --test_sets. Paths may not contain
+# spaces or commas (they pass through run.sh's --local_data_opts). Details and the id
 # and speaker rules: README.md and python -m bigssl.bin.prepare_manifest --help.
 set -euo pipefail
 train_dir=""            # Kaldi data dir of the labeled training set
 dev_dir=""              # Kaldi data dir of the validation set
-test_dirs=""            # Kaldi data dirs of the test sets (space-separated; data/<dir name>)
+test_dirs=""            # Kaldi data dirs of the test sets (comma- or space-separated; data/<dir name>)
 train_manifest=""       # CSV/JSONL manifest of the labeled training set (instead of --train_dir)
 dev_manifest=""         # CSV/JSONL manifest of the validation set (instead of --dev_dir)
-test_manifests=""       # CSV/JSONL manifests of the test sets (space-separated; data/<file stem>)
+test_manifests=""       # CSV/JSONL manifests of the test sets (comma- or space-separated; data/<file stem>)
 unlabeled_dir=""        # directory tree of unlabeled audio (.wav .flac .mp3 .ogg, recursive) -> data/unlabeled
 unlabeled_manifest=""   # CSV/JSONL of unlabeled audio (path; speaker, start, end, id optional; a text column is kept aside as a reference)
 lm_text=""              # LM training text, one sentence a line -> data/local/lm_train.txt
@@ -35,7 +36,8 @@ one_of() {
 train=$(one_of train "${train_dir}" "${train_manifest}")
 dev=$(one_of dev "${dev_dir}" "${dev_manifest}")
 args=(--out_dir data --train "${train}" --dev "${dev}" --drop_bad "${drop_bad}" --read_durations "${read_durations}")
-for test in ${test_dirs} ${test_manifests}; do args+=(--test "${test}"); done
+# commas, because run.sh's --local_data_opts reach this script split at spaces
+for test in ${test_dirs//,/ } ${test_manifests//,/ }; do args+=(--test "${test}"); done
 [ -z "${unlabeled_dir}" ] || args+=(--unlabeled_dir "${unlabeled_dir}")
 [ -z "${unlabeled_manifest}" ] || args+=(--unlabeled_manifest "${unlabeled_manifest}")
 [ -z "${lm_text}" ] || args+=(--lm_text "${lm_text}")
