@@ -569,3 +569,24 @@ def test_study_data_is_nested_pretrains_on_all_audio_and_pseudo_labels_the_rest(
     assert set(read_kv(recipe / "data/train_p50/wav.scp").values()) <= set(
         read_kv(recipe / "dump/raw/train/wav.scp").values()
     )
+
+
+def test_study_rerun_retrains_nothing(
+    recipe: Path, corpus: VoicesearchFixture, study: subprocess.CompletedProcess
+) -> None:
+    models = [
+        recipe / "exp/ssl_iter1/valid.loss.ave.pth",
+        recipe / "exp/asr_study_scratch_p50/valid.cer_ctc.ave.pth",
+        recipe / "exp/asr_study_pre_p50/valid.cer_ctc.ave.pth",
+        recipe / "exp/nst_iter1_p50/valid.cer_ctc.ave.pth",
+    ]
+    before = [m.stat().st_mtime_ns for m in models]
+    again = run(
+        ["./run_study.sh", "--local_data_opts", corpus.data_opts(), *STUDY], recipe
+    )
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert [m.stat().st_mtime_ns for m in models] == before
+    assert (
+        "training exp/" not in again.stdout
+        and "pretraining iteration" not in again.stdout
+    )
