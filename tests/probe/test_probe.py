@@ -111,7 +111,10 @@ def test_a_padded_batch_gives_each_utterance_its_own_embedding(
     for layer in range(3):
         a, b = load_embeddings(alone, layer)[1], load_embeddings(batched, layer)[1]
         cosine = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
-        assert cosine.min() > 0.98, (layer, cosine)  # measured: >= 0.985 (0.5 s utterance, layer 0)
+        assert cosine.min() > 0.98, (
+            layer,
+            cosine,
+        )  # measured: >= 0.985 (0.5 s utterance, layer 0)
 
 
 def test_random_init_differs_from_the_checkpoint(
