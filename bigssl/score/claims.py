@@ -289,12 +289,18 @@ def claims_section(
     fractions: Sequence[int] = FRACTIONS,
     title: str = "BigSSL's claims at mini scale",
     nst_fraction: int = 10,
+    only: Optional[Sequence[str]] = None,
 ) -> str:
-    """The markdown section: a row per claim (numbers, verdict, why), then the systems behind them."""
+    """The markdown section: a row per claim (numbers, verdict, why), then the systems behind them.
+
+    ``only``: the claim numbers to judge (default: all), for a study that measures some of them.
+    """
     means = means_table(scores)
     notes = {str(k): v for k, v in (notes or {}).items()}
     rows = []
     for claim, verdict in judge_claims(means, fractions, nst_fraction):
+        if only is not None and claim.key not in {str(k) for k in only}:
+            continue
         row = [
             claim.key,
             _cell(claim.text),
@@ -336,7 +342,8 @@ def claims_section(
 
 def load_spec(path: PathLike) -> Dict[str, object]:
     """Read the YAML spec: ``roles`` (role -> exp dirs, or {exps, test_set}), ``test_set``, ``notes``,
-    ``fractions``, ``nst_fraction``."""
+    ``fractions``, ``nst_fraction``, ``claims`` (the claim numbers to judge; default all).
+    """
     spec = yaml.safe_load(Path(path).read_text()) or {}
     if not isinstance(spec.get("roles"), dict):
         raise ValueError(
@@ -373,6 +380,7 @@ def write_claims_report(spec_path: PathLike, out: PathLike) -> str:
         fractions=spec.get("fractions") or FRACTIONS,  # type: ignore[arg-type]
         title=str(spec.get("title") or "BigSSL's claims at mini scale"),
         nst_fraction=int(spec.get("nst_fraction") or 10),  # type: ignore[call-overload]
+        only=spec.get("claims"),  # type: ignore[arg-type]
     )
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out, section)

@@ -192,3 +192,21 @@ def test_nst_roles_follow_the_nst_fraction(tmp_path: Path) -> None:
     at_50 = {c.key: v.verdict for c, v in claims.judge_claims(means, nst_fraction=50)}
     assert default["1"] == default["3"] == NOT_MEASURED
     assert at_50 == {"1": HOLDS, "2": HOLDS, "3": HOLDS, "6": HOLDS}
+
+
+def test_spec_can_judge_a_subset_of_the_claims(tmp_path: Path) -> None:
+    roles = {
+        role: [str(_exp(tmp_path, f"{role}_s0", c, w))]
+        for role, ((c, w),) in GOOD.items()
+        if role.startswith(("scratch", "pretrained"))
+    }
+    spec = tmp_path / "claim2.yaml"
+    spec.write_text(yaml.safe_dump({"test_set": "test", "roles": roles, "claims": [2]}))
+    out = tmp_path / "claim2.md"
+    claims_report.main(["--spec", str(spec), "--out", str(out)])
+    text = out.read_text()
+    assert (
+        text.count("**holds**") == 1
+        and NOT_MEASURED not in text.split("Systems:")[0].split("| why |")[1]
+    )
+    assert "| 2 |" in text and "| 1 |" not in text and "| 3 |" not in text

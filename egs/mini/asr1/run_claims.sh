@@ -46,12 +46,7 @@ epochs_for() {
 first_seed() { echo "${seeds%% *}"; }
 seeds_for() { if [ "$1" -le 10 ]; then echo "${seeds}"; else first_seed; fi; }
 
-# run_lanes CMD_FILE: run the commands of CMD_FILE (one per line) ${jobs} at a time; stop on a failure.
-run_lanes() {
-  local failed=0
-  xargs -P "${jobs}" -I{} -d '\n' bash -c '{}' < "$1" || failed=1
-  [ "${failed}" -eq 0 ] || { log "a system failed (see its exp dir's train.log)"; exit 1; }
-}
+. utils/run_lanes.sh  # run_lanes CMD_FILE: the commands of CMD_FILE, ${jobs} at a time
 
 system() {  # system INIT FRACTION SEED: the ./run.sh line training and scoring one supervised system
   local init=$1 fraction=$2 seed=$3 opts=()

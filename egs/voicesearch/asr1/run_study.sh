@@ -82,10 +82,7 @@ run() { ./run.sh ${run_opts} "${common[@]}" "$@"; }
 # shellcheck disable=SC2086
 run_line() { printf '%q ' ./run.sh ${run_opts} "${common[@]}" "$@"; echo; }  # a lane's command
 epochs_for() { awk -v e="${full_epochs}" -v f="$1" 'BEGIN { x = e * sqrt(100 / f); n = int(x); print (n < x ? n + 1 : n) }'; }
-# run_lanes FILE: the commands of FILE (one a line), ${jobs} at a time; stop when one fails.
-run_lanes() {
-  xargs -P "${jobs}" -I{} -d '\n' bash -c '{}' < "$1" || { log "a system failed (see its exp dir's train.log)"; exit 1; }
-}
+. utils/run_lanes.sh  # run_lanes CMD_FILE: the commands of CMD_FILE, ${jobs} at a time
 system() {  # system scratch|pre FRACTION: the line training, decoding and scoring one system
   local init=$1 f=$2 opts=()
   [ "${init}" = pre ] && opts=(--asr_init_ssl_iter 1)

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Claim 2 (pretraining helps more the fewer the labels) did not hold in ./run_claims.sh; this runs
+# the levers tried since, each a restartable ./run.sh experiment, and writes a RESULTS.md section:
+#   1. fine-tuning recipes at 10 % (seed 1) from the 6-epoch pretraining: the encoder frozen for the
+#      first 300 of ~1130 steps (wav2vec 2.0's freeze_finetune_updates), or given 0.3x the CTC
+#      head's learning rate (the paper's separate encoder/decoder rates);
+#   2. what pretraining put into the encoder: a linear CTC head on the frozen encoder
+#      (--freeze_param encoder), pretrained vs random weights;
+#   3. longer pretraining: iteration 2, 6 more epochs from iteration 1 (12 in all), then from
+#      scratch vs pretrained again at 3, 10 and 30 % (the scratch systems are run_claims.sh's).
+# Needs ./run_claims.sh --part 1 first (the pool splits, pretraining iteration 1, the scratch systems).
+#   ./run_claim2_levers.sh [--jobs 2] [--pretrain2_args "--max_epoch 6"]
+set -euo pipefail
+jobs=2                              # systems trained side by side (each one thread)
+pretrain2_args="--max_epoch 6"      # pretraining iteration 2 (initialized from iteration 1)
+fractions="3 10 30"                 # labeled fractions (%) compared after the longer pretraining
+seeds="1 2"                         # seeds of the systems at fractions <= 10 % (larger ones: the first)
+export BIGSSL_TOP_COMMAND="./run_claim2_levers.sh"
+if [ $# -gt 0 ]; then BIGSSL_TOP_COMMAND+=$(printf ' %q' "$@"); fi
+. utils/parse_options.sh
+. ./path.sh
+. utils/run_lanes.sh
+if [ $# -gt 0 ]; then echo "$0: unexpected argument '$1'" >&2; exit 2; fi
+log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (run_claim2_levers) $*"; }
+[ -f exp/ssl_iter1/.done ] && [ -f data/pool_p10/.done ] || { log "run ./run_claims.sh --part 1 first"; exit 1; }
+
+asr_config=conf/train_asr_conformer_ctc_anneal.yaml
+epochs_for() { case "$1" in 3) echo 30 ;; 10) echo 14 ;; 30) echo 6 ;; *) echo $(( 1 + 300 / $1 )) ;; esac; }  # as run_claims.sh
+seeds_for() { if [ "$1" -le 10 ]; then echo "${seeds}"; else echo "${seeds%% *}"; fi; }
+lever() {  # lever TAG INIT EXTRA_TRAINER_OPTIONS: a 10 % seed-1 system with one fine-tuning change
+  local tag=$1 init=$2 opts=(); shift 2
+  [ "${init}" = pre ] && opts=(--asr_init_ssl_iter 1 --pretrain_model valid.loss.ave.pth)
+  printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set pool_p10 --asr_config "${asr_config}" --asr_tag "${tag}" \
+    --test_sets "dev test" "${opts[@]}" --asr_args "--max_epoch 14 --seed 1 $*"
+  echo
+}
+lanes=$(mktemp)
+{
+  printf '%q ' ./run.sh --stage 46 --stop_stage 46 --pretrain_config conf/ssl/pretrain_mini.yaml \
+    --pretrain_sets "train_unlabeled train_labeled" --pretrain_start_iter 2 --pretrain_stop_iter 2 --pretrain_args "${pretrain2_args}"
+  echo
+  lever lever_pre_p10_frz300 pre --freeze_encoder_steps 300
+  lever lever_pre_p10_elr03 pre --encoder_lr_scale 0.3
+  lever lever_probe_pre_p10 pre --freeze_param encoder
+  lever lever_probe_scratch_p10 scratch --freeze_param encoder
+} > "${lanes}"
+log "pretraining iteration 2 and the fine-tuning levers, ${jobs} at a time"
+run_lanes "${lanes}"
+for fraction in ${fractions}; do
+  for seed in $(seeds_for "${fraction}"); do
+    printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${fraction}" --asr_config "${asr_config}" \
+      --asr_tag "claims_pre2_p${fraction}_s${seed}" --test_sets "dev test test_flite" \
+      --asr_init_ssl_iter 2 --pretrain_model valid.loss.ave.pth --asr_args "--max_epoch $(epochs_for "${fraction}") --seed ${seed}"
+    echo
+  done
+done > "${lanes}"
+log "fine-tuning from the 12-epoch pretraining, ${jobs} at a time"
+run_lanes "${lanes}"
+rm -f "${lanes}"
+
+nolm="decode_decode_ctc_valid.cer_ctc.ave"
+spec=exp/claims_levers.yaml
+{
+  echo "title: \"Claim 2 after the levers: 12 epochs of pretraining (run_claim2_levers.sh)\""
+  echo "test_set: test"
+  echo "claims: [2]"
+  echo "fractions: [$(echo ${fractions} | tr ' ' ',')]"
+  echo "roles:"
+  for fraction in ${fractions}; do
+    for init in scratch pre2; do
+      role="pretrained_${fraction}"; [ "${init}" = scratch ] && role="scratch_${fraction}"
+      echo "  ${role}:"
+      for seed in $(seeds_for "${fraction}"); do echo "    - exp/asr_claims_${init}_p${fraction}_s${seed}/${nolm}"; done
+    done
+  done
+  for tag in claims_scratch_p10_s1 claims_pre_p10_s1 lever_pre_p10_frz300 lever_pre_p10_elr03 lever_probe_scratch_p10 lever_probe_pre_p10; do
+    echo "  lever_${tag}: [exp/asr_${tag}/${nolm}]"
+  done
+  echo "notes:"
+  echo "  2: \"pretraining 6 -> 12 epochs (iteration 2, valid accuracy in the pretraining curve). Also tried at 10 %, seed 1 (lever_* rows below, from the 6-epoch pretraining): encoder frozen for the first 300 steps; encoder learning rate x0.3; linear CTC head on the frozen encoder, pretrained vs random\""
+} > "${spec}"
+mkdir -p exp/results_sections
+python -m bigssl.bin.claims_report --spec "${spec}" --out exp/results_sections/claims_levers.md
+log "wrote exp/results_sections/claims_levers.md (./run.sh --stage 80 --stop_stage 80 puts it into RESULTS.md)"
