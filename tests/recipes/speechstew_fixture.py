@@ -299,6 +299,12 @@ CV_ROWS = {  # tsv -> [(client_id, clip number, sentence)]
 }
 
 
+CV_VALIDATED_ONLY = [
+    ("e2f5a4dd" * 16, 19664040, "A validated clip that no split uses."),
+    ("f3a6b5ee" * 16, 19664041, "How many hours are there in a day?"),
+]
+
+
 def _commonvoice(root: Path, fixture: Fixture) -> None:
     lang = root / "cv-corpus-5.1-2020-06-22" / "en"
     validated = [CV_HEADER]
@@ -314,6 +320,14 @@ def _commonvoice(root: Path, fixture: Fixture) -> None:
             validated.append(line)
             fixture.expect(f"cv_{tsv}", f"cv-{client}", seconds)
         _text(lang / f"{tsv}.tsv", "\n".join(lines) + "\n")
+    # validated.tsv also holds clips of no split: one new sentence (used by --commonvoice_train
+    # validated) and another reading of the dev sentence (left out: its sentence is held out)
+    for n, (client, clip, sentence) in enumerate(CV_VALIDATED_ONLY):
+        name = f"common_voice_en_{clip}.mp3"
+        seconds = _write(lang / "clips" / name, 1.8, 48000, seed=n, format="MP3")
+        validated.append(f"{client}\t{name}\t{sentence}\t2\t0\t\t\t\ten\t")
+        if n == 0:
+            fixture.expect("cv_train_validated_extra", f"cv-{client}", seconds)
     _text(lang / "validated.tsv", "\n".join(validated) + "\n")
 
 

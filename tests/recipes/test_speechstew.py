@@ -34,7 +34,7 @@ from bigssl.data.corpora.speechstew import (
 )
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO
-from tests.recipes.speechstew_fixture import Fixture, build_corpora
+from tests.recipes.speechstew_fixture import Expected, Fixture, build_corpora
 
 RECIPE = REPO / "egs/speechstew/asr1"
 # supervised tiny CTC model (no pretraining); SPHERE is read by sox where sph2pipe is not installed
@@ -115,8 +115,13 @@ def _run(recipe: Path, *args: str, timeout: int = 600) -> subprocess.CompletedPr
 # ---- data preparation ----------------------------------------------------------------------------
 
 
+def _fixture_sets(corpora: Fixture) -> Dict[str, Expected]:
+    """The data sets of the default options (not the extra clips of ``--commonvoice_train validated``)."""
+    return {n: e for n, e in corpora.sets.items() if n != "cv_train_validated_extra"}
+
+
 def test_every_data_dir_matches_the_fixture(corpora: Fixture, prepared: Path) -> None:
-    for name, expected in corpora.sets.items():
+    for name, expected in _fixture_sets(corpora).items():
         directory = prepared / name
         utt2spk = read_kv(directory / "utt2spk")
         assert len(utt2spk) == expected.utts, name
@@ -164,7 +169,9 @@ def test_combined_training_and_validation_sets(
         corpora.sets[n].utts for n in dev_sets
     )
     listed = (prepared / "speechstew_test_sets").read_text().split()
-    assert sorted(listed) == sorted(n for n in corpora.sets if not n.endswith("_train"))
+    assert sorted(listed) == sorted(
+        n for n in _fixture_sets(corpora) if not n.endswith("_train")
+    )
 
 
 def test_transcripts_are_normalized_in_the_data_dirs(prepared: Path) -> None:
@@ -195,6 +202,22 @@ def test_transcripts_are_normalized_in_the_data_dirs(prepared: Path) -> None:
     assert not any(
         "cooking" in t or "buenas" in t or "left out" in t for t in text.values()
     )
+
+
+def test_commonvoice_validated_training_set_holds_out_dev_and_test_sentences(
+    corpora: Fixture, tmp_path: Path
+) -> None:
+    prepare_speechstew(
+        {"commonvoice": corpora.roots["commonvoice"]},
+        tmp_path,
+        options={"commonvoice": {"train_tsv": "validated"}},
+    )
+    utt2spk = read_kv(tmp_path / "cv_train" / "utt2spk")
+    extra = corpora.sets["cv_train_validated_extra"]
+    assert len(utt2spk) == corpora.sets["cv_train"].utts + extra.utts
+    assert set(utt2spk.values()) == corpora.sets["cv_train"].speakers | extra.speakers
+    assert not any(u.endswith("19664041") for u in utt2spk)  # a dev sentence read again
+    assert len(read_kv(tmp_path / "cv_dev" / "utt2spk")) == corpora.sets["cv_dev"].utts
 
 
 def test_sphere_audio_is_read_by_commands_on_the_right_channel(prepared: Path) -> None:
@@ -495,6 +518,11 @@ def test_local_data_sh_skips_empty_roots_and_rejects_unknown_options(
         "ted_dev",
         "ted_test",
     ]
+    helped = subprocess.run(
+        ["./run.sh", "--help"], cwd=recipe, capture_output=True, text=True
+    )
+    assert helped.returncode == 0 and "--local_data_opts" in helped.stdout
+    assert not (recipe / "exp").exists()
     bad = subprocess.run(
         ["local/data.sh", "--timit_root", "x"],
         cwd=recipe,
@@ -544,7 +572,11 @@ def test_stage_20_formats_every_corpus_to_16k_mono(
     expected = {
         "train_speechstew": [corpora.sets[n] for n in train_sets],
         "dev_speechstew": [corpora.sets[n] for n in dev_sets],
-        **{n: [e] for n, e in corpora.sets.items() if not n.endswith("_train")},
+        **{
+            n: [e]
+            for n, e in _fixture_sets(corpora).items()
+            if not n.endswith("_train")
+        },
     }
     for name, parts in expected.items():
         infos = _dumped(recipe, name)
@@ -607,7 +639,7 @@ def test_tiny_run_trains_and_scores_every_corpus(
         "--nbpe",
         "40",
         "--asr_args",
-        "--max_epoch 1 --batch_bins 200000",
+        "--max_epoch 1 --batch_bins 20000",
         "--stop_stage",
         "80",
         timeout=900,
@@ -619,6 +651,8 @@ def test_tiny_run_trains_and_scores_every_corpus(
         score = next(recipe.glob(f"exp/asr_*/decode_*/{name}/score_wer/result.json"))
         row = json.loads(score.read_text())
         assert row["Snt"] == corpora.sets[name].utts and row["Wrd"] > 0
+    summary = json.loads(next(recipe.glob("exp/asr_*/train_summary.json")).read_text())
+    assert summary["steps"] >= 3  # a few optimizer steps, not one
 
 
 def test_download_script_checksums_are_torchaudios_and_corpora_are_checked(
