@@ -13,8 +13,8 @@ The text convention (the paper does not spell its own out; ours, applied to ever
   spaces, except in backchannels such as ``uh-huh``, ``mm-hmm``), apostrophes kept inside words
   only; numbers as the corpus writes them (no verbalization);
 * noise and non-speech tags dropped (``[noise]``, ``[laughter]``, ``{breath}``, ``{NOISE}``,
-  ``<unk>``, ``<sil>``, ``[<door_slam]``, ``<b_aside>``); BigSSL reports that ``<unk>`` targets left
-  in TED-LIUM transcripts hurt its SpeechStew WER, so no unknown-word token is ever kept;
+  ``<unk>``, ``<sil>``, ``[<door_slam]``, ``<b_aside>``); BigSSL traces part of a TED-LIUM WER
+  regression to emitted ``<unk>`` tokens, so no unknown-word token is ever a target;
 * filled pauses (:data:`HESITATIONS`, ``%HESITATION``) dropped in conversational and broadcast
   transcripts (NIST Hub5 scoring treats them as optionally deletable) but kept where they are
   words of a read prompt (LibriSpeech, WSJ, Common Voice);

@@ -147,7 +147,7 @@ def read_ami(
         (mic, split): DataSet(
             f"ami_{mic}_{split}",
             f"ami_{mic}",
-            "train" if split == "train" else "dev" if split == "dev" else "test",
+            {"train": "train", "dev": "dev", "eval": "test"}[split],
         )
         for mic in chosen
         for split in ("train", "dev", "eval")
@@ -174,7 +174,9 @@ def read_ami(
                     / f"{meeting}.{MICS[mic].format(channel=channel)}.wav"
                 )
                 if not wav.is_file():
-                    raise corpus_error(CORPUS, root, f"{wav} is missing")
+                    raise corpus_error(
+                        CORPUS, root, f"{wav} is missing (--ami_mics {mics} needs it)"
+                    )
                 dataset = datasets[(mic, split)]
                 recording = f"ami_{mic}-{meeting}-{wav.stem.split('.')[-1]}"
                 dataset.recordings[recording] = str(wav.resolve())
