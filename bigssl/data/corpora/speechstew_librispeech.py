@@ -1,8 +1,8 @@
 """SpeechStew's LibriSpeech part: ``LibriSpeech/<part>/<speaker>/<chapter>/<speaker>-<chapter>.trans.txt``
 and ``<speaker>-<chapter>-<nnnn>.flac`` (16 kHz mono FLAC, used as it is).
 
-:func:`read_librispeech_part` is this recipe's own small reader of the release layout; the
-``bigssl.data.corpora.librispeech`` module (the librispeech recipe's) is meant to replace it.
+:func:`read_librispeech_part` adapts the librispeech recipe's reader
+(:mod:`bigssl.data.corpora.librispeech`) to this recipe's rows.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, List, Tuple
 
+from bigssl.data.corpora import librispeech
 from bigssl.data.corpora.speechstew import DataSet, Utterance, corpus_error, normalize
 
 CORPUS = "librispeech"
@@ -21,33 +22,23 @@ EVAL_PARTS = ("dev-clean", "dev-other", "test-clean", "test-other")
 def read_librispeech_part(part_dir: Path) -> List[Tuple[str, str, str, Path]]:
     """(utterance id, speaker, transcript as written, FLAC path) of one part, sorted by id.
 
-    Every ``*.trans.txt`` line must name an existing FLAC file; anything else is a CorpusError.
+    The librispeech recipe's reader (:mod:`bigssl.data.corpora.librispeech`) does the parsing; any
+    problem it finds (a malformed line, a missing FLAC) is a CorpusError here. SpeechStew's speaker
+    is the LibriSpeech reader (``<spk>``), not Kaldi's ``<spk>-<chapter>``.
     """
-    rows: List[Tuple[str, str, str, Path]] = []
-    transcripts = sorted(part_dir.glob("*/*/*.trans.txt"))
-    if not transcripts:
+    if not any(part_dir.glob("*/*/*.trans.txt")):
         raise corpus_error(
             CORPUS, part_dir.parent.parent, f"{part_dir} has no */*/*.trans.txt"
         )
-    for trans in transcripts:
-        speaker, chapter = trans.parent.parent.name, trans.parent.name
-        for lineno, line in enumerate(
-            trans.read_text(encoding="utf-8").splitlines(), 1
-        ):
-            if not line.strip():
-                continue
-            utt, _, words = line.partition(" ")
-            if not utt.startswith(f"{speaker}-{chapter}-") or not words.strip():
-                raise corpus_error(
-                    CORPUS,
-                    part_dir.parent.parent,
-                    f"{trans}:{lineno}: malformed line {line!r}",
-                )
-            flac = trans.parent / f"{utt}.flac"
-            if not flac.is_file():
-                raise corpus_error(CORPUS, part_dir.parent.parent, f"{flac} is missing")
-            rows.append((utt, speaker, words.strip(), flac))
-    return sorted(rows)
+    problems = librispeech.Problems("LibriSpeech")
+    utterances = librispeech.read_librispeech_part(part_dir, problems)
+    if problems.found:
+        raise corpus_error(
+            CORPUS, part_dir.parent.parent, "; ".join(problems.found[:5])
+        )
+    return sorted(
+        (u.utt_id, u.speaker.split("-")[0], u.text, Path(u.audio)) for u in utterances
+    )
 
 
 def _corpus_dir(root: Path) -> Path:

@@ -22,7 +22,7 @@ for name in pipeline.sh path.sh cmd.sh stages utils; do
 done
 if [ -n "${from}" ]; then
   for name in conf local run.sh; do
-    [ -e "${from}/${name}" ] && cp -r "${from}/${name}" "${target}/${name}"
+    [ -e "${from}/${name}" ] && cp -rL "${from}/${name}" "${target}/${name}"  # -L: a recipe's symlinked configs become copies
   done
 else
   mkdir -p "${target}/conf" "${target}/local"

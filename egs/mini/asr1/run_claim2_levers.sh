@@ -5,7 +5,7 @@
 #      first 300 of ~1130 steps (wav2vec 2.0's freeze_finetune_updates), or given 0.3x the CTC
 #      head's learning rate (the paper's separate encoder/decoder rates);
 #   2. what pretraining put into the encoder: a linear CTC head on the frozen encoder
-#      (--freeze_param encoder), pretrained vs random weights;
+#      (--freeze_param encoder), random weights vs pretrained (6 and 12 epochs);
 #   3. longer pretraining: iteration 2, 6 more epochs from iteration 1 (12 in all), then from
 #      scratch vs pretrained again at 3, 10 and 30 % (the scratch systems are run_claims.sh's).
 # Needs ./run_claims.sh --part 1 first (the pool splits, pretraining iteration 1, the scratch systems).
@@ -27,9 +27,10 @@ log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (run_claim2_levers) $*"; }
 asr_config=conf/train_asr_conformer_ctc_anneal.yaml
 epochs_for() { case "$1" in 3) echo 30 ;; 10) echo 14 ;; 30) echo 6 ;; *) echo $(( 1 + 300 / $1 )) ;; esac; }  # as run_claims.sh
 seeds_for() { if [ "$1" -le 10 ]; then echo "${seeds}"; else echo "${seeds%% *}"; fi; }
-lever() {  # lever TAG INIT EXTRA_TRAINER_OPTIONS: a 10 % seed-1 system with one fine-tuning change
+lever() {  # lever TAG INIT EXTRA_TRAINER_OPTIONS: a 10 % seed-1 system with one fine-tuning change (INIT: scratch, pre, pre2)
   local tag=$1 init=$2 opts=(); shift 2
   [ "${init}" = pre ] && opts=(--asr_init_ssl_iter 1 --pretrain_model valid.loss.ave.pth)
+  [ "${init}" = pre2 ] && opts=(--asr_init_ssl_iter 2 --pretrain_model valid.loss.ave.pth)
   printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set pool_p10 --asr_config "${asr_config}" --asr_tag "${tag}" \
     --test_sets "dev test" "${opts[@]}" --asr_args "--max_epoch 14 --seed 1 $*"
   echo
@@ -54,6 +55,7 @@ for fraction in ${fractions}; do
     echo
   done
 done > "${lanes}"
+lever lever_probe_pre2_p10 pre2 --freeze_param encoder >> "${lanes}"
 log "fine-tuning from the 12-epoch pretraining, ${jobs} at a time"
 run_lanes "${lanes}"
 rm -f "${lanes}"
@@ -73,11 +75,11 @@ spec=exp/claims_levers.yaml
       for seed in $(seeds_for "${fraction}"); do echo "    - exp/asr_claims_${init}_p${fraction}_s${seed}/${nolm}"; done
     done
   done
-  for tag in claims_scratch_p10_s1 claims_pre_p10_s1 lever_pre_p10_frz300 lever_pre_p10_elr03 lever_probe_scratch_p10 lever_probe_pre_p10; do
+  for tag in claims_scratch_p10_s1 claims_pre_p10_s1 lever_pre_p10_frz300 lever_pre_p10_elr03 lever_probe_scratch_p10 lever_probe_pre_p10 lever_probe_pre2_p10; do
     echo "  lever_${tag}: [exp/asr_${tag}/${nolm}]"
   done
   echo "notes:"
-  echo "  2: \"pretraining 6 -> 12 epochs (iteration 2, valid accuracy in the pretraining curve). Also tried at 10 %, seed 1 (lever_* rows below, from the 6-epoch pretraining): encoder frozen for the first 300 steps; encoder learning rate x0.3; linear CTC head on the frozen encoder, pretrained vs random\""
+  echo "  2: \"pretraining 6 -> 12 epochs (iteration 2, valid accuracy in the pretraining curve). Also tried at 10 %, seed 1 (lever_* rows below, from the 6-epoch pretraining): encoder frozen for the first 300 steps; encoder learning rate x0.3; linear CTC head on the frozen encoder, random vs pretrained 6 and 12 epochs\""
 } > "${spec}"
 mkdir -p exp/results_sections
 python -m bigssl.bin.claims_report --spec "${spec}" --out exp/results_sections/claims_levers.md
