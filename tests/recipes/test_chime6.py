@@ -488,7 +488,7 @@ def test_run_sh_stage_10_reads_chime6_root_from_the_environment(
         ).read_text()
 
 
-def test_run_sh_stages_10_to_20_dump_every_utterance(
+def test_run_sh_stages_10_to_80_dump_every_utterance_train_and_score(
     corpus: Path, tmp_path: Path
 ) -> None:
     """Stage 20 cuts the segments out of the session WAVs (the worn mic's left channel, the
@@ -531,6 +531,40 @@ def test_run_sh_stages_10_to_20_dump_every_utterance(
     audio, _ = soundfile.read(target / dumped, dtype="int16")
     source, _ = soundfile.read(corpus / "audio/dev/S02_P05.wav", dtype="int16")
     assert np.array_equal(audio, source[8000:38400, 0])
+
+    # on to a trained-for-a-few-steps model and a score (a tiny CTC config; not the paper's model)
+    result = run(
+        [
+            "./run.sh",
+            "--stage",
+            "30",
+            "--stop_stage",
+            "80",
+            "--train_set",
+            "train_worn_sp",
+            "--ngpu",
+            "0",
+            "--pretrain_stop_iter",
+            "0",
+            "--asr_init_ssl_iter",
+            "0",
+            "--nbpe",
+            "30",
+            "--asr_config",
+            "conf/train_asr_conformer_ctc_tiny.yaml",
+            "--inference_config",
+            "conf/decode_ctc.yaml",
+        ],
+        target,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    exp = target / "exp/asr_train_asr_conformer_ctc_tiny"
+    for name, split in (("dev_worn", "dev"), ("eval_array", "eval")):
+        score = json.loads(
+            next(exp.glob(f"decode_*/{name}/score_wer/result.json")).read_text()
+        )
+        assert score["Snt"] == len(kept(split)) and score["Wrd"] > 0, name
+    assert "eval_array" in (target / "RESULTS.md").read_text()
 
 
 @pytest.mark.parametrize(
