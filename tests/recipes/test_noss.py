@@ -495,3 +495,27 @@ def test_run_sh_prepares_probes_and_writes_results(
         again.stdout.count("already listed") == 6
         and again.stdout.count("already formatted") == 6
     )
+
+
+def test_scripts_check_their_options_before_any_work(tmp_path: Path) -> None:
+    def run(*cmd: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            list(cmd), cwd=RECIPE, capture_output=True, text=True, env=ENV, timeout=120
+        )
+
+    manual = run(
+        "local/download.sh", "--target_dir", str(tmp_path), "--corpora", "voxceleb1"
+    )
+    assert (
+        manual.returncode == 1 and "robots.ox.ac.uk/~vgg/data/voxceleb" in manual.stderr
+    )
+    unknown = run(
+        "local/download.sh", "--target_dir", str(tmp_path), "--corpora", "timit"
+    )
+    assert unknown.returncode == 2 and "unknown corpus 'timit'" in unknown.stderr
+    assert not any(tmp_path.iterdir())  # nothing fetched or created
+    no_encoder = run("./run.sh", "--stage", "30")
+    assert no_encoder.returncode == 2 and "--encoders is required" in no_encoder.stderr
+    bad = run("./run.sh", "--encoders", "just_a_path")
+    assert bad.returncode == 2 and "'just_a_path' is not NAME=EXP_DIR" in bad.stderr
+    assert not (RECIPE / "data").exists() and not (RECIPE / "exp").exists()
