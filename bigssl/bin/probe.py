@@ -52,6 +52,9 @@ def get_parser() -> argparse.ArgumentParser:
         "--section", type=Path, default=None, help="markdown section to write"
     )
     parser.add_argument(
+        "--section_title", default="Non-semantic probes", help="the section's heading"
+    )
+    parser.add_argument(
         "--figure", type=Path, default=None, help="PNG of score per layer"
     )
     parser.add_argument(
@@ -82,6 +85,7 @@ def main(argv: Optional[List[str]] = None) -> None:
             args.control,
             args.figure,
             figure_link,
+            args.section_title,
         )
 
 

@@ -60,6 +60,7 @@ def section(
     claim_encoder: str,
     control: Optional[str],
     figure: Optional[str],
+    title: str = "Non-semantic probes",
 ) -> str:
     """Markdown of the probe results (see the module doc)."""
     results: List[Result] = summary["results"]  # type: ignore[assignment]
@@ -79,11 +80,11 @@ def section(
             ]
         )
     lines = [
-        "## Non-semantic probes (mini-NOSS)",
+        f"## {title}",
         "",
         f"Linear probes on frozen encoders, every layer (0 = input projection), {summary['pooling']}-pooled "
         "over frames; regularization and the best layer picked on dev, scores on test "
-        "(`bigssl.probe`, `run_noss.sh`).",
+        "(`bigssl.probe`).",
         "",
         md_table(
             [
@@ -195,9 +196,10 @@ def write_report(
     control: Optional[str],
     figure_path: Optional[PathLike],
     figure_link: Optional[str],
+    title: str = "Non-semantic probes",
 ) -> None:
     if figure_path:
         plot(summary, figure_path)
     write_text_atomic(
-        section_path, section(summary, claim_encoder, control, figure_link)
+        section_path, section(summary, claim_encoder, control, figure_link, title)
     )

@@ -35,6 +35,7 @@ log "probing every layer (embeddings cached in exp/noss/emb; a killed run resume
 mkdir -p exp/results_sections
 python -m bigssl.bin.probe --data_dir data/noss --out_dir exp/noss --pooling "${pooling}" \
   --encoder "pretrained=${pretrained}" --encoder "finetuned=${finetuned}" --encoder "random=${pretrained}:random" \
-  --claim_encoder pretrained --control random --section exp/results_sections/noss.md --figure figures/noss_layers.png
+  --claim_encoder pretrained --control random --section exp/results_sections/noss.md --figure figures/noss_layers.png \
+  --section_title "Non-semantic probes (mini-NOSS, ./run_noss.sh)"
 ./run.sh --stage 80 --stop_stage 80 --results_title "${results_title}"
 log "done"

@@ -85,7 +85,7 @@ if runs 30; then
   # shellcheck disable=SC2086  # the task list is split into words on purpose
   python -m bigssl.bin.probe --data_dir data/noss --out_dir exp/noss --tasks ${tasks} \
     --pooling "${pooling}" "${encoder_args[@]}" "${probe_args[@]}" \
-    --section exp/results_sections/noss.md --figure figures/noss_layers.png
+    --section exp/results_sections/noss.md --figure figures/noss_layers.png --section_title "Non-semantic probes (NOSS)"
 fi
 
 if runs 80; then
