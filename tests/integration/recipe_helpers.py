@@ -9,20 +9,25 @@ from typing import List
 from tests.conftest import REPO
 
 
-def make_mini_recipe(target: Path) -> Path:
-    """A new recipe made by TEMPLATE's setup.sh from egs/mini/asr1 at ``target``."""
+def make_recipe(target: Path, source: Path = REPO / "egs/mini/asr1") -> Path:
+    """A new recipe made by TEMPLATE's setup.sh at ``target``, from ``source`` (its conf/, local/, run.sh)."""
     subprocess.run(
         [
             "bash",
             str(REPO / "egs/TEMPLATE/asr1/setup.sh"),
             "--from",
-            str(REPO / "egs/mini/asr1"),
+            str(source),
             str(target),
         ],
         check=True,
         capture_output=True,
     )
     return target
+
+
+def make_mini_recipe(target: Path) -> Path:
+    """A new recipe made by TEMPLATE's setup.sh from egs/mini/asr1 at ``target``."""
+    return make_recipe(target)
 
 
 def pretrain_opts(max_epoch: int) -> List[str]:

@@ -30,6 +30,7 @@ from bigssl.data.corpora.chime6 import (
 )
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO
+from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.recipes.chime6_fixture import (
     SESSIONS,
     build_chime6_corpus,
@@ -45,16 +46,7 @@ WHERE_TO_GET = ("openslr.org/150", "licensing.sheffield.ac.uk/product/chime5")
 
 def make_chime6_recipe(target: Path) -> Path:
     """A new recipe made by TEMPLATE's setup.sh, with egs/chime6/asr1's run.sh, local/ and conf/."""
-    subprocess.run(
-        ["bash", str(REPO / "egs/TEMPLATE/asr1/setup.sh"), str(target)],
-        check=True,
-        capture_output=True,
-    )
-    for name in ("local", "conf"):
-        shutil.rmtree(target / name)
-        shutil.copytree(RECIPE / name, target / name)
-    shutil.copy2(RECIPE / "run.sh", target / "run.sh")
-    return target
+    return make_recipe_from(target, RECIPE)
 
 
 def run(cmd: List[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:

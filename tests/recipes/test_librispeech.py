@@ -31,6 +31,7 @@ from bigssl.data.corpora.librispeech import (
 )
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO
+from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.recipes.librispeech_fixture import LibriFixture, build_fixture
 
 RECIPE = REPO / "egs/librispeech/asr1"
@@ -57,18 +58,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> LibriFixture:
 
 def make_recipe(target: Path) -> Path:
     """A new recipe at ``target`` by TEMPLATE's setup.sh, with this recipe's run.sh, local/, conf/."""
-    subprocess.run(
-        [
-            "bash",
-            str(REPO / "egs/TEMPLATE/asr1/setup.sh"),
-            "--from",
-            str(RECIPE),
-            str(target),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return target
+    return make_recipe_from(target, RECIPE)
 
 
 def run(recipe: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:

@@ -29,6 +29,7 @@ from bigssl.data.corpora.noss_tasks import TASKS, prepare_task
 from bigssl.espnet_compat import quiet_espnet_imports
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO
+from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.recipes.noss_fixture import (
     SC_NOISES,
     NossFixture,
@@ -454,17 +455,7 @@ def test_run_sh_prepares_probes_and_writes_results(
     corpora: NossFixture, ssl_exp: Path, tmp_path: Path
 ) -> None:
     recipe = tmp_path / "noss" / "probe1"
-    subprocess.run(
-        [
-            "bash",
-            str(REPO / "egs/TEMPLATE/asr1/setup.sh"),
-            "--from",
-            str(RECIPE),
-            str(recipe),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    make_recipe_from(recipe, RECIPE)
     roots: List[str] = []
     for task, option in ROOT_OPTIONS.items():
         roots += [option, str(corpora.roots[task])]

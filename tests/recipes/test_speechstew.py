@@ -34,6 +34,7 @@ from bigssl.data.corpora.speechstew import (
 )
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO
+from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.recipes.speechstew_fixture import Expected, Fixture, build_corpora
 
 RECIPE = REPO / "egs/speechstew/asr1"
@@ -88,18 +89,7 @@ def _data_seconds(directory: Path) -> float:
 
 
 def _make_recipe(target: Path) -> Path:
-    subprocess.run(
-        [
-            "bash",
-            str(REPO / "egs/TEMPLATE/asr1/setup.sh"),
-            "--from",
-            str(RECIPE),
-            str(target),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return target
+    return make_recipe_from(target, RECIPE)
 
 
 def _local_data_opts(roots: Dict[str, Path], corpora: List[str]) -> str:

@@ -22,6 +22,7 @@ from bigssl.data.corpora.manifest import (
 )
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO
+from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.recipes.voicesearch_fixture import (
     VoicesearchFixture,
     build_voicesearch_fixture,
@@ -45,17 +46,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> VoicesearchFixture:
 
 def make_recipe(target: Path) -> Path:
     """A new recipe made by TEMPLATE's setup.sh from egs/voicesearch/asr1, plus its study script."""
-    subprocess.run(
-        [
-            "bash",
-            str(REPO / "egs/TEMPLATE/asr1/setup.sh"),
-            "--from",
-            str(RECIPE),
-            str(target),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    make_recipe_from(target, RECIPE)
     shutil.copy(RECIPE / "run_study.sh", target / "run_study.sh")
     return target
 
