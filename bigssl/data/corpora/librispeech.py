@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
+from bigssl.data.corpora.common import CorpusError, Problems
 from bigssl.io_utils import PathLike, atomic_open, examples, write_kv
 
 logger = logging.getLogger(__name__)
@@ -63,10 +64,6 @@ VAD_TARGET_SECONDS = 60.0  # cut_by_vad.py's --target_len_sec default
 _WORD = re.compile(r"^[A-Z']*[A-Z][A-Z']*$")
 
 
-class CorpusError(ValueError):
-    """The corpus is missing, incomplete or malformed; the message names the path."""
-
-
 def _obtain(corpus: str) -> str:
     url = LIBRILIGHT_URL if corpus == "Libri-Light" else LIBRISPEECH_URL
     return f"{corpus} is obtained from {url} (local/download.sh fetches it)"
@@ -86,41 +83,6 @@ class Segment:
     recording: str
     start: float
     end: float
-
-
-@dataclass
-class Problems:
-    """Per-utterance problems: fatal together at the end, or skipped (logged, counted) with drop_bad."""
-
-    corpus: str
-    found: List[str] = field(default_factory=list)
-
-    def add(self, where: PathLike, message: str) -> None:
-        self.found.append(f"{where}: {message}")
-
-    def settle(self, what: str, drop_bad: bool) -> int:
-        """Raise CorpusError listing the problems unless ``drop_bad``; returns how many were skipped."""
-        if not self.found:
-            return 0
-        if not drop_bad:
-            listed = "\n  ".join(self.found[:30])
-            more = (
-                f"\n  ... and {len(self.found) - 30} more"
-                if len(self.found) > 30
-                else ""
-            )
-            raise CorpusError(
-                f"{what}: {len(self.found)} problem(s):\n  {listed}{more}\n"
-                f"(--drop_bad true skips these utterances; {_obtain(self.corpus)})"
-            )
-        logger.warning(
-            "%s: skipped %d utterance(s) (--drop_bad true):", what, len(self.found)
-        )
-        for line in self.found[:20]:
-            logger.warning("  %s", line)
-        skipped = len(self.found)
-        self.found.clear()
-        return skipped
 
 
 def normalize_transcript(text: str) -> str:
@@ -533,7 +495,7 @@ def read_labeled_sets(
     skipped = 0
     by_part: Dict[str, List[Utterance]] = {}
     for part in parts:
-        problems = Problems("LibriSpeech")
+        problems = Problems(_obtain("LibriSpeech"))
         by_part[part] = read_librispeech_part(librispeech / part, problems)
         skipped += problems.settle(str(librispeech / part), drop_bad)
     sets = {part.replace("-", "_"): by_part[part] for part in parts}
@@ -543,7 +505,7 @@ def read_labeled_sets(
     if finetuning is not None:
         folders: Dict[str, List[Utterance]] = {}
         for folder in FINETUNING_SETS["train_10h"]:
-            problems = Problems("Libri-Light")
+            problems = Problems(_obtain("Libri-Light"))
             folders[folder] = read_finetuning_folder(finetuning / folder, problems)
             skipped += problems.settle(str(finetuning / folder), drop_bad)
         for name, members in FINETUNING_SETS.items():
@@ -564,7 +526,7 @@ def write_unlabeled_dir(
     utt2spk: Dict[str, str] = {}
     skipped = 0
     for subset in subsets:
-        problems = Problems("Libri-Light")
+        problems = Problems(_obtain("Libri-Light"))
         found = read_librilight_subset(
             librilight_root / subset, vad_target_seconds, problems
         )

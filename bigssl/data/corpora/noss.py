@@ -34,6 +34,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 import soundfile
 
+from bigssl.data.corpora.common import CorpusError, Problems
 from bigssl.data.format_audio import (
     PLAIN_FORMATS,
     FormatError,
@@ -49,11 +50,6 @@ logger = logging.getLogger(__name__)
 
 SPLITS = ("train", "dev", "test")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
-
-
-class CorpusError(ValueError):
-    """A corpus is missing, incomplete or malformed; the message names the path and where the
-    corpus is obtained."""
 
 
 @dataclass(frozen=True)
@@ -90,39 +86,6 @@ class TaskData:
     corpus: Corpus
     splits: Dict[str, List[Item]]
     description: str
-
-
-@dataclass
-class Problems:
-    """Per-utterance problems of a corpus: fatal together, or skipped (logged, counted) with drop_bad."""
-
-    corpus: Corpus
-    found: List[str] = field(default_factory=list)
-
-    def add(self, where: PathLike, message: str) -> None:
-        self.found.append(f"{where}: {message}")
-
-    def settle(self, what: str, drop_bad: bool) -> int:
-        """Raise CorpusError listing the problems unless ``drop_bad``; returns how many were skipped."""
-        count = len(self.found)
-        if not count:
-            return 0
-        listed = "\n  ".join(self.found[:30])
-        more = f"\n  ... and {count - 30} more" if count > 30 else ""
-        self.found = []
-        if not drop_bad:
-            raise CorpusError(
-                f"{what}: {count} problem(s):\n  {listed}{more}\n"
-                f"(--drop_bad true skips these utterances; {self.corpus.obtain()})"
-            )
-        logger.warning(
-            "%s: skipped %d utterance(s) (--drop_bad true):\n  %s%s",
-            what,
-            count,
-            listed,
-            more,
-        )
-        return count
 
 
 def safe_id(*parts: str) -> str:

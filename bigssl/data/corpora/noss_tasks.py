@@ -76,7 +76,7 @@ def prepare_task(
         )
     if test_root is not None and task != "speech_commands":
         raise CorpusError(f"task '{task}': a test root is for speech_commands only")
-    problems = Problems(CORPORA[task])
+    problems = Problems(CORPORA[task].obtain())
     extra = {"test_root": Path(test_root)} if test_root is not None else {}
     data = READERS[task](Path(root), problems, **extra)
     skipped = problems.settle(f"{task} ({CORPORA[task].name} at {root})", drop_bad)

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from bigssl.data.corpora.common import CorpusError
 from bigssl.io_utils import PathLike, write_kv, write_text_atomic
 
 logger = logging.getLogger(__name__)
@@ -62,10 +63,6 @@ SOURCES: Dict[str, str] = {
     "wsj": "WSJ0 LDC93S6B and WSJ1 LDC94S13B (https://catalog.ldc.upenn.edu): the disc "
     "directories 11-*.1 and 13-*.1",
 }
-
-
-class CorpusError(ValueError):
-    """A corpus root is missing, partial or malformed; the message says what and where to get it."""
 
 
 def corpus_error(corpus: str, root: PathLike, problem: str) -> CorpusError:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 from bigssl.data.corpora import librispeech
+from bigssl.data.corpora.common import Problems
 from bigssl.data.corpora.speechstew import DataSet, Utterance, corpus_error, normalize
 
 CORPUS = "librispeech"
@@ -30,7 +31,7 @@ def read_librispeech_part(part_dir: Path) -> List[Tuple[str, str, str, Path]]:
         raise corpus_error(
             CORPUS, part_dir.parent.parent, f"{part_dir} has no */*/*.trans.txt"
         )
-    problems = librispeech.Problems("LibriSpeech")
+    problems = Problems("")
     utterances = librispeech.read_librispeech_part(part_dir, problems)
     if problems.found:
         raise corpus_error(

@@ -5,7 +5,8 @@
 #      first 300 of ~1130 steps (wav2vec 2.0's freeze_finetune_updates), or given 0.3x the CTC
 #      head's learning rate (the paper's separate encoder/decoder rates);
 #   2. what pretraining put into the encoder: a linear CTC head on the frozen encoder
-#      (--freeze_param encoder), random weights vs pretrained (6 and 12 epochs);
+#      (--freeze_param encoder), random weights vs pretrained (6 and 12 epochs, and 6 epochs with
+#      wav2vec 2.0's quantized targets instead of BigSSL's linear ones, in exp_quant/);
 #   3. longer pretraining: iteration 2, 6 more epochs from iteration 1 (12 in all), then from
 #      scratch vs pretrained again at 3, 10 and 30 % (the scratch systems are run_claims.sh's).
 # Needs ./run_claims.sh --part 1 first (the pool splits, pretraining iteration 1, the scratch systems).
@@ -56,6 +57,19 @@ for fraction in ${fractions}; do
   done
 done > "${lanes}"
 lever lever_probe_pre2_p10 pre2 --freeze_param encoder >> "${lanes}"
+# wav2vec 2.0's original quantized targets (conf/ssl/pretrain_mini_quantizer.yaml), 6 epochs in an exp dir
+# of their own (exp_quant; pretraining statistics shared), then the same frozen-encoder probe
+mkdir -p exp_quant
+[ -e exp_quant/ssl_stats ] || ln -s ../exp/ssl_stats exp_quant/ssl_stats
+{
+  printf '%q ' ./run.sh --expdir exp_quant --stage 46 --stop_stage 46 --pretrain_config conf/ssl/pretrain_mini_quantizer.yaml \
+    --pretrain_sets "train_unlabeled train_labeled" --pretrain_stop_iter 1 --pretrain_args "--max_epoch 6"
+  printf '&& '
+  printf '%q ' ./run.sh --expdir exp_quant --stage 40 --stop_stage 70 --train_set pool_p10 --asr_config "${asr_config}" \
+    --asr_tag lever_probe_quant_p10 --test_sets "dev test" --asr_init_ssl_iter 1 --pretrain_model valid.loss.ave.pth \
+    --asr_args "--max_epoch 14 --seed 1 --freeze_param encoder"
+  echo
+} >> "${lanes}"
 log "fine-tuning from the 12-epoch pretraining, ${jobs} at a time"
 run_lanes "${lanes}"
 rm -f "${lanes}"
@@ -76,10 +90,11 @@ spec=exp/claims_levers.yaml
     done
   done
   for tag in claims_scratch_p10_s1 claims_pre_p10_s1 lever_pre_p10_frz300 lever_pre_p10_elr03 lever_probe_scratch_p10 lever_probe_pre_p10 lever_probe_pre2_p10; do
-    echo "  lever_${tag}: [exp/asr_${tag}/${nolm}]"
+    echo "  ${tag}: [exp/asr_${tag}/${nolm}]"
   done
+  echo "  lever_probe_quant_p10: [exp_quant/asr_lever_probe_quant_p10/${nolm}]"
   echo "notes:"
-  echo "  2: \"pretraining 6 -> 12 epochs (iteration 2, valid accuracy in the pretraining curve). Also tried at 10 %, seed 1 (lever_* rows below, from the 6-epoch pretraining): encoder frozen for the first 300 steps; encoder learning rate x0.3; linear CTC head on the frozen encoder, random vs pretrained 6 and 12 epochs\""
+  echo "  2: \"pretraining 6 -> 12 epochs (iteration 2, valid accuracy in the pretraining curve). Also tried at 10 %, seed 1 (lever_* rows below, from the 6-epoch pretraining): encoder frozen for the first 300 steps; encoder learning rate x0.3; linear CTC head on the frozen encoder, random vs pretrained 6 and 12 epochs and 6 epochs with wav2vec 2.0's quantized targets\""
 } > "${spec}"
 mkdir -p exp/results_sections
 python -m bigssl.bin.claims_report --spec "${spec}" --out exp/results_sections/claims_levers.md
