@@ -27,6 +27,7 @@ from bigssl.asr.mixing import (
 logger = logging.getLogger(__name__)
 
 AUTO = "auto"
+COLLECT_STATS_PLACEHOLDER_STEPS = 1000  # the unused schedule of a --collect_stats run
 STEP_KEYS = (
     "max_steps",
     "first_cycle_steps",
@@ -106,6 +107,12 @@ def resolve_auto_steps(args: argparse.Namespace) -> Optional[int]:
     conf = getattr(args, "scheduler_conf", None) or {}
     keys = [k for k in STEP_KEYS if conf.get(k) == AUTO]
     if not keys:
+        return None
+    if getattr(args, "collect_stats", False):
+        # ESPnet builds the scheduler when collecting statistics too, but never steps it (stage 40
+        # with an annealed config); any valid count will do, and none is recorded.
+        for key in keys:
+            conf[key] = COLLECT_STATS_PLACEHOLDER_STEPS
         return None
     total = int(args.max_epoch) * steps_per_epoch(args)
     for key in keys:

@@ -171,7 +171,7 @@ class BigSSLASRTask(SafeCheckpoints, ASRTask):
         """ESPnet's main_worker, after resolving ``auto`` scheduler step counts (bigssl.asr.schedule)."""
         if not args.collect_stats:
             resolve_epoch_size(args)
-            resolve_auto_steps(args)
+        resolve_auto_steps(args)
         super().main_worker(args)
 
     @classmethod

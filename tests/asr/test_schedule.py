@@ -116,3 +116,18 @@ def test_nst_epoch_is_one_pass_over_the_student_data(tmp_path: Path) -> None:
     assert resolve_epoch_size(listed) is None and listed.num_iters_per_epoch is None
     fixed = _args(tmp_path, "--nst_mix_ratio", "0.25", "--num_iters_per_epoch", "3")
     assert resolve_epoch_size(fixed) is None and fixed.num_iters_per_epoch == 3
+
+
+def test_collecting_statistics_with_an_annealed_config_builds_its_scheduler(
+    tmp_path: Path,
+) -> None:
+    """Stage 40 runs --collect_stats with the training config: ESPnet builds (never steps) the
+    scheduler, so 'auto' must become a number there too (it was a TypeCheckError)."""
+    import torch
+    from espnet2.schedulers.tristage_lr import TristageLR
+
+    args = _args(tmp_path, "--collect_stats", "true")
+    assert resolve_auto_steps(args) is None
+    assert isinstance(args.scheduler_conf["max_steps"], int)
+    optimizer = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=1e-3)
+    TristageLR(optimizer, **args.scheduler_conf)
