@@ -268,11 +268,13 @@ def format_data_dir(
     for recording_id, group in _by_recording(segments):
         value = recordings[recording_id]
         targets = {s.utt: audio_dir / f"{s.utt}.{audio_format}" for s in group}
-        todo = [s for s in group if not targets[s.utt].exists()]
+        todo = []
         for segment in group:
-            if segment not in todo:
+            if targets[segment.utt].exists():  # written by an earlier (killed) run
                 wav_scp[segment.utt] = str(targets[segment.utt])
                 report.reused += 1
+            else:
+                todo.append(segment)
         if todo:
             where = f"{src / 'wav.scp'} ('{recording_id}': {value})"
             try:

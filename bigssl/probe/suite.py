@@ -83,10 +83,14 @@ def extract_all(
 
 
 def _split(
-    emb_dir: Path, labels_path: Path, layer: int, kind: str, pooling: str
+    emb_dir: Path,
+    labels: Dict[str, str],
+    labels_path: Path,
+    layer: int,
+    kind: str,
+    pooling: str,
 ) -> Split:
     utts, x = load_embeddings(emb_dir, layer, pooling)
-    labels = read_kv(labels_path)
     if set(labels) != set(utts):
         raise ValueError(
             f"{labels_path}: utterances differ from the embeddings in {emb_dir}"
@@ -108,20 +112,22 @@ def probe_all(
     chance: Dict[str, float] = {}
     for task in tasks:
         kind = json.loads((data_dir / task / "task.json").read_text())["kind"]
+        label_paths = {s: data_dir / task / s / "utt2label" for s in SPLITS}
+        labels = {s: read_kv(path) for s, path in label_paths.items()}
+        chance[task] = chance_level(
+            kind, list(labels["train"].values()), list(labels["test"].values())
+        )
         for spec in encoders:
             emb = out_dir / "emb" / spec.name / task
             layers = []
             for layer in range(num_layers(emb / "train")):
                 splits = [
-                    _split(
-                        emb / s, data_dir / task / s / "utt2label", layer, kind, pooling
-                    )
+                    _split(emb / s, labels[s], label_paths[s], layer, kind, pooling)
                     for s in SPLITS
                 ]
                 layers.append(probe_layer(kind, layer, *splits))
             result = TaskResult(task, spec.name, kind, layers)
             results.append(result.to_dict())
-            chance[task] = chance_level(kind, splits[0].y, splits[2].y)
             logger.info(
                 "%s / %s: best layer %d (dev %.3f, test %.3f), last layer test %.3f",
                 task,

@@ -20,19 +20,15 @@ import json
 import logging
 import random
 from dataclasses import dataclass
-from multiprocessing import Pool
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
-
-from tqdm import tqdm
 
 from bigssl.data.mini.sentences import DEFAULT_FORTUNE_DIR, load_fortune_sentences
 from bigssl.data.mini.synth import (
     Utterance,
-    _worker_init,
     check_espeak_voices,
     check_flite_voices,
-    synthesize,
+    synthesize_all,
 )
 from bigssl.data.mini.voices import ACCENTS, DEV_VARIANTS, TEST_VARIANTS
 from bigssl.io_utils import write_kv, write_text_atomic
@@ -164,14 +160,7 @@ def build_mini_noss(
         for stale in (audio_dir / task / split).glob(".*.tmp*"):
             stale.unlink()  # left by a killed run; redone below
     everything = [utt for rows in plan.values() for utt, _ in rows]
-    with Pool(max(1, nj), initializer=_worker_init) as pool:
-        for _ in tqdm(
-            pool.imap(synthesize, everything, chunksize=8),
-            total=len(everything),
-            desc="synthesize mini-NOSS",
-            unit="utt",
-        ):
-            pass
+    synthesize_all(everything, nj, desc="synthesize mini-NOSS")
     counts: Dict[str, int] = {}
     for (task, split), rows in plan.items():
         out = data_dir / task / split

@@ -248,6 +248,23 @@ def _worker_init() -> None:
     torch.set_num_threads(1)
 
 
+def synthesize_all(
+    utterances: Sequence[Utterance], nj: int = 2, desc: str = "synthesize"
+) -> Dict[str, float]:
+    """Synthesize ``utterances`` in ``nj`` processes with a progress bar; utterance -> seconds."""
+    durations: Dict[str, float] = {}
+    with Pool(max(1, nj), initializer=_worker_init) as pool:
+        progress = tqdm(
+            pool.imap(synthesize, utterances, chunksize=8),
+            total=len(utterances),
+            desc=desc,
+            unit="utt",
+        )
+        for utt, seconds in zip(utterances, progress):
+            durations[utt.utt_id] = seconds
+    return durations
+
+
 def _resample(audio: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
     """Band-limited (windowed sinc) resampling with torchaudio."""
     if src_rate == dst_rate:
@@ -290,16 +307,7 @@ def build_mini_corpus(
 
     hours: Dict[str, float] = {}
     everything = [u for split in splits for u in plan[split]]
-    durations: Dict[str, float] = {}
-    with Pool(max(1, nj), initializer=_worker_init) as pool:
-        progress = tqdm(
-            pool.imap(synthesize, everything, chunksize=8),
-            total=len(everything),
-            desc="synthesize",
-            unit="utt",
-        )
-        for utt, seconds in zip(everything, progress):
-            durations[utt.utt_id] = seconds
+    durations = synthesize_all(everything, nj)
     for split in splits:
         utts = plan[split]
         data = DataDir(
