@@ -30,6 +30,8 @@ from espnet2.asr.espnet_model import ESPnetASRModel
 from espnet2.asr.transducer.error_calculator import ErrorCalculatorTransducer
 from espnet.nets.e2e_asr_common import ErrorCalculator
 
+from bigssl.training.precision import fp32_region
+
 TRANSDUCER_MODEL_NAME = "bigssl_transducer"
 
 
@@ -63,15 +65,18 @@ class TorchaudioRNNTLoss(torch.nn.Module):
         max_t, max_u = int(logit_lengths.max()), int(target_lengths.max())
         logits = logits[:, :max_t, : max_u + 1]
         targets = targets[:, :max_u].to(device=logits.device, dtype=torch.int32)
-        return torchaudio.functional.rnnt_loss(
-            logits.float().contiguous(),
-            targets.contiguous(),
-            logit_lengths,
-            target_lengths,
-            blank=self.blank,
-            clamp=self.clamp,
-            reduction=self.reduction,
-        )
+        with fp32_region(
+            logits.device
+        ):  # the joint network may run in bf16; the loss not
+            return torchaudio.functional.rnnt_loss(
+                logits.float().contiguous(),
+                targets.contiguous(),
+                logit_lengths,
+                target_lengths,
+                blank=self.blank,
+                clamp=self.clamp,
+                reduction=self.reduction,
+            )
 
 
 class BigSSLTransducerModel(ESPnetASRModel):

@@ -18,6 +18,8 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
+from bigssl.training.precision import fp32_region
+
 
 @dataclass
 class ContrastiveOutput:
@@ -94,31 +96,34 @@ def contrastive_loss(
         zero = (context.sum() + targets.sum()) * 0.0
         return ContrastiveOutput(zero, zero.detach(), 0)
 
-    dim = context.size(-1)
-    ctx = torch.gather(context, 1, index[..., None].expand(-1, -1, dim)).float()
-    tgt = torch.gather(targets, 1, index[..., None].expand(-1, -1, dim)).float()
-    with torch.no_grad():
-        # Exact duplicates of a target share an id; they are not valid distractors for it.
-        ids = torch.unique(tgt.reshape(-1, dim), dim=0, return_inverse=True)[1]
-        ids = ids.view(tgt.shape[:2])
-    ctx = F.normalize(ctx, dim=-1)
-    tgt = F.normalize(tgt, dim=-1)
-    sim = torch.bmm(ctx, tgt.transpose(1, 2)) / temperature  # (B, M, M)
+    # The logits stay fp32 under bf16/fp16 autocast: cosine scores / 0.1 over up to M^2 pairs.
+    with fp32_region(context.device):
+        dim = context.size(-1)
+        ctx = torch.gather(context, 1, index[..., None].expand(-1, -1, dim)).float()
+        tgt = torch.gather(targets, 1, index[..., None].expand(-1, -1, dim)).float()
+        with torch.no_grad():
+            # Exact duplicates of a target share an id; they are not valid distractors for it.
+            ids = torch.unique(tgt.reshape(-1, dim), dim=0, return_inverse=True)[1]
+            ids = ids.view(tgt.shape[:2])
+        ctx = F.normalize(ctx, dim=-1)
+        tgt = F.normalize(tgt, dim=-1)
+        sim = torch.bmm(ctx, tgt.transpose(1, 2)) / temperature  # (B, M, M)
 
-    neg_index = sample_negatives(counts, max_count, num_negatives, generator)
-    positive = sim.diagonal(dim1=1, dim2=2)[..., None]  # (B, M, 1)
-    negative = sim.gather(2, neg_index)  # (B, M, K)
-    batch = neg_index.size(0)
-    duplicate = (
-        ids.gather(1, neg_index.reshape(batch, -1)).view_as(neg_index) == ids[..., None]
-    )
-    negative = negative.masked_fill(duplicate, float("-inf"))
-    logits = torch.cat([positive, negative], dim=-1)
-    nll = -torch.log_softmax(logits, dim=-1)[..., 0]
-    loss = nll.masked_select(scored).mean()
-    with torch.no_grad():
-        correct = positive[..., 0] > negative.max(dim=-1).values
-        accuracy = correct.masked_select(scored).float().mean()
+        neg_index = sample_negatives(counts, max_count, num_negatives, generator)
+        positive = sim.diagonal(dim1=1, dim2=2)[..., None]  # (B, M, 1)
+        negative = sim.gather(2, neg_index)  # (B, M, K)
+        batch = neg_index.size(0)
+        duplicate = (
+            ids.gather(1, neg_index.reshape(batch, -1)).view_as(neg_index)
+            == ids[..., None]
+        )
+        negative = negative.masked_fill(duplicate, float("-inf"))
+        logits = torch.cat([positive, negative], dim=-1)
+        nll = -torch.log_softmax(logits, dim=-1)[..., 0]
+        loss = nll.masked_select(scored).mean()
+        with torch.no_grad():
+            correct = positive[..., 0] > negative.max(dim=-1).values
+            accuracy = correct.masked_select(scored).float().mean()
     return ContrastiveOutput(loss, accuracy, num_frames)
 
 

@@ -15,6 +15,8 @@ from typing import Dict, Optional, Sequence
 import torch
 import torch.nn.functional as F
 
+from bigssl.training.precision import fp32_region
+
 logger = logging.getLogger(__name__)
 
 
@@ -139,12 +141,13 @@ class GumbelQuantizer(AbsTarget):
         groups, codes = self.num_groups, self.num_codes
         logits = self.logits(feats).float().view(batch, length, groups, codes)
         tau = self.current_temperature(step)
-        if self.training:
-            onehot = F.gumbel_softmax(logits, tau=tau, hard=True, dim=-1)
-        else:  # evaluation: the most likely code, no noise
-            onehot = F.one_hot(logits.argmax(-1), codes).to(logits.dtype)
-        # (B, T, G, V) x (G, V, C) -> (B, T, G, C)
-        codevectors = torch.einsum("btgv,gvc->btgc", onehot, self.codebook.float())
+        with fp32_region(feats.device):  # Gumbel softmax and code selection in fp32
+            if self.training:
+                onehot = F.gumbel_softmax(logits, tau=tau, hard=True, dim=-1)
+            else:  # evaluation: the most likely code, no noise
+                onehot = F.one_hot(logits.argmax(-1), codes).to(logits.dtype)
+            # (B, T, G, V) x (G, V, C) -> (B, T, G, C)
+            codevectors = torch.einsum("btgv,gvc->btgc", onehot, self.codebook.float())
         targets = self.proj(codevectors.reshape(batch, length, -1).to(feats.dtype))
 
         weights = valid.to(logits.dtype)[..., None, None]

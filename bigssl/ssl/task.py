@@ -210,3 +210,19 @@ class BigSSLTask(SafeCheckpoints, AbsTask):
         output_dir = getattr(args, "output_dir", None)
         model.output_dir = Path(output_dir) if output_dir else None
         return model
+
+
+def build_model_from_config(
+    config: Path, extra_args: Optional[List[str]] = None
+) -> Tuple[Wav2Vec2PretrainModel, argparse.Namespace]:
+    """The pretraining model of a config file with fresh weights, and its parsed arguments.
+
+    ``global_mvn`` (whose statistics file belongs to a recipe's data) is replaced by
+    ``utterance_mvn``: for benchmarks and tests of the model's arithmetic, not for training.
+    """
+    args = BigSSLTask.get_parser().parse_args(
+        ["--config", str(config), "--output_dir", "unused"] + list(extra_args or [])
+    )
+    if args.normalize == "global_mvn":
+        args.normalize, args.normalize_conf = "utterance_mvn", {}
+    return BigSSLTask.build_model(args), args
