@@ -83,8 +83,43 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--skip", nargs="*", default=[], choices=["ssl", "ctc", "label", "matmul"]
     )
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="torch.compile each encoder block (fuses the elementwise work between matmuls)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print the N operators with the most device time in one pretraining step",
+    )
     parser.add_argument("--json", type=Path, default=None, help="write results here")
     return parser
+
+
+def compile_blocks(encoder: torch.nn.Module) -> None:
+    """Replace each block of the encoder's stack by its ``torch.compile``d module (in place)."""
+    for index, block in enumerate(encoder.encoders):
+        encoder.encoders[index] = torch.compile(block)
+
+
+def profile_step(step: Callable[[], None], device: torch.device, top: int) -> str:
+    """The ``top`` operators by self device time (CPU time on a CPU) of one step, as a table."""
+    from torch.profiler import ProfilerActivity, profile
+
+    activities = [ProfilerActivity.CPU]
+    sort_by = "self_cpu_time_total"
+    if device.type == "cuda":
+        activities.append(ProfilerActivity.CUDA)
+        sort_by = "self_cuda_time_total"
+    step()
+    synchronize(device)
+    with profile(activities=activities) as prof:
+        step()
+        synchronize(device)
+    return prof.key_averages().table(sort_by=sort_by, row_limit=top)
 
 
 def device_name(device: torch.device) -> str:
@@ -229,6 +264,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     dtype = DTYPES[dtype_name]
     torch.manual_seed(0)
     ssl, ssl_args = build_ssl(args.config, device)
+    if args.compile:
+        compile_blocks(ssl.encoder)
     n_mels = ssl.frontend.output_size()
     hop = ssl_args.frontend_conf.get("hop_length", 160)
     fs = ssl_args.frontend_conf.get("fs", 16000)
@@ -247,6 +284,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
         encoder_params_M=round(
             sum(p.numel() for p in ssl.encoder.parameters()) / 1e6, 2
         ),
+        compiled=args.compile,
     )
     peak = datasheet_peak(name, dtype_name)
     results["datasheet_peak_tflops"] = peak / 1e12 if peak else None
@@ -271,14 +309,12 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
         target_size = ssl.loss.proj.out_features
         forward = encoder_forward_flops(shape, args.batch_size, frames)
         forward += wav2vec2_head_flops(shape, args.batch_size, frames, target_size)
-        times = time_steps(
-            training_step(
-                ssl, dict(speech=speech, speech_lengths=lengths), device, dtype
-            ),
-            device,
-            args.warmup,
-            args.steps,
+        ssl_step = training_step(
+            ssl, dict(speech=speech, speech_lengths=lengths), device, dtype
         )
+        times = time_steps(ssl_step, device, args.warmup, args.steps)
+        if args.profile:
+            print(profile_step(ssl_step, device, args.profile))
         step = statistics.median(times)
         info = model_info(args.config, seconds=args.seconds)
         estimate = info.state_bytes + (info.activation_bytes or 0) * args.batch_size
@@ -291,6 +327,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
             **utilization(training_flops(forward), step),
         )
     ctc = build_ctc(ssl, ssl_args, args.vocab).to(device)
+    if args.compile:
+        compile_blocks(ctc.encoder)
     del ssl
     if "ctc" not in args.skip:
         reset_peak_memory(device)
@@ -348,6 +386,7 @@ def print_table(results: Dict[str, Any]) -> None:
     print(
         f"device: {results['device']} | torch {results['torch']} | autocast {results['dtype']} | "
         f"{results['config']} ({results['encoder_params_M']}M encoder params) | batch {results['batch']}"
+        + (" | blocks torch.compile'd" if results.get("compiled") else "")
     )
     peaks = [f"matmul measured {results.get('matmul_peak_tflops')} TFLOP/s"]
     if results.get("datasheet_peak_tflops"):

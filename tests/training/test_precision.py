@@ -132,11 +132,15 @@ def test_bf16_ctc_encoder_matches_fp32(device: str) -> None:
     )
     feats = torch.randn(2, 300, 80, device=device)
     lengths = torch.tensor([300, 250], device=device)
+    inner = []
+    encoder.encoders[0].feed_forward.w_1.register_forward_hook(
+        lambda module, args, out: inner.append(out.dtype)
+    )
     with torch.no_grad():
         ref, ref_lengths, _ = encoder(feats, lengths)
         with _autocast(device):
             got, got_lengths, _ = encoder(feats, lengths)
-    assert got.dtype == torch.bfloat16
+    assert inner == [torch.float32, torch.bfloat16]  # the blocks' matmuls ran in bf16
     assert torch.equal(got_lengths, ref_lengths)
     error = _relative_error(got, ref)
     assert 1e-4 < error < 5e-2, error  # bf16 really ran, and stayed close
