@@ -35,6 +35,7 @@ from typing import Any, Callable, Dict, List, Optional
 import torch
 
 from bigssl.espnet_compat import quiet_espnet_imports
+from bigssl.training.compile import compile_encoder_blocks
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = REPO / "egs" / "mini" / "asr1" / "conf" / "ssl" / "pretrain_mini.yaml"
@@ -97,12 +98,6 @@ def get_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--json", type=Path, default=None, help="write results here")
     return parser
-
-
-def compile_blocks(encoder: torch.nn.Module) -> None:
-    """Replace each block of the encoder's stack by its ``torch.compile``d module (in place)."""
-    for index, block in enumerate(encoder.encoders):
-        encoder.encoders[index] = torch.compile(block)
 
 
 def profile_step(step: Callable[[], None], device: torch.device, top: int) -> str:
@@ -265,7 +260,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     torch.manual_seed(0)
     ssl, ssl_args = build_ssl(args.config, device)
     if args.compile:
-        compile_blocks(ssl.encoder)
+        compile_encoder_blocks(ssl.encoder)
     n_mels = ssl.frontend.output_size()
     hop = ssl_args.frontend_conf.get("hop_length", 160)
     fs = ssl_args.frontend_conf.get("fs", 16000)
@@ -328,7 +323,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
         )
     ctc = build_ctc(ssl, ssl_args, args.vocab).to(device)
     if args.compile:
-        compile_blocks(ctc.encoder)
+        compile_encoder_blocks(ctc.encoder)
     del ssl
     if "ctc" not in args.skip:
         reset_peak_memory(device)

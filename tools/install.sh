@@ -48,7 +48,7 @@ pip=("${venv}/bin/python" -m pip --disable-pip-version-check)
 # setup.py pins torch and torchaudio exactly beside espnet, so one resolution installs them all and
 # no requirement can swap in another torch; espnet caps setuptools<74, which torch 2.11 accepts.
 stamp="${venv}/.bigssl-installed"
-want="$(cat "${repo_root}/setup.py" "${repo_root}/pyproject.toml" | sha1sum | cut -d' ' -f1)"
+want="$(cat "${repo_root}/setup.py" "${repo_root}/pyproject.toml" "${BASH_SOURCE[0]}" | sha1sum | cut -d' ' -f1)"
 if [ -f "${stamp}" ] && [ "$(cat "${stamp}")" = "${want}" ] && "${venv}/bin/python" -c "import bigssl" 2>/dev/null; then
   echo "install.sh: ${venv} is up to date"
   exit 0
@@ -57,11 +57,15 @@ fi
 pip_install() { "${pip[@]}" install -q "$@" 2> >(grep -v "^WARNING: Location '" >&2); }
 pip_install "setuptools<74" wheel
 pip_install --no-build-isolation -e "${repo_root}[test]"
+# DeepSpeed (ESPnet's --use_deepspeed; ZeRO configs in egs/TEMPLATE/asr1/conf/deepspeed) ships as a
+# source package whose build imports torch: built after torch is in, with its CUDA/C++ ops left to
+# DeepSpeed's just-in-time build on first use (DS_BUILD_OPS=0).
+DS_BUILD_OPS=0 pip_install --no-build-isolation "deepspeed==${DEEPSPEED_VERSION:-0.19.8}"
 "${venv}/bin/python" - <<'PY'
-import torch, torchaudio, espnet
+import torch, torchaudio, espnet, deepspeed
 assert torch.__version__.split("+")[0] == "2.11.0", f"unexpected torch {torch.__version__}"
 assert torchaudio.__version__.split("+")[0] == "2.11.0", f"unexpected torchaudio {torchaudio.__version__}"
-print(f"install.sh: torch {torch.__version__}, torchaudio {torchaudio.__version__}, espnet {espnet.__version__}")
+print(f"install.sh: torch {torch.__version__}, torchaudio {torchaudio.__version__}, espnet {espnet.__version__}, deepspeed {deepspeed.__version__}")
 PY
 echo "${want}" > "${stamp}.tmp" && mv "${stamp}.tmp" "${stamp}"
 echo "install.sh: done"

@@ -12,8 +12,7 @@ costs O(B M^2) memory instead of O(B M K D).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import torch
 import torch.nn.functional as F
@@ -21,9 +20,11 @@ import torch.nn.functional as F
 from bigssl.training.precision import fp32_region
 
 
-@dataclass
-class ContrastiveOutput:
-    """Mean loss over scored frames, positive-picking accuracy and the number of scored frames."""
+class ContrastiveOutput(NamedTuple):
+    """Mean loss over scored frames, positive-picking accuracy and the number of scored frames.
+
+    A named tuple so that DeepSpeed ZeRO-3 sees the tensors of the loss module's output.
+    """
 
     loss: torch.Tensor
     accuracy: torch.Tensor

@@ -73,6 +73,7 @@ class Wav2Vec2PretrainModel(AbsESPnetModel):
         self.register_buffer("num_steps", torch.zeros((), dtype=torch.long))
         # Set by the task to the experiment dir, for the non-finite-loss message.
         self.output_dir: Optional[Path] = None
+        self._buffer_dtype = torch.float32
 
     def forward(
         self, speech: torch.Tensor, speech_lengths: torch.Tensor, **kwargs: torch.Tensor
@@ -83,6 +84,7 @@ class Wav2Vec2PretrainModel(AbsESPnetModel):
             feats, feats_lengths = self.specaug(feats, feats_lengths)
         if self.normalize is not None:
             feats, feats_lengths = self.normalize(feats, feats_lengths)
+        feats = feats.to(self._encoder_dtype())
 
         z, frame_masks = subsample(self.encoder, feats, feats_lengths)
         valid = frame_masks[:, 0, :]
@@ -131,7 +133,9 @@ class Wav2Vec2PretrainModel(AbsESPnetModel):
         feats, feats_lengths = self._extract_feats(speech, speech_lengths)
         if self.normalize is not None:
             feats, feats_lengths = self.normalize(feats, feats_lengths)
-        out, out_lengths, _ = self.encoder(feats, feats_lengths)
+        out, out_lengths, _ = self.encoder(
+            feats.to(self._encoder_dtype()), feats_lengths
+        )
         return out, out_lengths
 
     def _extract_feats(
@@ -140,4 +144,21 @@ class Wav2Vec2PretrainModel(AbsESPnetModel):
         speech = speech[:, : int(speech_lengths.max())]
         if self.frontend is None:
             return speech, speech_lengths
-        return self.frontend(speech, speech_lengths)
+        # The frontend's STFT and mel matrix (an fp32 buffer) run in fp32 even when DeepSpeed's
+        # bf16 mode hands the model bf16 audio and bf16 weights; the encoder gets its own dtype.
+        return self.frontend(speech.float(), speech_lengths)
+
+    def _encoder_dtype(self) -> torch.dtype:
+        """The encoder weights' dtype; its floating buffers (BatchNorm statistics) follow it.
+
+        DeepSpeed's bf16 mode casts parameters, not buffers, and the Conformer's convolution
+        module's BatchNorm refuses bf16 input with fp32 running statistics.
+        """
+        dtype = next(self.encoder.parameters()).dtype
+        if dtype != self._buffer_dtype:
+            for module in self.encoder.modules():
+                for name, buffer in module.named_buffers(recurse=False):
+                    if buffer is not None and buffer.is_floating_point():
+                        module._buffers[name] = buffer.to(dtype)
+            self._buffer_dtype = dtype
+        return dtype

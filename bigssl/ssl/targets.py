@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from typing import Dict, Optional, Sequence
+from types import MappingProxyType
+from typing import Mapping, NamedTuple, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -20,13 +20,16 @@ from bigssl.training.precision import fp32_region
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class TargetOutput:
-    """Targets (B, T, D), an already weighted auxiliary loss (or None) and scalar stats."""
+class TargetOutput(NamedTuple):
+    """Targets (B, T, D), an already weighted auxiliary loss (or None) and scalar stats.
+
+    A named tuple, not a dataclass: DeepSpeed ZeRO-3 finds the tensors in a module's output
+    (to hook their backward) only inside tuples, lists and dicts.
+    """
 
     targets: torch.Tensor
     aux_loss: Optional[torch.Tensor] = None
-    stats: Dict[str, torch.Tensor] = field(default_factory=dict)
+    stats: Mapping[str, torch.Tensor] = MappingProxyType({})
 
 
 class AbsTarget(torch.nn.Module, ABC):

@@ -35,13 +35,14 @@ from espnet2.train.abs_espnet_model import AbsESPnetModel  # noqa: E402
 from espnet2.train.class_choices import ClassChoices  # noqa: E402
 from espnet2.train.collate_fn import CommonCollateFn  # noqa: E402
 from espnet2.train.trainer import Trainer  # noqa: E402
-from espnet2.utils.types import int_or_none, str_or_none  # noqa: E402
+from espnet2.utils.types import int_or_none, str2bool, str_or_none  # noqa: E402
 
 from bigssl.ssl.contrastive import ContrastiveLoss  # noqa: E402
 from bigssl.ssl.masking import SpanMasking  # noqa: E402
 from bigssl.ssl.model import Wav2Vec2PretrainModel  # noqa: E402
 from bigssl.ssl.targets import AbsTarget, GumbelQuantizer, LinearTarget  # noqa: E402
 from bigssl.training.checkpoints import SafeCheckpoints  # noqa: E402
+from bigssl.training.compile import compile_encoder_blocks  # noqa: E402
 
 frontend_choices = ClassChoices(
     name="frontend",
@@ -134,6 +135,12 @@ class BigSSLTask(SafeCheckpoints, AbsTask):
             ],
             help="The initialization method (None: each module's own)",
         )
+        group.add_argument(
+            "--compile_encoder",
+            type=str2bool,
+            default=False,
+            help="torch.compile each encoder block (GPU speed-up; checkpoints unchanged)",
+        )
         for class_choices in cls.class_choices_list:
             class_choices.add_arguments(group)
 
@@ -207,6 +214,8 @@ class BigSSLTask(SafeCheckpoints, AbsTask):
         )
         if args.init is not None:
             initialize(model, args.init)
+        if getattr(args, "compile_encoder", False):
+            compile_encoder_blocks(model.encoder)
         output_dir = getattr(args, "output_dir", None)
         model.output_dir = Path(output_dir) if output_dir else None
         return model
