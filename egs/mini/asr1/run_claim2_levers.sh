@@ -8,12 +8,16 @@
 #      (--freeze_param encoder), random weights vs pretrained (6 and 12 epochs, and 6 epochs with
 #      wav2vec 2.0's quantized targets instead of BigSSL's linear ones, in exp_quant/);
 #   3. longer pretraining: iteration 2, 6 more epochs from iteration 1 (12 in all), then from
-#      scratch vs pretrained again at 3, 10 and 30 % (the scratch systems are run_claims.sh's).
+#      scratch vs pretrained again at 3, 10 and 30 % (the scratch systems are run_claims.sh's);
+#   4. longer and annealed: iteration 3, 10 more epochs from iteration 2 (22 in all) with a schedule
+#      that decays to 2 % of its peak (conf/ssl/pretrain_mini_anneal.yaml, tristagelr) instead of
+#      warmuplr's inverse square root, then the same comparison and the frozen-encoder probe.
 # Needs ./run_claims.sh --part 1 first (the pool splits, pretraining iteration 1, the scratch systems).
-#   ./run_claim2_levers.sh [--jobs 2] [--pretrain2_args "--max_epoch 6"]
+#   ./run_claim2_levers.sh [--jobs 2] [--pretrain2_args "--max_epoch 6"] [--pretrain3_args ""]
 set -euo pipefail
 jobs=2                              # systems trained side by side (each one thread)
 pretrain2_args="--max_epoch 6"      # pretraining iteration 2 (initialized from iteration 1)
+pretrain3_args=""                   # pretraining iteration 3 (from iteration 2; its config anneals over 10 epochs)
 fractions="3 10 30"                 # labeled fractions (%) compared after the longer pretraining
 seeds="1 2"                         # seeds of the systems at fractions <= 10 % (larger ones: the first)
 export BIGSSL_TOP_COMMAND="./run_claim2_levers.sh"
@@ -32,6 +36,7 @@ lever() {  # lever TAG INIT EXTRA_TRAINER_OPTIONS: a 10 % seed-1 system with one
   local tag=$1 init=$2 opts=(); shift 2
   [ "${init}" = pre ] && opts=(--asr_init_ssl_iter 1 --pretrain_model valid.loss.ave.pth)
   [ "${init}" = pre2 ] && opts=(--asr_init_ssl_iter 2 --pretrain_model valid.loss.ave.pth)
+  [ "${init}" = pre3 ] && opts=(--asr_init_ssl_iter 3 --pretrain_model valid.loss.ave.pth)
   printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set pool_p10 --asr_config "${asr_config}" --asr_tag "${tag}" \
     --test_sets "dev test" "${opts[@]}" --asr_args "--max_epoch 14 --seed 1 $*"
   echo
@@ -72,29 +77,47 @@ mkdir -p exp_quant
 } >> "${lanes}"
 log "fine-tuning from the 12-epoch pretraining, ${jobs} at a time"
 run_lanes "${lanes}"
+log "pretraining iteration 3 (10 annealed epochs from iteration 2)"
+./run.sh --stage 46 --stop_stage 46 --pretrain_config conf/ssl/pretrain_mini_anneal.yaml \
+  --pretrain_sets "train_unlabeled train_labeled" --pretrain_start_iter 3 --pretrain_stop_iter 3 --pretrain_args "${pretrain3_args}"
+for fraction in ${fractions}; do
+  for seed in $(seeds_for "${fraction}"); do
+    printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${fraction}" --asr_config "${asr_config}" \
+      --asr_tag "claims_pre3_p${fraction}_s${seed}" --test_sets "dev test test_flite" \
+      --asr_init_ssl_iter 3 --pretrain_model valid.loss.ave.pth --asr_args "--max_epoch $(epochs_for "${fraction}") --seed ${seed}"
+    echo
+  done
+done > "${lanes}"
+lever lever_probe_pre3_p10 pre3 --freeze_param encoder >> "${lanes}"
+log "fine-tuning from the 22-epoch annealed pretraining, ${jobs} at a time"
+run_lanes "${lanes}"
 rm -f "${lanes}"
 
 nolm="decode_decode_ctc_valid.cer_ctc.ave"
 spec=exp/claims_levers.yaml
 {
-  echo "title: \"Claim 2 after the levers: 12 epochs of pretraining (run_claim2_levers.sh)\""
+  echo "title: \"Claim 2 after the levers: 22 epochs of pretraining, the last 10 annealed (run_claim2_levers.sh)\""
   echo "test_set: test"
   echo "claims: [2]"
   echo "fractions: [$(echo ${fractions} | tr ' ' ',')]"
   echo "roles:"
   for fraction in ${fractions}; do
-    for init in scratch pre2; do
-      role="pretrained_${fraction}"; [ "${init}" = scratch ] && role="scratch_${fraction}"
+    for init in scratch pre3 pre2; do
+      case "${init}" in
+        scratch) role="scratch_${fraction}" ;;
+        pre3) role="pretrained_${fraction}" ;;             # the verdict's pretrained system: 22 epochs
+        pre2) role="pretrained_12ep_${fraction}" ;;        # shown beside it: 12 epochs (iteration 2)
+      esac
       echo "  ${role}:"
       for seed in $(seeds_for "${fraction}"); do echo "    - exp/asr_claims_${init}_p${fraction}_s${seed}/${nolm}"; done
     done
   done
-  for tag in claims_scratch_p10_s1 claims_pre_p10_s1 lever_pre_p10_frz300 lever_pre_p10_elr03 lever_probe_scratch_p10 lever_probe_pre_p10 lever_probe_pre2_p10; do
+  for tag in claims_scratch_p10_s1 claims_pre_p10_s1 lever_pre_p10_frz300 lever_pre_p10_elr03 lever_probe_scratch_p10 lever_probe_pre_p10 lever_probe_pre2_p10 lever_probe_pre3_p10; do
     echo "  ${tag}: [exp/asr_${tag}/${nolm}]"
   done
   echo "  lever_probe_quant_p10: [exp_quant/asr_lever_probe_quant_p10/${nolm}]"
   echo "notes:"
-  echo "  2: \"pretraining 6 -> 12 epochs (iteration 2, valid accuracy in the pretraining curve). Also tried at 10 %, seed 1 (lever_* rows below, from the 6-epoch pretraining): encoder frozen for the first 300 steps; encoder learning rate x0.3; linear CTC head on the frozen encoder, random vs pretrained 6 and 12 epochs and 6 epochs with wav2vec 2.0's quantized targets\""
+  echo "  2: \"pretraining 6 -> 12 epochs (iteration 2) -> 22 epochs, the last 10 annealed (iteration 3; pretrained_12ep_* rows below are iteration 2). Also tried at 10 %, seed 1 (lever_* rows below, from the 6-epoch pretraining): encoder frozen for the first 300 steps; encoder learning rate x0.3; linear CTC head on the frozen encoder, random vs pretrained 6, 12 and 22 epochs and 6 epochs with wav2vec 2.0's quantized targets\""
 } > "${spec}"
 mkdir -p exp/results_sections
 python -m bigssl.bin.claims_report --spec "${spec}" --out exp/results_sections/claims_levers.md
