@@ -90,6 +90,11 @@ def get_parser() -> argparse.ArgumentParser:
         help="torch.compile each encoder block (fuses the elementwise work between matmuls)",
     )
     parser.add_argument(
+        "--fused_adam",
+        action="store_true",
+        help="torch.optim.Adam(fused=True) (what optim_conf: {fused: true} gives in ESPnet)",
+    )
+    parser.add_argument(
         "--profile",
         type=int,
         default=0,
@@ -209,9 +214,15 @@ def build_ctc(ssl_model: torch.nn.Module, args: argparse.Namespace, vocab: int):
 
 
 def training_step(
-    model: torch.nn.Module, batch: Dict[str, torch.Tensor], device, dtype
+    model: torch.nn.Module,
+    batch: Dict[str, torch.Tensor],
+    device,
+    dtype,
+    fused_adam: bool = False,
 ) -> Callable[[], None]:
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-5)
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=1e-5, fused=True if fused_adam else None
+    )
     model.train()
     autocast = dtype != torch.float32
 
@@ -280,6 +291,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
             sum(p.numel() for p in ssl.encoder.parameters()) / 1e6, 2
         ),
         compiled=args.compile,
+        fused_adam=args.fused_adam,
     )
     peak = datasheet_peak(name, dtype_name)
     results["datasheet_peak_tflops"] = peak / 1e12 if peak else None
@@ -305,7 +317,11 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
         forward = encoder_forward_flops(shape, args.batch_size, frames)
         forward += wav2vec2_head_flops(shape, args.batch_size, frames, target_size)
         ssl_step = training_step(
-            ssl, dict(speech=speech, speech_lengths=lengths), device, dtype
+            ssl,
+            dict(speech=speech, speech_lengths=lengths),
+            device,
+            dtype,
+            args.fused_adam,
         )
         times = time_steps(ssl_step, device, args.warmup, args.steps)
         if args.profile:
@@ -338,7 +354,10 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
         forward = encoder_forward_flops(shape, args.batch_size, frames)
         forward += ctc_head_flops(shape, args.batch_size, frames, args.vocab)
         times = time_steps(
-            training_step(ctc, batch, device, dtype), device, args.warmup, args.steps
+            training_step(ctc, batch, device, dtype, args.fused_adam),
+            device,
+            args.warmup,
+            args.steps,
         )
         step = statistics.median(times)
         results["ctc_training"] = dict(
@@ -382,6 +401,7 @@ def print_table(results: Dict[str, Any]) -> None:
         f"device: {results['device']} | torch {results['torch']} | autocast {results['dtype']} | "
         f"{results['config']} ({results['encoder_params_M']}M encoder params) | batch {results['batch']}"
         + (" | blocks torch.compile'd" if results.get("compiled") else "")
+        + (" | fused Adam" if results.get("fused_adam") else "")
     )
     peaks = [f"matmul measured {results.get('matmul_peak_tflops')} TFLOP/s"]
     if results.get("datasheet_peak_tflops"):
