@@ -13,7 +13,8 @@ of ``--batch_size`` utterances of which ``round(ratio * batch_size)`` (at least 
   would only ever show 427 of the labeled utterances;
 * the labeled utterances are used evenly over the whole list (use counts differ by at most one);
   no utterance appears twice in a batch;
-* each batch is sorted by length, longest first (the first shape file, i.e. ``speech_shape``).
+* each batch is sorted by length, longest first (the first shape file, i.e. ``speech_shape``);
+  under DDP each rank's share of it is (see DDP below).
 
 Layout (``bucketed``, the default): batches are length-homogeneous, since a batch costs
 ``batch_size x longest utterance``. Each pass sorts the pseudo units by length times a seeded
@@ -43,6 +44,14 @@ Like every ESPnet sampler the batch list is fixed once (given the seed); ESPnet'
 the stream. :func:`mixed_sampler_builder` stands in for ESPnet's ``build_batch_sampler`` so that
 ``BigSSLASRTask.build_sequence_iter_factory`` reuses ESPnet's whole iterator construction (DDP
 sharding, dataset, collate) with this sampler.
+
+DDP. ESPnet's batches are global: under DDP every rank takes ``batch[rank::world_size]`` of each
+batch (``AbsTask.build_sequence_iter_factory``) and DDP averages the gradients, weighted by the
+ranks' utterance counts, so the labeled:pseudo ratio of every optimizer step is the batch's. With
+``world_size > 1`` each batch is also ordered (:func:`order_for_ranks`) so that this split deals
+both groups evenly: every rank gets ``floor`` or ``ceil`` of ``labeled / world_size`` labeled and
+of ``pseudo / world_size`` pseudo utterances (their counts differ by at most one across ranks),
+each share sorted longest first; every batch needs at least ``world_size`` utterances.
 
 The sampler is part of the ASR task (``--nst_mix_ratio``); :mod:`bigssl.nst.student_data` writes
 the files it reads (:data:`UTT2GROUP`, :data:`UTT2WEIGHT`, :data:`UTT2BASE`).
@@ -199,6 +208,33 @@ def batch_counts(batch_size: int, labeled_ratio: float) -> Tuple[int, int]:
     return labeled, batch_size - labeled
 
 
+def order_for_ranks(
+    batch: Sequence[str],
+    groups: Dict[str, str],
+    lengths: Dict[str, int],
+    world_size: int,
+) -> Tuple[str, ...]:
+    """``batch`` reordered so that ``batch[rank::world_size]`` is rank ``rank``'s share under DDP.
+
+    The labeled utterances (longest first), then the pseudo ones, are dealt round-robin to the
+    ranks: each group is split as evenly as the counts allow, and the shares' sizes are exactly
+    those of ESPnet's ``batch[rank::world_size]`` slices. Each share is sorted longest first.
+    """
+    if world_size < 1 or len(batch) < world_size:
+        raise ValueError(
+            f"a batch of {len(batch)} utterance(s) cannot be split over {world_size} DDP ranks "
+            "(raise --batch_size to at least the number of processes)"
+        )
+    by_length = sorted(batch, key=lambda u: (-lengths[u], u))
+    dealt = [u for u in by_length if groups[u] == "labeled"] + [
+        u for u in by_length if groups[u] != "labeled"
+    ]
+    shares: List[List[str]] = [dealt[r::world_size] for r in range(world_size)]
+    for share in shares:
+        share.sort(key=lambda u: (-lengths[u], u))
+    return tuple(shares[j % world_size][j // world_size] for j in range(len(batch)))
+
+
 def padding_factor(batches: Sequence[Sequence[str]], lengths: Dict[str, int]) -> float:
     """Padded over real length: ``sum_b len(b) * max length in b / sum of all lengths`` (1 = no padding)."""
     padded = sum(len(b) * max(lengths[u] for u in b) for b in batches if b)
@@ -217,6 +253,7 @@ class MixedBatchSampler(AbsSampler):
         seed: int = 0,
         bucketed: bool = True,
         length_jitter: float = 0.1,
+        world_size: int = 1,
     ) -> None:
         if not 0.0 <= length_jitter < 1.0:
             raise ValueError(f"length_jitter must be in [0, 1): {length_jitter}")
@@ -227,6 +264,7 @@ class MixedBatchSampler(AbsSampler):
         self.seed = seed
         self.bucketed = bucketed
         self.length_jitter = length_jitter
+        self.world_size = world_size
         self.num_labeled, self.num_pseudo = batch_counts(batch_size, labeled_ratio)
 
         lengths = {
@@ -261,6 +299,11 @@ class MixedBatchSampler(AbsSampler):
             self.batch_list = self._make_batches(
                 by_group["labeled"], pseudo_units, lengths
             )
+        if world_size > 1:  # DDP: ESPnet gives rank r batch[r::world_size]
+            self.batch_list = [
+                order_for_ranks(batch, groups, lengths, world_size)
+                for batch in self.batch_list
+            ]
         self._log_composition(groups, len(pseudo_units), lengths)
 
     def _kbest_rng(self) -> np.random.RandomState:
@@ -454,7 +497,7 @@ class MixedBatchSampler(AbsSampler):
             f"{self.__class__.__name__}(N-batch={len(self)}, batch_size={self.batch_size}, "
             f"labeled={self.num_labeled}, pseudo={self.num_pseudo}, shape_file={self.shape_file}, "
             f"utt2group_file={self.utt2group_file}, seed={self.seed}, bucketed={self.bucketed}, "
-            f"length_jitter={self.length_jitter})"
+            f"length_jitter={self.length_jitter}, world_size={self.world_size})"
         )
 
     def __len__(self) -> int:
@@ -470,8 +513,12 @@ def mixed_sampler_builder(
     seed: int,
     bucketed: bool = True,
     length_jitter: float = 0.1,
+    world_size: int = 1,
 ) -> Callable[..., MixedBatchSampler]:
-    """A stand-in for ``espnet2.samplers.build_batch_sampler.build_batch_sampler`` returning our sampler."""
+    """A stand-in for ``espnet2.samplers.build_batch_sampler.build_batch_sampler`` returning our sampler.
+
+    ``world_size``: the DDP processes that split each batch (:func:`order_for_ranks`).
+    """
 
     def build(
         type: str, batch_size: int, shape_files: Sequence[str], **_: object
@@ -490,6 +537,7 @@ def mixed_sampler_builder(
             seed,
             bucketed=bucketed,
             length_jitter=length_jitter,
+            world_size=world_size,
         )
 
     return build

@@ -5,8 +5,13 @@ wav2vec 2.0 fine-tuning uses it) needs the run's total number of optimizer steps
 ``max_steps: auto`` (or ``first_cycle_steps: auto`` for ``cosineannealingwarmuprestarts``) in
 ``scheduler_conf`` lets the ASR task fill it in before the scheduler is built:
 ``max_epoch x steps per epoch``, where an epoch is ``--num_iters_per_epoch`` steps when set, else
-one pass of the training batch sampler over the data (the NST mixing sampler for students), split
-across DDP ranks. The resolved number is what ``config.yaml`` records.
+one pass of the training batch sampler over the data (the NST mixing sampler for students). The
+resolved number is what ``config.yaml`` records.
+
+Under DDP the counts are the same: ESPnet's batches are global (``--batch_size``/``--batch_bins``
+count all ranks together) and every rank takes its slice ``batch[rank::world_size]`` of every
+batch, so each rank makes one optimizer step per global batch. Only the sampler's smallest batch
+(``world_size`` utterances, as ESPnet builds it under DDP) depends on the world size.
 """
 
 from __future__ import annotations
@@ -41,14 +46,18 @@ def _world_size(args: argparse.Namespace) -> int:
 
 
 def steps_per_epoch(args: argparse.Namespace) -> int:
-    """Optimizer steps in one training epoch of ``args`` (per rank)."""
+    """Optimizer steps in one training epoch of ``args`` (every rank makes them all under DDP)."""
+    accum = max(1, int(getattr(args, "accum_grad", 1) or 1))
     if getattr(args, "num_iters_per_epoch", None):
-        return int(args.num_iters_per_epoch)
+        return max(1, int(args.num_iters_per_epoch) // accum)
     shape_files = list(args.train_shape_file)
     if getattr(args, "nst_mix_ratio", 0.0):
         data_dir = Path(args.train_data_path_and_name_and_type[0][0]).parent
         build = mixed_sampler_builder(
-            data_dir / UTT2GROUP, args.nst_mix_ratio, args.seed
+            data_dir / UTT2GROUP,
+            args.nst_mix_ratio,
+            args.seed,
+            world_size=_world_size(args),
         )
         sampler = build(
             type=args.batch_type, batch_size=args.batch_size, shape_files=shape_files
@@ -67,8 +76,7 @@ def steps_per_epoch(args: argparse.Namespace) -> int:
             drop_last=args.drop_last_iter,
             min_batch_size=_world_size(args),
         )
-    steps = math.ceil(len(sampler) / _world_size(args)) // max(1, args.accum_grad)
-    return max(1, steps)
+    return max(1, len(sampler) // accum)
 
 
 def student_data_size(args: argparse.Namespace) -> int:
@@ -94,7 +102,7 @@ def resolve_epoch_size(args: argparse.Namespace) -> Optional[int]:
         return None
     if getattr(args, "nst_epoch_size", "data") != "data":
         return None
-    steps = math.ceil(student_data_size(args) / args.batch_size / _world_size(args))
+    steps = math.ceil(student_data_size(args) / args.batch_size)  # global batches
     args.num_iters_per_epoch = max(1, steps)
     logger.info(
         "NST epoch = one pass over the student data: --num_iters_per_epoch %d", steps

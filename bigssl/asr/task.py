@@ -161,8 +161,14 @@ class BigSSLASRTask(SafeCheckpoints, ASRTask):
             return super().build_sequence_iter_factory(args, iter_options, mode)
         # ESPnet's method calls the module-level build_batch_sampler of espnet2.tasks.abs_task and has
         # no other hook for the sampler; patching that one name keeps the rest of its code path (batch
-        # logging, DDP sharding by rank, dataset, SequenceIterFactory) unchanged.
-        builder = mixed_sampler_builder(data_dir / UTT2GROUP, ratio, args.seed)
+        # logging, DDP sharding by rank, dataset, SequenceIterFactory) unchanged. Under DDP the
+        # sampler orders each batch so that ESPnet's batch[rank::world_size] deals both groups evenly.
+        world_size = (
+            torch.distributed.get_world_size() if iter_options.distributed else 1
+        )
+        builder = mixed_sampler_builder(
+            data_dir / UTT2GROUP, ratio, args.seed, world_size=world_size
+        )
         with mock.patch.object(abs_task, "build_batch_sampler", builder):
             return super().build_sequence_iter_factory(args, iter_options, mode)
 

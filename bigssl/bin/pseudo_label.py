@@ -13,7 +13,15 @@ defaults to the length-normalized fused score (see bigssl.nst.pseudo_label for t
 Writes OUT/text (1-best), OUT/confidence (length-normalized confidence, in [0, 1]),
 OUT/num_tokens, OUT/duration, OUT/wav.scp, OUT/utt2spk, optionally OUT/nbest_text.<k> and
 OUT/nbest_weight.<k>, and OUT/throughput.json. A rerun redoes only missing or incomplete shards.
-For job arrays run each ``--shard_id i`` separately, then once without it to merge.
+
+Job arrays (one shard per job, e.g. through the recipe's cmd.sh, as stage 75 does):
+
+    ${decode_cmd} JOB=1:4 exp/nst_iter1/log/pseudo_label.JOB.log \
+        python -m bigssl.bin.pseudo_label ... --nj 4 --job_id JOB
+    python -m bigssl.bin.pseudo_label ... --nj 4 --merge_only
+
+Each job labels shard JOB (1-based; ``--shard_id`` is the same 0-based) unless it is already
+complete; ``--merge_only`` labels nothing: it merges, after checking that every shard is complete.
 """
 
 from __future__ import annotations
@@ -48,6 +56,17 @@ def main(argv: Optional[List[str]] = None) -> None:
         type=int,
         default=None,
         help="label only this shard (0-based), do not merge",
+    )
+    parser.add_argument(
+        "--job_id",
+        type=int,
+        default=None,
+        help="label only shard JOB of a 1-based job array (= --shard_id JOB-1), do not merge",
+    )
+    parser.add_argument(
+        "--merge_only",
+        action="store_true",
+        help="merge the shards of a job array; fail naming the incomplete ones (labels nothing)",
     )
     parser.add_argument(
         "--batch_seconds",
@@ -89,6 +108,14 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args(argv)
     setup_logging()
+    if args.job_id is not None:
+        if args.shard_id is not None:
+            parser.error("--job_id and --shard_id are the same option; give one")
+        if not 1 <= args.job_id <= args.nj:
+            parser.error(f"--job_id {args.job_id} is outside 1..{args.nj} (--nj)")
+        args.shard_id = args.job_id - 1
+    if args.merge_only and args.shard_id is not None:
+        parser.error("--merge_only merges all shards; it takes no --job_id/--shard_id")
     for path in (args.asr_train_config, args.asr_model_file, args.data_dir / "wav.scp"):
         if not path.exists():
             parser.error(f"{path} does not exist")
@@ -121,7 +148,12 @@ def main(argv: Optional[List[str]] = None) -> None:
         confidence=args.confidence,
     )
     figures = pseudo_label(
-        args.data_dir, args.out_dir, options, nj=args.nj, shard_id=args.shard_id
+        args.data_dir,
+        args.out_dir,
+        options,
+        nj=args.nj,
+        shard_id=args.shard_id,
+        merge_only=args.merge_only,
     )
     if figures:
         rate = figures.get("audio_seconds_per_second")

@@ -11,7 +11,10 @@ Layout of the output directory ``PL``::
 Utterances are dealt to ``nj`` shards round-robin in sorted-id order. Each shard decodes in
 batches of at most ``batch_seconds`` of padded audio (longest first) and writes its files
 atomically, then its ``.done`` marker; a rerun redoes only the shards without one. The merge
-checks that the shards together hold every source utterance exactly once.
+checks that the shards together hold every source utterance exactly once. The shards run in
+one call (a process pool) or as a job array, one ``shard_id`` per job (several jobs may start on
+the same directory at once: ``spec.json`` is written atomically and checked by each), followed
+by a ``merge_only`` call.
 
 Decoding. By default every utterance's 1-best comes from batched greedy decoding (CTC best path
 or RNN-T greedy) and ``confidence`` is the mean token posterior (:mod:`bigssl.nst.confidence`);
@@ -536,8 +539,13 @@ def pseudo_label(
     nj: int = 1,
     shard_id: Optional[int] = None,
     merge: bool = True,
+    merge_only: bool = False,
 ) -> Dict[str, float]:
-    """Label ``data_dir`` into ``out_dir`` (see module doc). ``shard_id`` runs that one shard only (job arrays)."""
+    """Label ``data_dir`` into ``out_dir`` (see module doc). ``shard_id`` runs that one shard only (job arrays).
+
+    ``merge_only`` labels nothing: the shards of a job array are merged, and an incomplete one
+    (its job failed or was killed) is an error that names it, so that the array is rerun.
+    """
     source = load_data_dir(data_dir)
     utts = source.utt_ids
     if not utts:
@@ -562,6 +570,11 @@ def pseudo_label(
         for i in wanted
         if not shard_is_complete(out_dir / "shards" / str(i), len(shards[i]))
     ]
+    if merge_only and pending:
+        raise RuntimeError(
+            f"{out_dir}/shards: shard(s) {', '.join(map(str, pending))} of {nj} are incomplete "
+            f"(0-based; job ids {', '.join(str(i + 1) for i in pending)}): rerun the job array"
+        )
     if len(pending) < len(wanted):
         logger.info(
             "%d of %d shards already complete; labeling %s",

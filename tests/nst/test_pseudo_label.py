@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Dict, List
 
@@ -274,3 +275,115 @@ def _options_with(**kwargs: object) -> pl.LabelOptions:
         batch_seconds=2.0,
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+def test_merge_only_names_incomplete_shards_and_labels_nothing(
+    unlabeled_dir: Path, tmp_path: Path, fake_teacher: None
+) -> None:
+    out = tmp_path / "pl"
+    pl.pseudo_label(unlabeled_dir, out, _options(), nj=3, shard_id=1)
+    with pytest.raises(RuntimeError, match=r"shard\(s\) 0, 2 of 3 .*job ids 1, 3"):
+        pl.pseudo_label(unlabeled_dir, out, _options(), nj=3, merge_only=True)
+    assert not (out / "shards" / "0").exists() and not (out / "text").exists()
+    for shard in (0, 2):
+        pl.pseudo_label(unlabeled_dir, out, _options(), nj=3, shard_id=shard)
+    pl.pseudo_label(unlabeled_dir, out, _options(), nj=3, merge_only=True)
+    clean = tmp_path / "clean"
+    _run_each_shard_then_merge(unlabeled_dir, clean, nj=3)
+    assert _outputs(out) == _outputs(clean)
+
+
+# --- a job array through the recipe's cmd.sh (local backend), with a tiny real CTC teacher ---------
+
+
+@pytest.fixture(scope="module")
+def ctc_teacher(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
+    """config.yaml + model.pth of a tiny random CTC model, and an unlabeled dir of 9 utterances."""
+    from bigssl.espnet_compat import quiet_espnet_imports
+
+    quiet_espnet_imports()
+    from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump
+
+    from bigssl.asr.task import BigSSLASRTask
+    from tests.asr.asr_helpers import tiny_asr_args
+
+    root = tmp_path_factory.mktemp("ctc_teacher")
+    torch.manual_seed(0)
+    args = tiny_asr_args(["<blank>", "<unk>", "a", "b", "c", "d", "<sos/eos>"], False)
+    model = BigSSLASRTask.build_model(args).eval()
+    with torch.no_grad():
+        model.ctc.ctc_lo.bias[0] += 1.0  # blanks and tokens both likely
+    with open(root / "config.yaml", "w", encoding="utf-8") as handle:
+        yaml_no_alias_safe_dump(vars(args), handle, indent=4, sort_keys=False)
+    torch.save(model.state_dict(), root / "model.pth")
+    data = root / "data"
+    data.mkdir()
+    rng = np.random.default_rng(1)
+    rows = []
+    for i in range(9):
+        utt = f"spk{i % 2}-utt{i:02d}"
+        wav = root / f"{utt}.wav"
+        samples = 2000 + 700 * ((i * 5) % 9)
+        soundfile.write(
+            wav, (0.3 * rng.standard_normal(samples)).astype("float32"), 16000
+        )
+        rows.append((utt, wav))
+    (data / "wav.scp").write_text("".join(f"{u} {p}\n" for u, p in rows))
+    (data / "utt2spk").write_text("".join(f"{u} {u.split('-')[0]}\n" for u, _ in rows))
+    return {"config": root / "config.yaml", "model": root / "model.pth", "data": data}
+
+
+def test_job_array_through_cmd_sh_merges_to_the_one_job_result(
+    ctc_teacher: Dict[str, Path], tmp_path: Path
+) -> None:
+    """Stage 75's commands: ${decode_cmd} JOB=1:2 ... --job_id JOB, then --merge_only.
+
+    One utterance per decoding batch (--batch_seconds 0.1): a batched decode's last digits depend
+    on which utterances share its batch (padding, matmul shapes), and the batches of a shard
+    depend on how many shards there are; per utterance the result is exactly reproducible.
+    """
+    import subprocess
+
+    from tests.conftest import REPO
+
+    one = tmp_path / "one"
+    options = pl.LabelOptions(
+        asr_train_config=str(ctc_teacher["config"]),
+        asr_model_file=str(ctc_teacher["model"]),
+        batch_seconds=0.1,
+    )
+    pl.pseudo_label(ctc_teacher["data"], one, options, nj=1)
+
+    two = tmp_path / "two"
+    common = (
+        f"--asr_train_config {ctc_teacher['config']} --asr_model_file {ctc_teacher['model']} "
+        f"--data_dir {ctc_teacher['data']} --out_dir {two} --nj 2 --batch_seconds 0.1"
+    )
+    script = (
+        ". ./cmd.sh && "
+        f"${{decode_cmd}} JOB=1:2 {tmp_path}/log/pseudo_label.JOB.log "
+        f"python -m bigssl.bin.pseudo_label {common} --job_id JOB && "
+        f"python -m bigssl.bin.pseudo_label {common} --merge_only"
+    )
+    env = {
+        **os.environ,
+        "cmd_backend": "local",
+        "decode_cmd": "",
+        "PYTHONPATH": str(REPO),
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
+    result = subprocess.run(
+        ["bash", "-c", script],
+        cwd=REPO / "egs/TEMPLATE/asr1",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    for job in (1, 2):
+        log = (tmp_path / f"log/pseudo_label.{job}.log").read_text()
+        assert f"--job_id {job}" in log.splitlines()[0] and "# Ended (code 0)" in log
+    assert sorted(p.parent.name for p in (two / "shards").glob("*/.done")) == ["0", "1"]
+    assert _outputs(two) == _outputs(one)  # text, confidence, ... byte for byte
+    assert len((one / "text").read_text().splitlines()) == 9

@@ -14,7 +14,10 @@ set -euo pipefail
 stage=0                  # first stage number to run
 stop_stage=10000         # last stage number to run
 nj=2                     # parallel jobs for data preparation
-ngpu=0                   # GPUs for training (0: CPU)
+ngpu=0                   # GPUs per node for training (stages 46, 50, 75); >1: ESPnet DDP, one process per GPU
+num_procs=1              # CPU training processes (with --ngpu 0; >1: torchrun + ESPnet DDP over gloo)
+num_nodes=1              # nodes for GPU training (>1 needs --dist_launcher and cmd_backend=slurm in cmd.sh)
+dist_launcher=""         # ESPnet's --dist_launcher for multi-node training: slurm or mpi
 local_data_opts=""       # options passed to local/data.sh
 train_set=""             # training data set name (data/<name>)
 valid_set=""             # validation set name
@@ -82,10 +85,16 @@ if [ "${use_lm}" = true ] && [ -z "${lm_tag}" ]; then
 fi
 # Every option is checked here, before any work: a mistake must not surface hours later.
 bad_option() { echo "$0: $*" >&2; exit 2; }
-for name in stage stop_stage nj ngpu nbpe fs audio_channel asr_init_ssl_iter pretrain_start_iter pretrain_stop_iter \
+for name in stage stop_stage nj ngpu num_procs num_nodes nbpe fs audio_channel asr_init_ssl_iter pretrain_start_iter pretrain_stop_iter \
             nst_start_iter nst_stop_iter nst_nj; do
   [[ "${!name}" =~ ^[0-9]+$ ]] || bad_option "--${name} must be a non-negative integer, not '${!name}'"
 done
+[ "${num_procs}" -ge 1 ] && [ "${num_nodes}" -ge 1 ] && [ "${nst_nj}" -ge 1 ] || bad_option "--num_procs, --num_nodes and --nst_nj must be at least 1"
+[ "${num_procs}" -eq 1 ] || [ "${ngpu}" -eq 0 ] || bad_option "--num_procs ${num_procs} is for CPU training; with --ngpu ${ngpu} ESPnet starts one process per GPU"
+case "${dist_launcher}" in ""|slurm|mpi) ;; *) bad_option "--dist_launcher must be slurm or mpi, not '${dist_launcher}'" ;; esac
+if [ "${num_nodes}" -gt 1 ] && { [ "${ngpu}" -eq 0 ] || [ -z "${dist_launcher}" ]; }; then
+  bad_option "--num_nodes ${num_nodes} needs --ngpu N and --dist_launcher slurm (or mpi)"
+fi
 case "${audio_format}" in flac|wav) ;; *) bad_option "--audio_format must be flac or wav, not '${audio_format}'" ;; esac
 for name in min_wav_duration max_wav_duration; do
   [[ "${!name}" =~ ^[0-9]+([.][0-9]+)?$ ]] || bad_option "--${name} must be a non-negative number of seconds, not '${!name}'"

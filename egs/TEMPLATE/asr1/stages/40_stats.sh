@@ -7,7 +7,7 @@ rm -rf "${asr_stats_dir}.tmp" && mkdir -p "${asr_stats_dir}.tmp"
 log "collecting feature statistics -> ${asr_stats_dir}"
 set_asr_data_args "${train_dir}" "${valid_dir}"
 # shellcheck disable=SC2086
-run_logged "${asr_stats_dir}.tmp/stats.log" ${train_cmd} python -m bigssl.bin.asr_train \
+run_logged "${train_cmd}" "${asr_stats_dir}.tmp/stats.log" python -m bigssl.bin.asr_train \
   --collect_stats true --use_preprocessor true --ngpu 0 --num_workers 1 "${asr_data_args[@]}" \
   --train_shape_file "${train_dir}/wav.scp" --valid_shape_file "${valid_dir}/wav.scp" \
   --output_dir "${asr_stats_dir}.tmp" --config "${asr_config}" ${asr_args}

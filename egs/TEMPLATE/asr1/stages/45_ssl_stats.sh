@@ -8,7 +8,7 @@ rm -rf "${ssl_stats_dir}.tmp" && mkdir -p "${ssl_stats_dir}.tmp"
 log "collecting pretraining feature statistics -> ${ssl_stats_dir}"
 set_ssl_data_args "${train_dir}" "${valid_dir}"
 # shellcheck disable=SC2086
-run_logged "${ssl_stats_dir}.tmp/stats.log" ${train_cmd} python -m bigssl.bin.ssl_train --collect_stats true --ngpu 0 --num_workers 1 \
+run_logged "${train_cmd}" "${ssl_stats_dir}.tmp/stats.log" python -m bigssl.bin.ssl_train --collect_stats true --ngpu 0 --num_workers 1 \
   "${ssl_data_args[@]}" \
   --train_shape_file "${train_dir}/wav.scp" --valid_shape_file "${valid_dir}/wav.scp" \
   --output_dir "${ssl_stats_dir}.tmp" --config "${pretrain_config}" ${pretrain_args}

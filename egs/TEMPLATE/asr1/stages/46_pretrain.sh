@@ -17,7 +17,8 @@ for iter in $(seq "${pretrain_start_iter}" "${pretrain_stop_iter}"); do
   start=$(date +%s)
   log "pretraining iteration ${iter} -> ${exp} (log: ${exp}/train.log)"
   # shellcheck disable=SC2086
-  run_logged "${exp}/train.log" ${train_cmd} python -m bigssl.bin.ssl_train --resume true --ngpu "${ngpu}" "${init[@]}" \
+  set_train_launch "${exp}"
+  run_logged "${train_launch[*]}" "${exp}/train.log" "${train_python[@]}" -m bigssl.bin.ssl_train --resume true "${train_dist[@]}" "${init[@]}" \
     --normalize global_mvn --normalize_conf "stats_file=${ssl_stats_dir}/train/feats_stats.npz" "${ssl_data_args[@]}" \
     --train_shape_file "${ssl_stats_dir}/train/speech_shape" --valid_shape_file "${ssl_stats_dir}/valid/speech_shape" \
     --fold_length 80000 --output_dir "${exp}" --config "${pretrain_config}" ${pretrain_args}

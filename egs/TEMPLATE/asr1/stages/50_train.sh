@@ -33,8 +33,9 @@ start=$(date +%s)
 log "training ${asr_exp} (log: ${asr_exp}/train.log)"
 set_asr_data_args "${train_dir}" "${valid_dir}"
 # shellcheck disable=SC2086
-run_logged "${asr_exp}/train.log" ${train_cmd} python -m bigssl.bin.asr_train \
-  --use_preprocessor true --resume true --ngpu "${ngpu}" "${init[@]}" \
+set_train_launch "${asr_exp}"
+run_logged "${train_launch[*]}" "${asr_exp}/train.log" "${train_python[@]}" -m bigssl.bin.asr_train \
+  --use_preprocessor true --resume true "${train_dist[@]}" "${init[@]}" \
   --normalize global_mvn --normalize_conf "stats_file=${stats_file}" "${asr_data_args[@]}" \
   --train_shape_file "${train_shape_dir}/speech_shape" --train_shape_file "${train_shape_dir}/text_shape.bpe" \
   --valid_shape_file "${asr_stats_dir}/valid/speech_shape" --valid_shape_file "${asr_stats_dir}/valid/text_shape.bpe" \

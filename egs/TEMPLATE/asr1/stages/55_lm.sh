@@ -44,7 +44,7 @@ if ! is_done "${stats_dir}"; then
   rm -rf "${stats_dir}.tmp" && mkdir -p "${stats_dir}.tmp"
   log "collecting LM statistics -> ${stats_dir}"
   # shellcheck disable=SC2086
-  run_logged "${stats_dir}.tmp/stats.log" ${train_cmd} python -m bigssl.bin.lm_train \
+  run_logged "${train_cmd}" "${stats_dir}.tmp/stats.log" python -m bigssl.bin.lm_train \
     --collect_stats true --use_preprocessor true --ngpu 0 --num_workers 1 "${lm_data_args[@]}" \
     --train_shape_file "${data_dir}/train.txt" --valid_shape_file "${data_dir}/valid.txt" \
     --output_dir "${stats_dir}.tmp" --config "${lm_config}" ${lm_args}
@@ -54,10 +54,12 @@ if ! is_done "${stats_dir}"; then
 fi
 
 echo "${BIGSSL_EXP_COMMAND}" > "${lm_exp}/run_command"
+ngpu_cmd="${train_cmd}"  # one process (on --ngpu GPUs by DataParallel, as before)
+[ "${ngpu}" -eq 0 ] || ngpu_cmd="${cuda_cmd} --gpu ${ngpu}"
 start=$(date +%s)
 log "training ${lm_exp} (log: ${lm_exp}/train.log)"
 # shellcheck disable=SC2086
-run_logged "${lm_exp}/train.log" ${train_cmd} python -m bigssl.bin.lm_train \
+run_logged "${ngpu_cmd}" "${lm_exp}/train.log" python -m bigssl.bin.lm_train \
   --use_preprocessor true --resume true --ngpu "${ngpu}" "${lm_data_args[@]}" \
   --train_shape_file "${stats_dir}/train/text_shape.bpe" --valid_shape_file "${stats_dir}/valid/text_shape.bpe" \
   --fold_length 150 --output_dir "${lm_exp}" --config "${lm_config}" ${lm_args}

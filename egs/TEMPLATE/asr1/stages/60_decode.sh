@@ -16,7 +16,7 @@ for dset in ${test_sets}; do
   [ -f "${dumpdir}/raw/${dset}/wav.scp" ] || { log "no ${dumpdir}/raw/${dset}/wav.scp; run stage 20 (it validates every --test_sets set)"; exit 1; }
   log "decoding ${dset} -> ${out}"
   # shellcheck disable=SC2086
-  ${decode_cmd} python -m bigssl.bin.decode --asr_train_config "${asr_exp}/config.yaml" \
+  run_logged "${decode_cmd}" "${out}/decode.log" python -m bigssl.bin.decode --asr_train_config "${asr_exp}/config.yaml" \
     --asr_model_file "${asr_exp}/${inference_model}" --data_dir "${dumpdir}/raw/${dset}" \
     --out_dir "${out}" --config "${inference_config}" "${lm_opts[@]}"
   mark_done "${out}"

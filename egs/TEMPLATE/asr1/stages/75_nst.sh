@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stage 75: Noisy Student Training, generations nst_start_iter..nst_stop_iter (BigSSL's second half).
 # Generation k (in ${expdir}/nst_iter<k>[_<nst_tag>]/):
-#   pseudo/       the teacher labels ${nst_unlabeled_set} in nst_nj resumable shards (generation 1's
+#   pseudo/       the teacher labels ${nst_unlabeled_set} in nst_nj resumable shards, one job each
+#                 through ${decode_cmd} JOB=1:nst_nj (cmd.sh), logs in log/ (generation 1's
 #                 teacher is the stage-50 model ${asr_exp}; generation k's is generation k-1's student)
 #   data/pseudo/  confidence filtering (nst_filter_args) with its report (filter/report.md, PNG)
 #   data/train/   labeled + kept pseudo-labeled utterances, utt2group, shape files
@@ -50,11 +51,15 @@ for k in $(seq "${first}" "${last}"); do
     else
       [ -f "${teacher}/${inference_model}" ] || { log "generation ${k}: no teacher model ${teacher}/${inference_model}; $([ "${k}" -gt 1 ] && echo "run generation $((k - 1)) first (--nst_start_iter $((k - 1)))" || echo "train it with stage 50")"; exit 1; }
       if ! is_done "${gen_dir}/pseudo"; then
-        log "generation ${k}: ${teacher} pseudo-labels ${unlabeled_dir} (${nst_nj} shards)"
-        # shellcheck disable=SC2086
-        ${decode_cmd} python -m bigssl.bin.pseudo_label --asr_train_config "${teacher}/config.yaml" \
-          --asr_model_file "${teacher}/${inference_model}" --data_dir "${unlabeled_dir}" \
-          --out_dir "${gen_dir}/pseudo" --nj "${nst_nj}" "${label_opts[@]}" ${nst_pseudo_label_args}
+        log "generation ${k}: ${teacher} pseudo-labels ${unlabeled_dir} (a job array of ${nst_nj} shards; logs: ${gen_dir}/log/pseudo_label.*.log)"
+        # shellcheck disable=SC2206
+        pl_args=(--asr_train_config "${teacher}/config.yaml" --asr_model_file "${teacher}/${inference_model}"
+                 --data_dir "${unlabeled_dir}" --out_dir "${gen_dir}/pseudo" --nj "${nst_nj}" "${label_opts[@]}" ${nst_pseudo_label_args})
+        # one shard per job (a finished shard is kept, a killed one redone), then the checked merge
+        ${decode_cmd} JOB=1:"${nst_nj}" "${gen_dir}/log/pseudo_label.JOB.log" \
+          python -m bigssl.bin.pseudo_label "${pl_args[@]}" --job_id JOB \
+          || { log "generation ${k}: pseudo-labeling failed (see above); rerunning the stage redoes only the failed shards"; exit 1; }
+        run_logged "${decode_cmd}" "${gen_dir}/log/pseudo_label_merge.log" python -m bigssl.bin.pseudo_label "${pl_args[@]}" --merge_only
         mark_done "${gen_dir}/pseudo"
       fi
       if ! is_done "${gen_dir}/data/pseudo"; then

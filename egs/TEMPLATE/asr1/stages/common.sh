@@ -5,11 +5,54 @@ log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') ($(basename "$0" .sh)) $*"; }
 # is_done DIR: true if DIR/.done exists. mark_done DIR: create it (after the step succeeded).
 is_done() { [ -f "$1/.done" ]; }
 mark_done() { mkdir -p "$1" && touch "$1/.done"; }
-# run_logged LOG CMD...: run CMD appending its output to LOG (kept across resumes); on failure
-# show the end of LOG and stop the stage.
+# run_logged LAUNCHER LOG CMD...: run CMD through LAUNCHER, a cmd.sh command with its options as one
+# string (e.g. "${train_cmd} --gpu 2"), which writes LOG (utils/run_local.sh, run_slurm.sh or Kaldi's
+# run.pl/slurm.pl). The output of earlier attempts is kept in front of LOG (a resumed training's
+# whole history); on failure show the end of LOG and stop the stage.
 run_logged() {
-  local logfile="$1"; shift
-  "$@" >> "${logfile}" 2>&1 || { tail -n 30 "${logfile}" >&2; log "failed; see ${logfile}"; exit 1; }
+  local launcher="$1" logfile="$2" rc=0; shift 2
+  local previous="${logfile%.log}.previous.log"
+  mkdir -p "$(dirname "${logfile}")"
+  [ ! -s "${logfile}" ] || cat "${logfile}" >> "${previous}"  # a killed attempt's log too
+  rm -f "${logfile}"
+  # shellcheck disable=SC2086
+  ${launcher} "${logfile}" "$@" || rc=$?
+  if [ -f "${previous}" ]; then
+    cat "${previous}" "${logfile}" > "${logfile}.tmp" 2>/dev/null && mv "${logfile}.tmp" "${logfile}" && rm -f "${previous}"
+  fi
+  if [ "${rc}" -ne 0 ]; then tail -n 30 "${logfile}" >&2; log "failed; see ${logfile}"; exit 1; fi
+}
+# set_train_launch EXP: the arrays train_launch (the cmd.sh launcher and its options) and train_dist
+# (ESPnet's distributed options) of a training run in EXP, from the pipeline options:
+#   ngpu=0 num_procs=1   one process on the CPU
+#   ngpu=0 num_procs=N   N CPU processes: torchrun starts them, ESPnet joins them by RANK/WORLD_SIZE
+#                        (gloo; --multiprocessing_distributed false); train_launch ends in torchrun
+#   ngpu=N               ESPnet spawns one process per GPU (--multiprocessing_distributed true, nccl)
+#   num_nodes=M > 1      the launcher starts one ESPnet per node (run_slurm.sh: srun) with
+#                        --dist_launcher (slurm or mpi) and a file:// rendezvous in EXP
+# Use: run_logged "${train_launch[*]}" LOG "${train_python[@]}" -m bigssl.bin.x ... "${train_dist[@]}"
+set_train_launch() {
+  local exp="$1" procs="${num_procs:-1}" gpus="${ngpu:-0}" nodes="${num_nodes:-1}"
+  train_launch=("${train_cmd}"); train_dist=(--ngpu "${gpus}"); train_python=(python)
+  if [ "${gpus}" -eq 0 ]; then
+    [ "${nodes}" -le 1 ] || { log "--num_nodes ${nodes} needs GPUs (--ngpu)"; exit 2; }
+    if [ "${procs}" -gt 1 ]; then
+      train_launch+=(--num_threads "${procs}")
+      train_python=(python -m torch.distributed.run --standalone --nnodes 1 --nproc_per_node "${procs}")
+      train_dist+=(--multiprocessing_distributed false --dist_backend gloo)
+    fi
+    return 0
+  fi
+  [ "${procs}" -le 1 ] || { log "--num_procs is for CPU runs; with --ngpu ${gpus} ESPnet starts one process per GPU"; exit 2; }
+  train_launch=("${cuda_cmd}" --gpu "${gpus}")
+  train_dist+=(--multiprocessing_distributed true --dist_backend nccl)
+  if [ "${nodes}" -gt 1 ]; then
+    [ -n "${dist_launcher:-}" ] || { log "--num_nodes ${nodes} needs --dist_launcher slurm or mpi"; exit 2; }
+    local init="$(cd "${exp}" && pwd)/.dist_init"
+    rm -f "${init}"  # a rendezvous file of an earlier run would be stale
+    train_launch+=(--num_nodes "${nodes}")
+    train_dist+=(--dist_launcher "${dist_launcher}" --dist_init_method "file://${init}")
+  fi  # one node: no launcher (ESPnet's --dist_launcher slurm would want an srun step)
 }
 # set_asr_data_args TRAIN_DIR VALID_DIR: the array asr_data_args = the tokenizer and speech+text data
 # options of bigssl.bin.asr_train shared by collect_stats (stage 40) and training (stage 50).

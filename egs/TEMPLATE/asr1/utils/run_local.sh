@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Run a command (or a job array of it) on this machine, with the interface of Kaldi's run.pl:
+#
+#   run_local.sh [options] [JOB=1:N] LOGFILE COMMAND ARGS...
+#
+# With JOB=A:B the command runs once per task id A..B (in parallel, at most --max_jobs_run at a
+# time); the string JOB (or whatever name precedes '=') in LOGFILE and in every argument is replaced
+# by the task id. Each task's output (stdout and stderr) goes to its log, which starts with the
+# command line and ends with its exit status. The arguments are passed on exactly as given (not
+# re-read by a shell): for a pipe, run "bash -c '... | ...'". Exit status 0 if every task succeeded;
+# otherwise non-zero, naming the failed task ids and their logs.
+# Options:
+#   --max_jobs_run N   tasks run at the same time (default: all)
+#   --num_threads N, --gpu N, --mem X, --num_nodes 1
+#                      accepted for the interface of the cluster backends (utils/run_slurm.sh);
+#                      a local run uses what the machine has (--num_nodes above 1 is an error)
+set -uo pipefail
+me="$(basename "$0")"
+usage() { echo "usage: ${me} [--num_threads N] [--gpu N] [--mem X] [--max_jobs_run N] [JOB=1:N] LOGFILE COMMAND ARGS..." >&2; exit 2; }
+max_jobs_run=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --max_jobs_run|--num_threads|--gpu|--mem|--num_nodes)
+      [ $# -ge 2 ] || { echo "${me}: $1 needs a value" >&2; usage; }
+      case "$1" in
+        --max_jobs_run) max_jobs_run="$2" ;;
+        --num_nodes) [ "$2" -le 1 ] 2>/dev/null || { echo "${me}: --num_nodes $2: a local run has one node (use cmd_backend=slurm)" >&2; exit 2; } ;;
+      esac
+      shift 2 ;;
+    --*) echo "${me}: unknown option $1" >&2; usage ;;
+    *) break ;;
+  esac
+done
+[[ "${max_jobs_run}" =~ ^[0-9]+$ ]] || { echo "${me}: --max_jobs_run must be a non-negative integer" >&2; exit 2; }
+
+jobvar=""; first=1; last=1
+if [[ $# -gt 0 && "$1" =~ ^([A-Za-z_][A-Za-z0-9_]*)=([0-9]+):([0-9]+)$ ]]; then
+  jobvar="${BASH_REMATCH[1]}"; first=$((10#${BASH_REMATCH[2]})); last=$((10#${BASH_REMATCH[3]}))
+  [ "${first}" -le "${last}" ] || { echo "${me}: empty job range $1" >&2; exit 2; }
+  shift
+elif [[ $# -gt 0 && "$1" =~ ^[A-Za-z_][A-Za-z0-9_]*=[^/]*$ && ! -e "$1" ]]; then
+  echo "${me}: bad job range '$1' (expected e.g. JOB=1:4)" >&2; exit 2
+fi
+[ $# -ge 2 ] || usage
+logfile="$1"; shift
+if [ -n "${jobvar}" ] && [ "${logfile}" = "${logfile//${jobvar}/}" ] && [ "${first}" -ne "${last}" ]; then
+  echo "${me}: the log file ${logfile} must contain ${jobvar} (one log per task)" >&2; exit 2
+fi
+
+# run_task ID: the command with the task id substituted, logged like Kaldi's run.pl.
+run_task() {
+  local id="$1" log="${logfile}" args=() arg rc start
+  [ -z "${jobvar}" ] || log="${log//${jobvar}/${id}}"
+  for arg in "${cmd[@]}"; do
+    [ -z "${jobvar}" ] || arg="${arg//${jobvar}/${id}}"
+    args+=("${arg}")
+  done
+  mkdir -p "$(dirname "${log}")" || return 1
+  start=$(date +%s)
+  {
+    printf '#'; printf ' %q' "${args[@]}"; printf '\n'
+    echo "# Started at $(date) on $(hostname)"
+    echo "#"
+  } > "${log}"
+  "${args[@]}" < /dev/null >> "${log}" 2>&1
+  rc=$?
+  {
+    echo "# Accounting: time=$(( $(date +%s) - start )) threads=${OMP_NUM_THREADS:-1}"
+    echo "# Ended (code ${rc}) at $(date), elapsed time $(( $(date +%s) - start )) seconds"
+  } >> "${log}"
+  echo "${rc}" > "${status_dir}/${id}"
+  return "${rc}"
+}
+
+cmd=("$@")
+status_dir="$(mktemp -d "${TMPDIR:-/tmp}/run_local.XXXXXX")"
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do  # each task's command, then the task's subshell
+    pkill -TERM -P "${pid}" 2>/dev/null; kill "${pid}" 2>/dev/null
+  done
+  wait 2>/dev/null
+  rm -rf "${status_dir}"
+}
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+trap 'rm -rf "${status_dir}"' EXIT
+
+for id in $(seq "${first}" "${last}"); do
+  if [ "${max_jobs_run}" -gt 0 ]; then
+    while [ "$(jobs -rp | wc -l)" -ge "${max_jobs_run}" ]; do wait -n 2>/dev/null || true; done
+  fi
+  run_task "${id}" &
+  pids+=($!)
+done
+wait
+
+failed=(); logs=()
+for id in $(seq "${first}" "${last}"); do
+  rc="$(cat "${status_dir}/${id}" 2>/dev/null || echo missing)"
+  if [ "${rc}" != 0 ]; then
+    failed+=("${id}")
+    log="${logfile}"; [ -z "${jobvar}" ] || log="${log//${jobvar}/${id}}"
+    logs+=("${log}")
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  if [ -z "${jobvar}" ]; then
+    echo "${me}: job failed, log is in ${logs[0]}" >&2
+  else
+    echo "${me}: ${#failed[@]} / $((last - first + 1)) failed (${jobvar}=${failed[*]}), logs: ${logs[*]}" >&2
+  fi
+  exit 1
+fi
+exit 0
