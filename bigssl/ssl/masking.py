@@ -96,11 +96,19 @@ class SpanMasking(torch.nn.Module):
         self.embedding = torch.nn.Parameter(torch.empty(input_size).uniform_())
 
     def forward(
-        self, feats: torch.Tensor, lengths: torch.Tensor
+        self,
+        feats: torch.Tensor,
+        lengths: torch.Tensor,
+        generator: Optional[torch.Generator] = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Mask (B, T, d) features; returns the masked features and the (B, T) bool mask."""
         mask = compute_span_mask(
-            lengths, feats.size(1), self.mask_prob, self.span_length, self.min_spans
+            lengths,
+            feats.size(1),
+            self.mask_prob,
+            self.span_length,
+            self.min_spans,
+            generator,
         )
         masked = torch.where(mask[..., None], self.embedding.to(feats.dtype), feats)
         return masked, mask

@@ -92,9 +92,10 @@ class Wav2Vec2PretrainModel(AbsESPnetModel):
         step = int(self.num_steps.item())
 
         target = self.target(z, valid, step)
-        masked_z, span_mask = self.masking(z, lengths)
+        generator = self._rank_generator(z.device)
+        masked_z, span_mask = self.masking(z, lengths, generator)
         context = contextualize(self.encoder, masked_z, frame_masks)
-        contrast = self.loss(context, target.targets, span_mask)
+        contrast = self.loss(context, target.targets, span_mask, generator)
 
         loss = contrast.loss
         if target.aux_loss is not None:
@@ -147,6 +148,24 @@ class Wav2Vec2PretrainModel(AbsESPnetModel):
         # The frontend's STFT and mel matrix (an fp32 buffer) run in fp32 even when DeepSpeed's
         # bf16 mode hands the model bf16 audio and bf16 weights; the encoder gets its own dtype.
         return self.frontend(speech.float(), speech_lengths)
+
+    def _rank_generator(self, device: torch.device) -> Optional[torch.Generator]:
+        """Under DDP, this rank's RNG for one batch's masks and distractors (None in one process).
+
+        ESPnet reseeds every rank with the same seed at each epoch, so draws from the global RNG
+        would repeat the same mask pattern on every rank. Each batch draws one number from the
+        global RNG (the same on all ranks, so they stay in step) and seeds this rank's stream
+        with it and the rank: different across ranks, reproducible from the global seed.
+        """
+        dist = torch.distributed
+        if not (dist.is_available() and dist.is_initialized()):
+            return None
+        if dist.get_world_size() == 1:
+            return None
+        draw = int(torch.randint(0, 2**62, (1,)))
+        generator = torch.Generator(device=device)
+        generator.manual_seed(draw + dist.get_rank())
+        return generator
 
     def _encoder_dtype(self) -> torch.dtype:
         """The encoder weights' dtype; its floating buffers (BatchNorm statistics) follow it.
