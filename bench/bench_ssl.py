@@ -45,43 +45,15 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def build_models(config: Path, vocab: int, device: str):
-    """The pretraining model of ``config`` and an ESPnet CTC model with the same encoder."""
+    """The pretraining model of ``config`` and an ESPnet CTC model with the same encoder config."""
     quiet_espnet_imports()
-    from espnet2.asr.ctc import CTC
-    from espnet2.asr.encoder.conformer_encoder import ConformerEncoder
-    from espnet2.asr.espnet_model import ESPnetASRModel
+    from bench_scale import (  # this folder is on sys.path when run as a script
+        build_ctc,
+        build_ssl,
+    )
 
-    from bigssl.ssl.task import BigSSLTask, frontend_choices, normalize_choices
-
-    args = BigSSLTask.get_parser().parse_args(
-        ["--config", str(config), "--output_dir", "bench_unused"]
-    )
-    ssl = BigSSLTask.build_model(args)
-    frontend = frontend_choices.get_class(args.frontend)(**args.frontend_conf)
-    normalize = (
-        normalize_choices.get_class(args.normalize)(**args.normalize_conf)
-        if args.normalize
-        else None
-    )
-    encoder = ConformerEncoder(input_size=frontend.output_size(), **args.encoder_conf)
-    tokens = ["<blank>", "<unk>"] + [f"t{i}" for i in range(vocab - 3)] + ["<sos/eos>"]
-    ctc = ESPnetASRModel(
-        vocab_size=len(tokens),
-        token_list=tokens,
-        frontend=frontend,
-        specaug=None,
-        normalize=normalize,
-        preencoder=None,
-        encoder=encoder,
-        postencoder=None,
-        decoder=None,
-        ctc=CTC(len(tokens), encoder.output_size()),
-        joint_network=None,
-        ctc_weight=1.0,
-        report_cer=False,
-        report_wer=False,
-    )
-    return ssl.to(device), ctc.to(device)
+    ssl, args = build_ssl(config, torch.device(device))
+    return ssl, build_ctc(ssl, args, vocab).to(device)
 
 
 def make_step(model: torch.nn.Module, batch: dict) -> Callable[[], None]:

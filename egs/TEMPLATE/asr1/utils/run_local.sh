@@ -33,19 +33,9 @@ while [ $# -gt 0 ]; do
 done
 [[ "${max_jobs_run}" =~ ^[0-9]+$ ]] || { echo "${me}: --max_jobs_run must be a non-negative integer" >&2; exit 2; }
 
-jobvar=""; first=1; last=1
-if [[ $# -gt 0 && "$1" =~ ^([A-Za-z_][A-Za-z0-9_]*)=([0-9]+):([0-9]+)$ ]]; then
-  jobvar="${BASH_REMATCH[1]}"; first=$((10#${BASH_REMATCH[2]})); last=$((10#${BASH_REMATCH[3]}))
-  [ "${first}" -le "${last}" ] || { echo "${me}: empty job range $1" >&2; exit 2; }
-  shift
-elif [[ $# -gt 0 && "$1" =~ ^[A-Za-z_][A-Za-z0-9_]*=[^/]*$ && ! -e "$1" ]]; then
-  echo "${me}: bad job range '$1' (expected e.g. JOB=1:4)" >&2; exit 2
-fi
-[ $# -ge 2 ] || usage
-logfile="$1"; shift
-if [ -n "${jobvar}" ] && [ "${logfile}" = "${logfile//${jobvar}/}" ] && [ "${first}" -ne "${last}" ]; then
-  echo "${me}: the log file ${logfile} must contain ${jobvar} (one log per task)" >&2; exit 2
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/job_range.sh"
+parse_job_range "$@"
+shift "${used}"
 
 # run_task ID: the command with the task id substituted, logged like Kaldi's run.pl.
 run_task() {

@@ -37,19 +37,9 @@ for name in gpu num_nodes max_jobs_run; do
 done
 [ -z "${num_threads}" ] || [[ "${num_threads}" =~ ^[1-9][0-9]*$ ]] || { echo "${me}: --num_threads must be a positive integer" >&2; exit 2; }
 
-jobvar=""; first=1; last=1
-if [[ $# -gt 0 && "$1" =~ ^([A-Za-z_][A-Za-z0-9_]*)=([0-9]+):([0-9]+)$ ]]; then
-  jobvar="${BASH_REMATCH[1]}"; first=$((10#${BASH_REMATCH[2]})); last=$((10#${BASH_REMATCH[3]}))
-  [ "${first}" -le "${last}" ] || { echo "${me}: empty job range $1" >&2; exit 2; }
-  shift
-elif [[ $# -gt 0 && "$1" =~ ^[A-Za-z_][A-Za-z0-9_]*=[^/]*$ && ! -e "$1" ]]; then
-  echo "${me}: bad job range '$1' (expected e.g. JOB=1:4)" >&2; exit 2
-fi
-[ $# -ge 2 ] || usage
-logfile="$1"; shift
-if [ -n "${jobvar}" ] && [ "${logfile}" = "${logfile//${jobvar}/}" ] && [ "${first}" -ne "${last}" ]; then
-  echo "${me}: the log file ${logfile} must contain ${jobvar} (one log per task)" >&2; exit 2
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/job_range.sh"
+parse_job_range "$@"
+shift "${used}"
 if [ -n "${jobvar}" ] && [ "${num_nodes}" -gt 1 ]; then
   echo "${me}: --num_nodes ${num_nodes} with a job array is not supported" >&2; exit 2
 fi
