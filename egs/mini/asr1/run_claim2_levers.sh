@@ -46,6 +46,14 @@ lever() {  # lever TAG INIT EXTRA_TRAINER_OPTIONS: a 10 % seed-1 system with one
     --test_sets "dev test" "${opts[@]}" --asr_args "--max_epoch 14 --seed 1 $*"
   echo
 }
+system() {  # system INIT FRACTION SEED: one scored claim-2 system (INIT: scratch, pre2, pre3), as run_claims.sh's
+  local init=$1 fraction=$2 seed=$3 opts=()
+  [ "${init}" = scratch ] || opts=(--asr_init_ssl_iter "${init#pre}" --pretrain_model valid.loss.ave.pth)
+  printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${fraction}" --asr_config "${asr_config}" \
+    --asr_tag "claims_${init}_p${fraction}_s${seed}" --test_sets "dev test test_flite" "${opts[@]}" \
+    --asr_args "--max_epoch $(epochs_for "${fraction}") --seed ${seed}"
+  echo
+}
 lanes=$(mktemp)
 {
   printf '%q ' ./run.sh --stage 46 --stop_stage 46 --pretrain_config conf/ssl/pretrain_mini.yaml \
@@ -59,12 +67,7 @@ lanes=$(mktemp)
 log "pretraining iteration 2 and the fine-tuning levers, ${jobs} at a time"
 run_lanes "${lanes}"
 for fraction in ${fractions}; do
-  for seed in $(seeds_for "${fraction}"); do
-    printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${fraction}" --asr_config "${asr_config}" \
-      --asr_tag "claims_pre2_p${fraction}_s${seed}" --test_sets "dev test test_flite" \
-      --asr_init_ssl_iter 2 --pretrain_model valid.loss.ave.pth --asr_args "--max_epoch $(epochs_for "${fraction}") --seed ${seed}"
-    echo
-  done
+  for seed in $(seeds_for "${fraction}"); do system pre2 "${fraction}" "${seed}"; done
 done > "${lanes}"
 lever lever_probe_pre2_p10 pre2 --freeze_param encoder >> "${lanes}"
 # wav2vec 2.0's original quantized targets (conf/ssl/pretrain_mini_quantizer.yaml), 6 epochs in an exp dir
@@ -86,24 +89,13 @@ log "pretraining iteration 3 (10 annealed epochs from iteration 2)"
 ./run.sh --stage 46 --stop_stage 46 --pretrain_config conf/ssl/pretrain_mini_anneal.yaml \
   --pretrain_sets "train_unlabeled train_labeled" --pretrain_start_iter 3 --pretrain_stop_iter 3 --pretrain_args "${pretrain3_args}"
 for fraction in ${fractions}; do
-  for seed in $(seeds_for "${fraction}"); do
-    printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${fraction}" --asr_config "${asr_config}" \
-      --asr_tag "claims_pre3_p${fraction}_s${seed}" --test_sets "dev test test_flite" \
-      --asr_init_ssl_iter 3 --pretrain_model valid.loss.ave.pth --asr_args "--max_epoch $(epochs_for "${fraction}") --seed ${seed}"
-    echo
-  done
+  for seed in $(seeds_for "${fraction}"); do system pre3 "${fraction}" "${seed}"; done
 done > "${lanes}"
 lever lever_probe_pre3_p10 pre3 --freeze_param encoder >> "${lanes}"
 log "fine-tuning from the 22-epoch annealed pretraining, ${jobs} at a time"
 run_lanes "${lanes}"
 for seed in ${extra_seeds}; do
-  for init in scratch pre3; do
-    opts=(); [ "${init}" = pre3 ] && opts=(--asr_init_ssl_iter 3 --pretrain_model valid.loss.ave.pth)
-    printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${smallest}" --asr_config "${asr_config}" \
-      --asr_tag "claims_${init}_p${smallest}_s${seed}" --test_sets "dev test test_flite" "${opts[@]}" \
-      --asr_args "--max_epoch $(epochs_for "${smallest}") --seed ${seed}"
-    echo
-  done
+  for init in scratch pre3; do system "${init}" "${smallest}" "${seed}"; done
 done > "${lanes}"
 log "extra seeds (${extra_seeds}) of scratch and 22-epoch pretrained at ${smallest} %, ${jobs} at a time"
 run_lanes "${lanes}"
