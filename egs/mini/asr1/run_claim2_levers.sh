@@ -129,4 +129,5 @@ spec=exp/claims_levers.yaml
 } > "${spec}"
 mkdir -p exp/results_sections
 python -m bigssl.bin.claims_report --spec "${spec}" --out exp/results_sections/claims_levers.md
-log "wrote exp/results_sections/claims_levers.md (./run.sh --stage 80 --stop_stage 80 puts it into RESULTS.md)"
+log "wrote exp/results_sections/claims_levers.md; RESULTS.md next"
+./run.sh --stage 80 --stop_stage 80 --results_title "mini (synthetic espeak-ng corpus): BigSSL's claims"
