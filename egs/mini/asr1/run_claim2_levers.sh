@@ -99,6 +99,19 @@ for seed in ${extra_seeds}; do
 done > "${lanes}"
 log "extra seeds (${extra_seeds}) of scratch and 22-epoch pretrained at ${smallest} %, ${jobs} at a time"
 run_lanes "${lanes}"
+# the low-label lever: the students' adaptive SpecAugment in fine-tuning, scratch and 22-epoch pretrained, at the
+# smallest fraction (seeds 1 and 2)
+for seed in ${seeds}; do
+  for init in scratch pre3; do
+    opts=(); [ "${init}" = scratch ] || opts=(--asr_init_ssl_iter 3 --pretrain_model valid.loss.ave.pth)
+    printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${smallest}" \
+      --asr_config conf/train_asr_conformer_ctc_anneal_specaug.yaml --asr_tag "lever_specaug_${init}_p${smallest}_s${seed}" \
+      --test_sets "dev test" "${opts[@]}" --asr_args "--max_epoch $(epochs_for "${smallest}") --seed ${seed}"
+    echo
+  done
+done > "${lanes}"
+log "SpecAugment in fine-tuning at ${smallest} %, ${jobs} at a time"
+run_lanes "${lanes}"
 rm -f "${lanes}"
 
 nolm="decode_decode_ctc_valid.cer_ctc.ave"
@@ -124,8 +137,12 @@ spec=exp/claims_levers.yaml
     echo "  ${tag}: [exp/asr_${tag}/${nolm}]"
   done
   echo "  lever_probe_quant_p10: [exp_quant/asr_lever_probe_quant_p10/${nolm}]"
+  for init in scratch pre3; do
+    echo "  lever_specaug_${init}_p${smallest}:"
+    for seed in ${seeds}; do echo "    - exp/asr_lever_specaug_${init}_p${smallest}_s${seed}/${nolm}"; done
+  done
   echo "notes:"
-  echo "  2: \"pretraining 6 -> 12 epochs (iteration 2) -> 22 epochs, the last 10 annealed (iteration 3; pretrained_12ep_* rows below are iteration 2). Also tried at 10 %, seed 1 (lever_* rows below, from the 6-epoch pretraining): encoder frozen for the first 300 steps; encoder learning rate x0.3; linear CTC head on the frozen encoder, random vs pretrained 6, 12 and 22 epochs and 6 epochs with wav2vec 2.0's quantized targets\""
+  echo "  2: \"pretraining 6 -> 12 epochs (iteration 2) -> 22 epochs, the last 10 annealed (iteration 3; pretrained_12ep_* rows below are iteration 2). Also tried at 10 %, seed 1 (lever_* rows below, from the 6-epoch pretraining): encoder frozen for the first 300 steps; encoder learning rate x0.3; at ${smallest} %, seeds 1-2, the students' adaptive SpecAugment in fine-tuning (lever_specaug_* rows); linear CTC head on the frozen encoder, random vs pretrained 6, 12 and 22 epochs and 6 epochs with wav2vec 2.0's quantized targets\""
 } > "${spec}"
 mkdir -p exp/results_sections
 python -m bigssl.bin.claims_report --spec "${spec}" --out exp/results_sections/claims_levers.md
