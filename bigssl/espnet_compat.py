@@ -43,3 +43,16 @@ def quiet_espnet_imports() -> None:
     except ImportError:
         return
     nltk.download = _offline_download  # type: ignore[assignment]
+
+
+def shutdown_distributed() -> None:
+    """Destroy the default process group if this process joined one (torchrun/srun ranks).
+
+    ESPnet's trainer returns with the group alive; at interpreter exit gloo's threads are then
+    destroyed while running and a rank can abort ("terminate called without an active
+    exception", SIGABRT) after training finished, failing the launcher.
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()

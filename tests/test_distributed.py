@@ -151,11 +151,17 @@ def _run(module: str, argv: List[str], procs: int, exp: Path) -> Dict[str, List[
             "--multiprocessing_distributed", "false", "--dist_backend", "gloo",
         ]  # fmt: skip
         env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-        result = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=300, env=env, cwd=exp
-        )
-        output = result.stdout + result.stderr
-        (exp / "run.log").write_text(output)
+        # one retry of the launch: torchrun's --standalone rendezvous picks its ports itself and
+        # rarely loses a race for one on a busy machine (seen once in ~15 runs here); a failure
+        # of our code fails both attempts
+        for attempt in range(2):
+            result = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=300, env=env, cwd=exp
+            )
+            output = result.stdout + result.stderr
+            (exp / "run.log").write_text(output)  # the last attempt
+            if result.returncode == 0:
+                break
         assert result.returncode == 0, output[-4000:]
     checkpoint = torch.load(
         exp / "checkpoint.pth", map_location="cpu", weights_only=False

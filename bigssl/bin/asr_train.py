@@ -9,14 +9,17 @@ from __future__ import annotations
 import sys
 from typing import List, Optional
 
-from bigssl.espnet_compat import quiet_espnet_imports
+from bigssl.espnet_compat import quiet_espnet_imports, shutdown_distributed
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     quiet_espnet_imports()
     from bigssl.asr.task import BigSSLASRTask
 
-    BigSSLASRTask.main(cmd=argv if argv is not None else sys.argv[1:])
+    try:
+        BigSSLASRTask.main(cmd=argv if argv is not None else sys.argv[1:])
+    finally:
+        shutdown_distributed()
 
 
 if __name__ == "__main__":

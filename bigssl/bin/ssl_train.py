@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from bigssl.espnet_compat import quiet_espnet_imports
+from bigssl.espnet_compat import quiet_espnet_imports, shutdown_distributed
 
 
 def get_parser():  # noqa: ANN201 (ESPnet's config_argparse.ArgumentParser)
@@ -24,7 +24,10 @@ def main(cmd: Optional[List[str]] = None) -> None:
     quiet_espnet_imports()
     from bigssl.ssl.task import BigSSLTask
 
-    BigSSLTask.main(cmd=cmd)
+    try:
+        BigSSLTask.main(cmd=cmd)
+    finally:
+        shutdown_distributed()
 
 
 if __name__ == "__main__":
