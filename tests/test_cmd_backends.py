@@ -269,3 +269,72 @@ def test_no_stage_uses_a_launcher_as_a_bare_prefix() -> None:
         if prefix.search(line)
     ]
     assert offenders == []
+
+
+def test_local_gpu_slots_give_each_task_its_own_gpus(tmp_path: Path) -> None:
+    """--gpu 1 over GPUs 3,5: tasks alternate between them and a GPU never runs two tasks at once."""
+    body = 'echo "gpu=$CUDA_VISIBLE_DEVICES $(date +%s%N)"; sleep 0.3; echo "end $(date +%s%N)"'
+    env = {"CUDA_VISIBLE_DEVICES": "3,5"}
+    result = _run(
+        [str(RUN_LOCAL), "--gpu", "1", "JOB=1:5", "log/t.JOB.log", "bash", "-c", body],
+        tmp_path,
+        env,
+    )
+    assert result.returncode == 0, result.stderr
+    spans: Dict[str, list] = {}
+    for job in range(1, 6):
+        lines = (tmp_path / f"log/t.{job}.log").read_text().splitlines()
+        gpu, start = next(line for line in lines if line.startswith("gpu=")).split()
+        end = int(next(line for line in lines if line.startswith("end ")).split()[1])
+        assert gpu == ("gpu=3" if job % 2 else "gpu=5"), (job, gpu)
+        spans.setdefault(gpu, []).append((int(start), end))
+    for gpu, runs in spans.items():
+        runs.sort()
+        assert all(
+            a_end <= b_start for (_, a_end), (b_start, _) in zip(runs, runs[1:])
+        ), gpu
+    two = _run(
+        [
+            str(RUN_LOCAL),
+            "--gpu",
+            "2",
+            "l.log",
+            "bash",
+            "-c",
+            "echo gpu=$CUDA_VISIBLE_DEVICES",
+        ],
+        tmp_path,
+        {"CUDA_VISIBLE_DEVICES": "0,1,2,3"},
+    )
+    assert two.returncode == 0 and "gpu=0,1" in (tmp_path / "l.log").read_text()
+
+
+def test_local_gpu_request_without_gpus_is_a_clear_error(tmp_path: Path) -> None:
+    result = _run(
+        [str(RUN_LOCAL), "--gpu", "1", "l.log", "true"],
+        tmp_path,
+        {"CUDA_VISIBLE_DEVICES": ""},
+    )
+    assert result.returncode == 2
+    assert "--gpu 1: this machine shows 0 GPU(s)" in result.stderr
+    assert not (tmp_path / "l.log").exists()
+
+
+@pytest.mark.parametrize(
+    "flag,launch,device",
+    [
+        ("false", "run_local.sh", "--device cpu"),
+        ("true", "run_local.sh --gpu 1", "--device cuda"),
+    ],
+)
+def test_inference_launch_follows_gpu_inference(
+    flag: str, launch: str, device: str
+) -> None:
+    script = (
+        f"gpu_inference={flag}; . stages/common.sh; . ./cmd.sh; set_inference_launch; "
+        'echo "${infer_cmd}|${infer_device[*]}"'
+    )
+    env = {"cmd_backend": "local", "train_cmd": "", "cuda_cmd": "", "decode_cmd": ""}
+    result = _bash(script, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().split("|") == [f"{RUN_LOCAL.parent}/{launch}", device]

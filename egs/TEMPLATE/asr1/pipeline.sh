@@ -51,6 +51,7 @@ nst_filter_args="--keep_top_percent 80"  # confidence filter (bigssl.bin.filter_
 nst_pseudo_label_args="" # extra bigssl.bin.pseudo_label options (e.g. "--batch_seconds 120")
 nst_decode_config=""     # Speech2Text options of pseudo-labeling (YAML, e.g. beam_size, lm_weight; passed as --decode_config)
 nst_nj=2                 # pseudo-labeling shards run in parallel
+gpu_inference=false      # decode (stage 60) and pseudo-label (stage 75) on GPUs: one GPU per job (${cuda_cmd} --gpu 1, --device cuda)
 nst_labels=pseudo        # pseudo: the NST loop; reference: all-labels topline on nst_reference_text
 nst_reference_text=""    # the unlabeled set's own transcripts (topline; kept-vs-dropped WER of the filter)
 inference_config=""      # Speech2Text options (YAML)
@@ -95,6 +96,7 @@ case "${dist_launcher}" in ""|slurm|mpi) ;; *) bad_option "--dist_launcher must 
 if [ "${num_nodes}" -gt 1 ] && { [ "${ngpu}" -eq 0 ] || [ -z "${dist_launcher}" ]; }; then
   bad_option "--num_nodes ${num_nodes} needs --ngpu N and --dist_launcher slurm (or mpi)"
 fi
+case "${gpu_inference}" in true|false) ;; *) bad_option "--gpu_inference must be true or false, not '${gpu_inference}'" ;; esac
 case "${audio_format}" in flac|wav) ;; *) bad_option "--audio_format must be flac or wav, not '${audio_format}'" ;; esac
 for name in min_wav_duration max_wav_duration; do
   [[ "${!name}" =~ ^[0-9]+([.][0-9]+)?$ ]] || bad_option "--${name} must be a non-negative number of seconds, not '${!name}'"

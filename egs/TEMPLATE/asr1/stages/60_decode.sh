@@ -10,14 +10,15 @@ if [ "${use_lm}" = true ]; then
   lm_opts=(--lm_train_config "${lm_exp}/config.yaml" --lm_file "${lm_exp}/${lm_model}")
 fi
 [ -f "${asr_exp}/${inference_model}" ] || { log "no model ${asr_exp}/${inference_model} to decode with; train it with stage 50 (or set --inference_model)"; exit 1; }
+set_inference_launch
 for dset in ${test_sets}; do
   out="${asr_exp}/${inference_tag}/${dset}"
   if is_done "${out}"; then continue; fi
   [ -f "${dumpdir}/raw/${dset}/wav.scp" ] || { log "no ${dumpdir}/raw/${dset}/wav.scp; run stage 20 (it validates every --test_sets set)"; exit 1; }
   log "decoding ${dset} -> ${out}"
   # shellcheck disable=SC2086
-  run_logged "${decode_cmd}" "${out}/decode.log" python -m bigssl.bin.decode --asr_train_config "${asr_exp}/config.yaml" \
+  run_logged "${infer_cmd}" "${out}/decode.log" python -m bigssl.bin.decode --asr_train_config "${asr_exp}/config.yaml" \
     --asr_model_file "${asr_exp}/${inference_model}" --data_dir "${dumpdir}/raw/${dset}" \
-    --out_dir "${out}" --config "${inference_config}" "${lm_opts[@]}"
+    --out_dir "${out}" --config "${inference_config}" "${infer_device[@]}" "${lm_opts[@]}"
   mark_done "${out}"
 done

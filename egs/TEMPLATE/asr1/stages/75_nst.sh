@@ -2,7 +2,8 @@
 # Stage 75: Noisy Student Training, generations nst_start_iter..nst_stop_iter (BigSSL's second half).
 # Generation k (in ${expdir}/nst_iter<k>[_<nst_tag>]/):
 #   pseudo/       the teacher labels ${nst_unlabeled_set} in nst_nj resumable shards, one job each
-#                 through ${decode_cmd} JOB=1:nst_nj (cmd.sh), logs in log/ (generation 1's
+#                 through ${decode_cmd} JOB=1:nst_nj (cmd.sh; with --gpu_inference true
+#                 ${cuda_cmd} --gpu 1: a GPU per job, decoding on cuda), logs in log/ (generation 1's
 #                 teacher is the stage-50 model ${asr_exp}; generation k's is generation k-1's student)
 #   data/pseudo/  confidence filtering (nst_filter_args) with its report (filter/report.md, PNG)
 #   data/train/   labeled + kept pseudo-labeled utterances, utt2group, shape files
@@ -52,11 +53,14 @@ for k in $(seq "${first}" "${last}"); do
       [ -f "${teacher}/${inference_model}" ] || { log "generation ${k}: no teacher model ${teacher}/${inference_model}; $([ "${k}" -gt 1 ] && echo "run generation $((k - 1)) first (--nst_start_iter $((k - 1)))" || echo "train it with stage 50")"; exit 1; }
       if ! is_done "${gen_dir}/pseudo"; then
         log "generation ${k}: ${teacher} pseudo-labels ${unlabeled_dir} (a job array of ${nst_nj} shards; logs: ${gen_dir}/log/pseudo_label.*.log)"
+        set_inference_launch
         # shellcheck disable=SC2206
         pl_args=(--asr_train_config "${teacher}/config.yaml" --asr_model_file "${teacher}/${inference_model}"
-                 --data_dir "${unlabeled_dir}" --out_dir "${gen_dir}/pseudo" --nj "${nst_nj}" "${label_opts[@]}" ${nst_pseudo_label_args})
+                 --data_dir "${unlabeled_dir}" --out_dir "${gen_dir}/pseudo" --nj "${nst_nj}" "${label_opts[@]}"
+                 "${infer_device[@]}" ${nst_pseudo_label_args})
         # one shard per job (a finished shard is kept, a killed one redone), then the checked merge
-        ${decode_cmd} JOB=1:"${nst_nj}" "${gen_dir}/log/pseudo_label.JOB.log" \
+        # shellcheck disable=SC2086
+        ${infer_cmd} JOB=1:"${nst_nj}" "${gen_dir}/log/pseudo_label.JOB.log" \
           python -m bigssl.bin.pseudo_label "${pl_args[@]}" --job_id JOB \
           || { log "generation ${k}: pseudo-labeling failed (see above); rerunning the stage redoes only the failed shards"; exit 1; }
         run_logged "${decode_cmd}" "${gen_dir}/log/pseudo_label_merge.log" python -m bigssl.bin.pseudo_label "${pl_args[@]}" --merge_only

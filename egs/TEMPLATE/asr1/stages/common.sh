@@ -66,6 +66,16 @@ set_asr_data_args() {
     --valid_data_path_and_name_and_type "$2/text,text,text"
   )
 }
+# set_inference_launch: infer_cmd (the launcher string) and infer_device (the --device option) of decoding
+# and pseudo-labeling. --gpu_inference true: each job gets one GPU of its own (${cuda_cmd} --gpu 1, which
+# sets CUDA_VISIBLE_DEVICES per job locally and asks Slurm for a GPU per array task) and decodes on cuda.
+set_inference_launch() {
+  if [ "${gpu_inference:-false}" = true ]; then
+    infer_cmd="${cuda_cmd} --gpu 1"; infer_device=(--device cuda)
+  else
+    infer_cmd="${decode_cmd}"; infer_device=(--device cpu)
+  fi
+}
 # set_ssl_data_args TRAIN_DIR VALID_DIR: the array ssl_data_args = the speech-only data options of
 # bigssl.bin.ssl_train shared by collect_stats (stage 45) and pretraining (stage 46).
 set_ssl_data_args() {

@@ -11,19 +11,24 @@
 # otherwise non-zero, naming the failed task ids and their logs.
 # Options:
 #   --max_jobs_run N   tasks run at the same time (default: all)
-#   --num_threads N, --gpu N, --mem X, --num_nodes 1
+#   --gpu N            each task gets N GPUs of its own: the machine's GPUs (CUDA_VISIBLE_DEVICES if
+#                      set, else nvidia-smi's list) are cut into slots of N, a task runs with
+#                      CUDA_VISIBLE_DEVICES set to its slot's GPUs, and the tasks of a slot run one
+#                      after another (so at most #GPUs / N at a time). Too few GPUs is an error.
+#   --num_threads N, --mem X, --num_nodes 1
 #                      accepted for the interface of the cluster backends (utils/run_slurm.sh);
 #                      a local run uses what the machine has (--num_nodes above 1 is an error)
 set -uo pipefail
 me="$(basename "$0")"
 usage() { echo "usage: ${me} [--num_threads N] [--gpu N] [--mem X] [--max_jobs_run N] [JOB=1:N] LOGFILE COMMAND ARGS..." >&2; exit 2; }
-max_jobs_run=0
+max_jobs_run=0; gpu=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --max_jobs_run|--num_threads|--gpu|--mem|--num_nodes)
       [ $# -ge 2 ] || { echo "${me}: $1 needs a value" >&2; usage; }
       case "$1" in
         --max_jobs_run) max_jobs_run="$2" ;;
+        --gpu) gpu="$2" ;;
         --num_nodes) [ "$2" -le 1 ] 2>/dev/null || { echo "${me}: --num_nodes $2: a local run has one node (use cmd_backend=slurm)" >&2; exit 2; } ;;
       esac
       shift 2 ;;
@@ -32,6 +37,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ "${max_jobs_run}" =~ ^[0-9]+$ ]] || { echo "${me}: --max_jobs_run must be a non-negative integer" >&2; exit 2; }
+[[ "${gpu}" =~ ^[0-9]+$ ]] || { echo "${me}: --gpu must be a non-negative integer" >&2; exit 2; }
 
 . "$(dirname "${BASH_SOURCE[0]}")/job_range.sh"
 parse_job_range "$@"
@@ -62,6 +68,29 @@ run_task() {
   return "${rc}"
 }
 
+# visible_gpus: the GPU ids this machine offers (CUDA_VISIBLE_DEVICES if set, else nvidia-smi's indices).
+visible_gpus() {
+  if [ -n "${CUDA_VISIBLE_DEVICES+set}" ]; then
+    tr ',' ' ' <<< "${CUDA_VISIBLE_DEVICES}"
+  elif command -v nvidia-smi > /dev/null 2>&1; then
+    nvidia-smi --query-gpu=index --format=csv,noheader 2>/dev/null | tr -d ' ' | tr '\n' ' '
+  fi
+}
+gpu_slots=()  # with --gpu N: one entry per slot, its GPU ids joined by commas
+if [ "${gpu}" -gt 0 ]; then
+  read -r -a gpu_ids <<< "$(visible_gpus)"
+  if [ "${#gpu_ids[@]}" -lt "${gpu}" ]; then
+    echo "${me}: --gpu ${gpu}: this machine shows ${#gpu_ids[@]} GPU(s) (CUDA_VISIBLE_DEVICES='${CUDA_VISIBLE_DEVICES-unset}'); decode or train on the CPU (--ngpu 0, --gpu_inference false) or use a machine with GPUs" >&2
+    exit 2
+  fi
+  for ((i = 0; i + gpu <= ${#gpu_ids[@]}; i += gpu)); do
+    gpu_slots+=("$(IFS=,; echo "${gpu_ids[*]:i:gpu}")")
+  done
+  if [ "${max_jobs_run}" -gt 0 ] && [ "${max_jobs_run}" -lt "${#gpu_slots[@]}" ]; then
+    gpu_slots=("${gpu_slots[@]:0:max_jobs_run}")
+  fi
+fi
+
 cmd=("$@")
 status_dir="$(mktemp -d "${TMPDIR:-/tmp}/run_local.XXXXXX")"
 pids=()
@@ -77,13 +106,24 @@ trap 'cleanup; exit 130' INT
 trap 'cleanup; exit 143' TERM
 trap 'rm -rf "${status_dir}"' EXIT
 
-for id in $(seq "${first}" "${last}"); do
-  if [ "${max_jobs_run}" -gt 0 ]; then
-    while [ "$(jobs -rp | wc -l)" -ge "${max_jobs_run}" ]; do wait -n 2>/dev/null || true; done
-  fi
-  run_task "${id}" &
-  pids+=($!)
-done
+if [ "${#gpu_slots[@]}" -gt 0 ]; then
+  # slot k runs tasks first+k, first+k+S, ... one after another on its own GPUs
+  for ((k = 0; k < ${#gpu_slots[@]}; k++)); do
+    (
+      export CUDA_VISIBLE_DEVICES="${gpu_slots[k]}"
+      for ((id = first + k; id <= last; id += ${#gpu_slots[@]})); do run_task "${id}"; done
+    ) &
+    pids+=($!)
+  done
+else
+  for id in $(seq "${first}" "${last}"); do
+    if [ "${max_jobs_run}" -gt 0 ]; then
+      while [ "$(jobs -rp | wc -l)" -ge "${max_jobs_run}" ]; do wait -n 2>/dev/null || true; done
+    fi
+    run_task "${id}" &
+    pids+=($!)
+  done
+fi
 wait
 
 failed=(); logs=()
