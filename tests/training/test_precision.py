@@ -176,3 +176,53 @@ def test_compiled_blocks_compute_the_same_loss() -> None:
         with torch.no_grad():
             losses.append(model(speech=speech, speech_lengths=lengths)[0])
     torch.testing.assert_close(losses[0], losses[1], rtol=1e-5, atol=1e-5)
+
+
+def test_compiled_blocks_do_not_recompile_per_batch_shape() -> None:
+    """Variable-length batches (and batch size 1) cost a bounded number of graphs, not one per shape.
+
+    torch's automatic dynamic shapes recompile once with symbolic sizes after the first shape, and
+    batch size 1 is specialized once more; every later shape reuses those graphs. Each output equals
+    the uncompiled encoder's.
+    """
+    from espnet2.asr.encoder.conformer_encoder import ConformerEncoder
+    from torch._dynamo.utils import counters
+
+    from bigssl.training.compile import compile_encoder_blocks
+
+    torch.manual_seed(0)
+    options = dict(output_size=32, attention_heads=2, linear_units=64, num_blocks=2)
+    options.update(cnn_module_kernel=7, input_layer="conv2d", macaron_style=True)
+    options.update(use_cnn_module=True, rel_pos_type="latest")
+    options.update(
+        pos_enc_layer_type="rel_pos", selfattention_layer_type="rel_selfattn"
+    )
+    plain = ConformerEncoder(20, **options).eval()
+    compiled = ConformerEncoder(20, **options).eval()
+    compiled.load_state_dict(plain.state_dict())
+    torch._dynamo.reset()
+    counters.clear()
+    compile_encoder_blocks(compiled, backend="aot_eager")
+    shapes = [
+        (4, 120),
+        (3, 170),
+        (1, 90),
+        (5, 103),
+        (2, 240),
+        (1, 61),
+        (6, 133),
+        (3, 77),
+    ]
+    with torch.no_grad():
+        for batch, frames in shapes:
+            feats = torch.randn(batch, frames, 20)
+            lengths = torch.full((batch,), frames)
+            lengths[1:] -= torch.randint(0, frames // 3, (batch - 1,))
+            torch.testing.assert_close(
+                compiled(feats, lengths)[0],
+                plain(feats, lengths)[0],
+                rtol=1e-4,
+                atol=1e-5,
+            )
+    graphs = counters["stats"]["unique_graphs"]
+    assert 1 <= graphs <= 4, f"{graphs} graphs for {len(shapes)} batch shapes"
