@@ -13,14 +13,15 @@
 #      that decays to 2 % of its peak (conf/ssl/pretrain_mini_anneal.yaml, tristagelr) instead of
 #      warmuplr's inverse square root, then the same comparison and the frozen-encoder probe.
 # Needs ./run_claims.sh --part 1 first (the pool splits, pretraining iteration 1, the scratch systems).
-#   ./run_claim2_levers.sh [--jobs 2] [--pretrain2_args "--max_epoch 6"] [--pretrain3_args ""] [--extra_seeds "3 4"]
+#   ./run_claim2_levers.sh [--jobs 2] [--pretrain2_args "--max_epoch 6"] [--pretrain3_args ""] [--extra_seeds "3 4 5 6"] [--large_extra_seeds "2"]
 set -euo pipefail
 jobs=2                              # systems trained side by side (each one thread)
 pretrain2_args="--max_epoch 6"      # pretraining iteration 2 (initialized from iteration 1)
 pretrain3_args=""                   # pretraining iteration 3 (from iteration 2; its config anneals over 10 epochs)
 fractions="3 10 30"                 # labeled fractions (%) compared after the longer pretraining
 seeds="1 2"                         # seeds of the systems at fractions <= 10 % (larger ones: the first)
-extra_seeds="3 4"                   # more seeds of scratch vs 22-epoch pretrained at the smallest fraction
+extra_seeds="3 4 5 6"               # more seeds of scratch vs 22-epoch pretrained at the smallest fraction
+large_extra_seeds="2"               # more seeds of scratch vs 22-epoch pretrained at fractions > 10 % (seed 1 is run_claims.sh's)
 export BIGSSL_TOP_COMMAND="./run_claim2_levers.sh"
 if [ $# -gt 0 ]; then BIGSSL_TOP_COMMAND+=$(printf ' %q' "$@"); fi
 . utils/parse_options.sh
@@ -34,9 +35,15 @@ asr_config=conf/train_asr_conformer_ctc_anneal.yaml
 epochs_for() { case "$1" in 3) echo 30 ;; 10) echo 14 ;; 30) echo 6 ;; *) echo $(( 1 + 300 / $1 )) ;; esac; }  # as run_claims.sh
 seeds_for() { if [ "$1" -le 10 ]; then echo "${seeds}"; else echo "${seeds%% *}"; fi; }
 smallest=${fractions%% *}
-# seeds_of INIT FRACTION: the seeds compared for claim 2 (scratch and pre3 get extra_seeds at the smallest fraction,
-# where the seed-to-seed spread of test CER, ~4 points with 2 seeds, is larger than the effect measured)
-seeds_of() { if [ "$2" = "${smallest}" ] && [ "$1" != pre2 ]; then echo "$(seeds_for "$2") ${extra_seeds}"; else seeds_for "$2"; fi; }
+# seeds_of INIT FRACTION: the seeds compared for claim 2. Scratch and pre3 get extra_seeds at the smallest fraction,
+# where the seed-to-seed spread of test CER (~4 points with 2 seeds) is larger than the effect measured, and
+# large_extra_seeds above 10 %, so that every fraction has at least two.
+seeds_of() {
+  if [ "$1" = pre2 ]; then seeds_for "$2"
+  elif [ "$2" = "${smallest}" ]; then echo "$(seeds_for "$2") ${extra_seeds}"
+  elif [ "$2" -gt 10 ]; then echo "$(seeds_for "$2") ${large_extra_seeds}"
+  else seeds_for "$2"; fi
+}
 lever() {  # lever TAG INIT EXTRA_TRAINER_OPTIONS: a 10 % seed-1 system with one fine-tuning change (INIT: scratch, pre, pre2)
   local tag=$1 init=$2 opts=(); shift 2
   [ "${init}" = pre ] && opts=(--asr_init_ssl_iter 1 --pretrain_model valid.loss.ave.pth)
@@ -94,10 +101,18 @@ done > "${lanes}"
 lever lever_probe_pre3_p10 pre3 --freeze_param encoder >> "${lanes}"
 log "fine-tuning from the 22-epoch annealed pretraining, ${jobs} at a time"
 run_lanes "${lanes}"
-for seed in ${extra_seeds}; do
-  for init in scratch pre3; do system "${init}" "${smallest}" "${seed}"; done
-done > "${lanes}"
-log "extra seeds (${extra_seeds}) of scratch and 22-epoch pretrained at ${smallest} %, ${jobs} at a time"
+{
+  for fraction in ${fractions}; do
+    [ "${fraction}" -gt 10 ] || continue
+    for seed in ${large_extra_seeds}; do
+      for init in scratch pre3; do system "${init}" "${fraction}" "${seed}"; done
+    done
+  done
+  for seed in ${extra_seeds}; do
+    for init in scratch pre3; do system "${init}" "${smallest}" "${seed}"; done
+  done
+} > "${lanes}"
+log "extra seeds of scratch and 22-epoch pretrained (${smallest} %: ${extra_seeds}; above 10 %: ${large_extra_seeds}), ${jobs} at a time"
 run_lanes "${lanes}"
 # the low-label lever: the students' adaptive SpecAugment in fine-tuning, scratch and 22-epoch pretrained, at the
 # smallest fraction (seeds 1 and 2)
