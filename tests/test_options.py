@@ -204,7 +204,13 @@ def test_options_are_the_assignments_before_the_parser(tmp_path: Path) -> None:
 @pytest.fixture()
 def recipe(tmp_path: Path) -> Path:
     """The mini wrappers beside a stub ./run.sh that records its calls (and fails)."""
-    for name in ("run_nst.sh", "run_ssl.sh"):
+    for name in (
+        "run_nst.sh",
+        "run_ssl.sh",
+        "run_claims.sh",
+        "run_claim2_levers.sh",
+        "run_claim6_levers.sh",
+    ):
         shutil.copy(MINI / name, tmp_path / name)
     (tmp_path / "local").mkdir()
     shutil.copy(MINI / "local/data.sh", tmp_path / "local/data.sh")
@@ -238,6 +244,13 @@ def recipe(tmp_path: Path) -> Path:
         (["./run_ssl.sh", "--PATH=/x"], "unknown option '--PATH'"),
         (["./run_ssl.sh", "--labeled_sizes"], "option '--labeled_sizes' needs a value"),
         (["local/data.sh", "--HOME", "/x"], "unknown option '--HOME'"),
+        (
+            ["./run_claim6_levers.sh", "--nst", "maybe"],
+            "option '--nst' takes true or false, not 'maybe'",
+        ),
+        (["./run_claim6_levers.sh", "--expdir", "x"], "unknown option '--expdir'"),
+        (["./run_claim2_levers.sh", "--seedz", "1"], "unknown option '--seedz'"),
+        (["./run_claims.sh", "--part", "3"], "--part must be 1, 2 or all, not '3'"),
     ],
 )
 def test_wrappers_reject_bad_options_before_any_work(
@@ -249,7 +262,17 @@ def test_wrappers_reject_bad_options_before_any_work(
     assert not (recipe / "calls").exists(), "./run.sh was called"
 
 
-@pytest.mark.parametrize("script", ["run_nst.sh", "run_ssl.sh", "local/data.sh"])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "run_nst.sh",
+        "run_ssl.sh",
+        "run_claims.sh",
+        "run_claim2_levers.sh",
+        "run_claim6_levers.sh",
+        "local/data.sh",
+    ],
+)
 def test_wrappers_help_lists_their_options_with_comments(
     recipe: Path, script: str
 ) -> None:
