@@ -157,7 +157,7 @@ spec=exp/claims_levers.yaml
     for seed in ${seeds}; do echo "    - exp/asr_lever_specaug_${init}_p${smallest}_s${seed}/${nolm}"; done
   done
   echo "notes:"
-  echo "  2: \"pretraining 6 -> 12 epochs (iteration 2) -> 22 epochs, the last 10 annealed (iteration 3; pretrained_12ep_* rows below are iteration 2). Also tried at 10 %, seed 1 (lever_* rows below, from the 6-epoch pretraining): encoder frozen for the first 300 steps; encoder learning rate x0.3; at ${smallest} %, seeds 1-2, the students' adaptive SpecAugment in fine-tuning (lever_specaug_* rows); linear CTC head on the frozen encoder, random vs pretrained 6, 12 and 22 epochs and 6 epochs with wav2vec 2.0's quantized targets\""
+  echo "  2: \"pretraining 6 -> 12 epochs (iteration 2) -> 22 epochs, the last 10 annealed (iteration 3; pretrained_12ep_* rows below are iteration 2); more seeds of scratch vs 22 epochs (${smallest} %: $(echo $(seeds_of pre3 "${smallest}") | wc -w), above 10 %: $(echo $(seeds_of pre3 "${fractions##* }") | wc -w)). Also tried at 10 %, seed 1 (lever_* rows below, from the 6-epoch pretraining): encoder frozen for the first 300 steps; encoder learning rate x0.3; at ${smallest} %, seeds 1-2, the students' adaptive SpecAugment in fine-tuning (lever_specaug_* rows); linear CTC head on the frozen encoder, random vs pretrained 6, 12 and 22 epochs and 6 epochs with wav2vec 2.0's quantized targets\""
 } > "${spec}"
 mkdir -p exp/results_sections
 python -m bigssl.bin.claims_report --spec "${spec}" --out exp/results_sections/claims_levers.md

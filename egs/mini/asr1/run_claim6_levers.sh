@@ -14,8 +14,8 @@
 #   4. a RESULTS.md section (exp/results_sections/claims_xflite.md) with claim 6's computed verdict: with
 #      vs without the flite audio on the flite test set (with --nst true the pretraining + NST systems,
 #      otherwise the fine-tuned ones), every system also scored on the espeak-ng test set; with --nst true
-#      also claims 1 and 3 again for the espeak-only side (teacher = the 22-epoch pretrained system, decoded
-#      with the LM as the students are; the student = one generation), the lever of a better teacher.
+#      also claim 1 again from the espeak-only side (the lever of a better teacher: the 22-epoch pretrained
+#      system, decoded with the LM as its student is, and its one-generation student).
 # Needs ./run_claims.sh and ./run_claim2_levers.sh first (the pool splits, the LM, exp/ssl_iter2, the pre3 systems).
 #   ./run_claim6_levers.sh [--jobs 2] [--seeds "1 2"] [--nst true] [--pretrain_args "--num_iters_per_epoch 380"]
 set -euo pipefail
@@ -101,9 +101,9 @@ nst_without="[exp/nst_iter1_claims_pre3/${withlm}]"
 nst_with="[exp_xflite/nst_iter1_claims_pre3x_xflite/${withlm}]"
 spec=exp/claims_xflite.yaml
 {
-  echo "title: \"Claim 6 with the flite audio in pretraining$([ "${nst}" = true ] && echo " and NST") (run_claim6_levers.sh)\""
+  echo "title: \"Claim 6 with the flite audio in pretraining$([ "${nst}" = true ] && echo " and NST, claim 1 with the 22-epoch teacher") (run_claim6_levers.sh)\""
   echo "test_set: test"
-  if [ "${nst}" = true ]; then echo "claims: [1, 3, 6]"; else echo "claims: [6]"; fi
+  if [ "${nst}" = true ]; then echo "claims: [1, 6]"; else echo "claims: [6]"; fi
   echo "roles:"
   if [ "${nst}" = true ]; then
     echo "  supervised_100: [exp/asr_claims_scratch_p100_s1/${withlm}]"
@@ -125,8 +125,7 @@ spec=exp/claims_xflite.yaml
   echo "  finetuned_with_flite_espeak_test: ${finetuned_with}"
   echo "notes:"
   if [ "${nst}" = true ]; then
-    echo "  1: \"the teacher pretrained 22 epochs (iteration 3) instead of 6, one NST generation (./run_claims.sh's table: 6 epochs, two generations)\""
-    echo "  3: \"generation 0 is the 22-epoch pretrained teacher, decoded with the same LM as its student\""
+    echo "  1: \"the teacher pretrained 22 epochs (iteration 3) instead of 6, one NST generation (./run_claims.sh's table: 6 epochs, two generations); nst_gen0_10 is that teacher, decoded with the same LM as its student\""
   fi
   echo "  6: \"flite audio (1200 unlabeled utterances, 0.89 h) added to the pretraining audio for pretraining iteration 3 (same start, schedule and steps as exp/ssl_iter3, 22 epochs in all)$([ "${nst}" = true ] && echo ", then one NST generation whose unlabeled set includes it (with: the flite-pretrained teacher on the pool's rest + flite; without: the espeak-only teacher on the pool's rest)"). Seen in ./run_claims.sh: the flite audio through NST only. finetuned_* rows: the pretrained encoders fine-tuned at 10 % without NST (no-LM decodes, seeds ${seeds}); *_espeak_test rows: the same systems on the espeak-ng test set\""
 } > "${spec}"
