@@ -209,6 +209,15 @@ def _bash(script: str, env: Dict[str, str]) -> subprocess.CompletedProcess:
     return _run(["bash", "-c", script], TEMPLATE, env)
 
 
+def _stage_helper(settings: str, call: str, show: str) -> List[str]:
+    """Run a stages/common.sh helper under the local backend; ``show``'s fields, split on '|'."""
+    script = f'{settings}; . stages/common.sh; . ./cmd.sh; {call}; echo "{show}"'
+    env = {"cmd_backend": "local", "train_cmd": "", "cuda_cmd": "", "decode_cmd": ""}
+    result = _bash(script, env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().split("|")
+
+
 def test_cmd_sh_chooses_the_backend() -> None:
     show = '. ./cmd.sh && echo "$train_cmd|$decode_cmd|$cuda_cmd"'
     env = {k: "" for k in ("train_cmd", "decode_cmd", "cuda_cmd")}
@@ -247,14 +256,11 @@ def test_cmd_sh_chooses_the_backend() -> None:
 def test_training_launch_modes(
     tmp_path: Path, options: str, launch: str, python: str, dist: str
 ) -> None:
-    script = (
-        f"{options}; . stages/common.sh; . ./cmd.sh; set_train_launch {tmp_path}; "
-        'echo "${train_launch[*]}|${train_python[*]}|${train_dist[*]}"'
+    got = _stage_helper(
+        options,
+        f"set_train_launch {tmp_path}",
+        "${train_launch[*]}|${train_python[*]}|${train_dist[*]}",
     )
-    env = {"cmd_backend": "local", "train_cmd": "", "cuda_cmd": "", "decode_cmd": ""}
-    result = _bash(script, env)
-    assert result.returncode == 0, result.stderr
-    got = result.stdout.strip().split("|")
     assert got[0] == f"{RUN_LOCAL.parent}/{launch}"
     assert got[1:] == [python, dist.replace("EXP", str(tmp_path))]
 
@@ -330,11 +336,9 @@ def test_local_gpu_request_without_gpus_is_a_clear_error(tmp_path: Path) -> None
 def test_inference_launch_follows_gpu_inference(
     flag: str, launch: str, device: str
 ) -> None:
-    script = (
-        f"gpu_inference={flag}; . stages/common.sh; . ./cmd.sh; set_inference_launch; "
-        'echo "${infer_cmd}|${infer_device[*]}"'
+    got = _stage_helper(
+        f"gpu_inference={flag}",
+        "set_inference_launch",
+        "${infer_cmd}|${infer_device[*]}",
     )
-    env = {"cmd_backend": "local", "train_cmd": "", "cuda_cmd": "", "decode_cmd": ""}
-    result = _bash(script, env)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().split("|") == [f"{RUN_LOCAL.parent}/{launch}", device]
+    assert got == [f"{RUN_LOCAL.parent}/{launch}", device]
