@@ -14,14 +14,15 @@
 #   4. a RESULTS.md section (exp/results_sections/claims_xflite.md) with claim 6's computed verdict: with
 #      vs without the flite audio on the flite test set (with --nst true the pretraining + NST systems,
 #      otherwise the fine-tuned ones), every system also scored on the espeak-ng test set; with --nst true
-#      also claim 1 again from the espeak-only side (the lever of a better teacher: the 22-epoch pretrained
-#      system, decoded with the LM as its student is, and its one-generation student).
+#      also claims 1 and 3 again from the espeak-only side (the lever of a better teacher: the 22-epoch
+#      pretrained system, decoded with the LM as its students are, and nst_generations generations).
 # Needs ./run_claims.sh and ./run_claim2_levers.sh first (the pool splits, the LM, exp/ssl_iter2, the pre3 systems).
-#   ./run_claim6_levers.sh [--jobs 2] [--seeds "1 2"] [--nst true] [--pretrain_args "--num_iters_per_epoch 380"]
+#   ./run_claim6_levers.sh [--jobs 2] [--seeds "1 2"] [--nst true] [--nst_generations 2] [--pretrain_args "--num_iters_per_epoch 380"]
 set -euo pipefail
 jobs=2                              # systems trained side by side (each one thread)
 seeds="1 2"                         # fine-tuning seeds at 10 % (those of claims_pre3_p10_s<seed>)
 nst=true                            # also one NST generation on each side (claim 6 through pretraining and NST)
+nst_generations=2                   # NST generations on the espeak-only side (claims 1 and 3 with the 22-epoch teacher)
 pretrain_args="--num_iters_per_epoch 380"  # the steps of exp/ssl_iter3 (its 10 epochs of 380 batches)
 export BIGSSL_TOP_COMMAND="./run_claim6_levers.sh"
 if [ $# -gt 0 ]; then BIGSSL_TOP_COMMAND+=$(printf ' %q' "$@"); fi
@@ -64,10 +65,10 @@ for seed in ${seeds}; do
 done > "${lanes}"
 log "fine-tuning the flite-pretrained encoder at 10 % (seeds ${seeds}), ${jobs} at a time"
 run_lanes "${lanes}"
-nst_run() {  # nst_run EXPDIR TEACHER_TAG NST_TAG UNLABELED_SET: one NST generation, as run_claims.sh's
+nst_run() {  # nst_run EXPDIR TEACHER_TAG NST_TAG UNLABELED_SET GENERATIONS: NST generations 1..GENERATIONS, as run_claims.sh's
   printf '%q ' ./run.sh --expdir "$1" --stage 75 --stop_stage 75 --train_set pool_p10 --asr_config "${asr_config}" \
     --asr_tag "$2" --test_sets "dev test test_flite" "${pretrained[@]}" "${lm_decode[@]}" \
-    --nst_decode_config conf/decode_ctc_lm.yaml --nst_tag "$3" --nst_unlabeled_set "$4" --nst_stop_iter 1 \
+    --nst_decode_config conf/decode_ctc_lm.yaml --nst_tag "$3" --nst_unlabeled_set "$4" --nst_stop_iter "$5" \
     --nst_student_config conf/train_student_ctc_from_teacher.yaml --nst_student_init teacher \
     --nst_student_args "" --nst_filter_args "--keep_top_percent 80" --nst_nj 1 \
     --nst_reference_text "data/local/$4_reference/text"
@@ -80,10 +81,10 @@ if [ "${nst}" = true ]; then
   ./run.sh --expdir exp_xflite --stage 60 --stop_stage 70 --train_set pool_p10 --asr_config "${asr_config}" \
     --asr_tag "claims_pre3x_p10_s${first_seed}" --test_sets "dev test test_flite" "${pretrained[@]}" "${lm_decode[@]}"
   {
-    nst_run exp "claims_pre3_p10_s${first_seed}" claims_pre3 pool_p10_unlabeled
-    nst_run exp_xflite "claims_pre3x_p10_s${first_seed}" claims_pre3x_xflite pool_p10_unlabeled_xflite
+    nst_run exp "claims_pre3_p10_s${first_seed}" claims_pre3 pool_p10_unlabeled "${nst_generations}"
+    nst_run exp_xflite "claims_pre3x_p10_s${first_seed}" claims_pre3x_xflite pool_p10_unlabeled_xflite 1
   } > "${lanes}"
-  log "one NST generation on each side, ${jobs} at a time"
+  log "NST: ${nst_generations} generation(s) on the espeak-only side, 1 with the flite audio, ${jobs} at a time"
   run_lanes "${lanes}"
 fi
 rm -f "${lanes}"
@@ -101,14 +102,14 @@ nst_without="[exp/nst_iter1_claims_pre3/${withlm}]"
 nst_with="[exp_xflite/nst_iter1_claims_pre3x_xflite/${withlm}]"
 spec=exp/claims_xflite.yaml
 {
-  echo "title: \"Claim 6 with the flite audio in pretraining$([ "${nst}" = true ] && echo " and NST, claim 1 with the 22-epoch teacher") (run_claim6_levers.sh)\""
+  echo "title: \"Claim 6 with the flite audio in pretraining$([ "${nst}" = true ] && echo " and NST, claims 1 and 3 with the 22-epoch teacher") (run_claim6_levers.sh)\""
   echo "test_set: test"
-  if [ "${nst}" = true ]; then echo "claims: [1, 6]"; else echo "claims: [6]"; fi
+  if [ "${nst}" = true ]; then echo "claims: [1, 3, 6]"; else echo "claims: [6]"; fi
   echo "roles:"
   if [ "${nst}" = true ]; then
     echo "  supervised_100: [exp/asr_claims_scratch_p100_s1/${withlm}]"
     echo "  nst_gen0_10: [exp/asr_claims_pre3_p10_s${first_seed}/${withlm}]"
-    echo "  nst_gen1_10: ${nst_without}"
+    for k in $(seq 1 "${nst_generations}"); do echo "  nst_gen${k}_10: [exp/nst_iter${k}_claims_pre3/${withlm}]"; done
     echo "  teacher_with_flite: {exps: [exp_xflite/asr_claims_pre3x_p10_s${first_seed}/${withlm}], test_set: test_flite}"
     echo "  teacher_without_flite: {exps: [exp/asr_claims_pre3_p10_s${first_seed}/${withlm}], test_set: test_flite}"
     echo "  crossdomain_without: {exps: ${nst_without}, test_set: test_flite}"
@@ -125,7 +126,8 @@ spec=exp/claims_xflite.yaml
   echo "  finetuned_with_flite_espeak_test: ${finetuned_with}"
   echo "notes:"
   if [ "${nst}" = true ]; then
-    echo "  1: \"the teacher pretrained 22 epochs (iteration 3) instead of 6, one NST generation (./run_claims.sh's table: 6 epochs, two generations); nst_gen0_10 is that teacher, decoded with the same LM as its student\""
+    echo "  1: \"the teacher pretrained 22 epochs (iteration 3) instead of 6 (./run_claims.sh's table), ${nst_generations} NST generation(s)\""
+    echo "  3: \"generation 0 is the 22-epoch pretrained teacher (./run_claims.sh's: 6 epochs), decoded with the same LM as its students\""
   fi
   echo "  6: \"flite audio (1200 unlabeled utterances, 0.89 h) added to the pretraining audio for pretraining iteration 3 (same start, schedule and steps as exp/ssl_iter3, 22 epochs in all)$([ "${nst}" = true ] && echo ", then one NST generation whose unlabeled set includes it (with: the flite-pretrained teacher on the pool's rest + flite; without: the espeak-only teacher on the pool's rest)"). Seen in ./run_claims.sh: the flite audio through NST only. finetuned_* rows: the pretrained encoders fine-tuned at 10 % without NST (no-LM decodes, seeds ${seeds}); *_espeak_test rows: the same systems on the espeak-ng test set\""
 } > "${spec}"
