@@ -33,6 +33,7 @@ unlabeled_dir="${dumpdir}/raw/${nst_unlabeled_set}"
 
 first="${nst_start_iter}"; last="${nst_stop_iter}"
 if [ "${nst_labels}" = reference ]; then first=1; last=1; fi
+set_inference_launch  # infer_cmd, infer_device: the same for every generation
 for k in $(seq "${first}" "${last}"); do
   teacher="${asr_exp}"
   if [ "${nst_labels}" = reference ]; then
@@ -53,7 +54,6 @@ for k in $(seq "${first}" "${last}"); do
       [ -f "${teacher}/${inference_model}" ] || { log "generation ${k}: no teacher model ${teacher}/${inference_model}; $([ "${k}" -gt 1 ] && echo "run generation $((k - 1)) first (--nst_start_iter $((k - 1)))" || echo "train it with stage 50")"; exit 1; }
       if ! is_done "${gen_dir}/pseudo"; then
         log "generation ${k}: ${teacher} pseudo-labels ${unlabeled_dir} (a job array of ${nst_nj} shards; logs: ${gen_dir}/log/pseudo_label.*.log)"
-        set_inference_launch
         # shellcheck disable=SC2206
         pl_args=(--asr_train_config "${teacher}/config.yaml" --asr_model_file "${teacher}/${inference_model}"
                  --data_dir "${unlabeled_dir}" --out_dir "${gen_dir}/pseudo" --nj "${nst_nj}" "${label_opts[@]}"
