@@ -210,6 +210,7 @@ def recipe(tmp_path: Path) -> Path:
         "run_claims.sh",
         "run_claim2_levers.sh",
         "run_claim6_levers.sh",
+        "run_claim2_gpu.sh",
     ):
         shutil.copy(MINI / name, tmp_path / name)
     (tmp_path / "local").mkdir()
@@ -251,6 +252,11 @@ def recipe(tmp_path: Path) -> Path:
         (["./run_claim6_levers.sh", "--expdir", "x"], "unknown option '--expdir'"),
         (["./run_claim2_levers.sh", "--seedz", "1"], "unknown option '--seedz'"),
         (["./run_claims.sh", "--part", "3"], "--part must be 1, 2 or all, not '3'"),
+        (["./run_claim2_gpu.sh", "--part", "x"], "--part must be 1, 2 or all, not 'x'"),
+        (
+            ["./run_claim2_gpu.sh", "--epochs", "1.5"],
+            "--epochs must be a whole number, not '1.5'",
+        ),
     ],
 )
 def test_wrappers_reject_bad_options_before_any_work(
@@ -270,6 +276,7 @@ def test_wrappers_reject_bad_options_before_any_work(
         "run_claims.sh",
         "run_claim2_levers.sh",
         "run_claim6_levers.sh",
+        "run_claim2_gpu.sh",
         "local/data.sh",
     ],
 )
@@ -307,6 +314,38 @@ def test_wrappers_with_good_options_reach_run_sh_with_their_command(
     assert args.startswith(
         "--stop_stage 46 --pretrain_config conf/ssl/pretrain_mini.yaml"
     )
+
+
+def test_claim2_gpu_pretraining_anneals_over_exactly_its_steps(recipe: Path) -> None:
+    """--part 1 runs stage 46 in exp_gpu on the GPUs asked for, its schedule's max_steps = epochs x steps."""
+    (recipe / "dump/raw/ssl_train").mkdir(parents=True)
+    (recipe / "dump/raw/ssl_train/.done").touch()
+    (recipe / "exp/ssl_stats/train").mkdir(parents=True)
+    (recipe / "exp/ssl_stats/train/feats_stats.npz").touch()
+    cmd = ["./run_claim2_gpu.sh", "--part", "1", "--ngpu", "2", "--epochs", "7"]
+    result = _run(cmd + ["--iters_per_epoch", "300"], recipe)
+    assert result.returncode == 3, result.stderr  # the stub's exit status
+    top, args = (recipe / "calls").read_text().splitlines()[0].split("|")
+    assert top == " ".join(cmd + ["--iters_per_epoch", "300"])
+    assert args.startswith("--expdir exp_gpu --stage 46 --stop_stage 46 --ngpu 2 ")
+    assert args.endswith(
+        "--pretrain_args --max_epoch 7 --num_iters_per_epoch 300 --scheduler_conf max_steps=2100"
+    )
+    assert os.readlink(recipe / "exp_gpu/ssl_stats") == "../exp/ssl_stats"
+
+
+def test_claim2_gpu_fine_tuning_needs_the_gpu_pretraining(recipe: Path) -> None:
+    (recipe / "dump/raw/ssl_train").mkdir(parents=True)
+    (recipe / "dump/raw/ssl_train/.done").touch()
+    (recipe / "exp/ssl_stats/train").mkdir(parents=True)
+    (recipe / "exp/ssl_stats/train/feats_stats.npz").touch()
+    result = _run(["./run_claim2_gpu.sh", "--part", "2"], recipe)
+    assert result.returncode == 1
+    assert (
+        "no exp_gpu/ssl_iter1/.done: run --part 1 on a GPU machine first"
+        in result.stdout
+    )
+    assert not (recipe / "calls").exists()
 
 
 # ---- every option checked before any work ------------------------------------------------------

@@ -127,6 +127,16 @@ for seed in ${seeds}; do
 done > "${lanes}"
 log "SpecAugment in fine-tuning at ${smallest} %, ${jobs} at a time"
 run_lanes "${lanes}"
+# the same with 3x the updates (90 epochs, seed 1): does SpecAugment pay off once it has the steps?
+for init in scratch pre3; do
+  opts=(); [ "${init}" = scratch ] || opts=(--asr_init_ssl_iter 3 --pretrain_model valid.loss.ave.pth)
+  printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${smallest}" \
+    --asr_config conf/train_asr_conformer_ctc_anneal_specaug.yaml --asr_tag "lever_specaug90_${init}_p${smallest}_s1" \
+    --test_sets "dev test" "${opts[@]}" --asr_args "--max_epoch $(( 3 * $(epochs_for "${smallest}") )) --seed 1"
+  echo
+done > "${lanes}"
+log "SpecAugment in fine-tuning at ${smallest} % with 3x the epochs, ${jobs} at a time"
+run_lanes "${lanes}"
 rm -f "${lanes}"
 
 nolm="decode_decode_ctc_valid.cer_ctc.ave"
@@ -155,9 +165,10 @@ spec=exp/claims_levers.yaml
   for init in scratch pre3; do
     echo "  lever_specaug_${init}_p${smallest}:"
     for seed in ${seeds}; do echo "    - exp/asr_lever_specaug_${init}_p${smallest}_s${seed}/${nolm}"; done
+    echo "  lever_specaug90_${init}_p${smallest}: [exp/asr_lever_specaug90_${init}_p${smallest}_s1/${nolm}]"
   done
   echo "notes:"
-  echo "  2: \"pretraining 6 -> 12 epochs (iteration 2) -> 22 epochs, the last 10 annealed (iteration 3; pretrained_12ep_* rows below are iteration 2); more seeds of scratch vs 22 epochs (${smallest} %: $(echo $(seeds_of pre3 "${smallest}") | wc -w), above 10 %: $(echo $(seeds_of pre3 "${fractions##* }") | wc -w)). Also tried at 10 %, seed 1 (lever_* rows below, from the 6-epoch pretraining): encoder frozen for the first 300 steps; encoder learning rate x0.3; at ${smallest} %, seeds 1-2, the students' adaptive SpecAugment in fine-tuning (lever_specaug_* rows); linear CTC head on the frozen encoder, random vs pretrained 6, 12 and 22 epochs and 6 epochs with wav2vec 2.0's quantized targets\""
+  echo "  2: \"pretraining 6 -> 12 epochs (iteration 2) -> 22 epochs, the last 10 annealed (iteration 3; pretrained_12ep_* rows below are iteration 2); more seeds of scratch vs 22 epochs (${smallest} %: $(echo $(seeds_of pre3 "${smallest}") | wc -w), above 10 %: $(echo $(seeds_of pre3 "${fractions##* }") | wc -w)). Also tried at 10 %, seed 1 (lever_* rows below, from the 6-epoch pretraining): encoder frozen for the first 300 steps; encoder learning rate x0.3; at ${smallest} %, seeds 1-2, the students' adaptive SpecAugment in fine-tuning (lever_specaug_* rows; lever_specaug90_*: 3x the epochs, seed 1); linear CTC head on the frozen encoder, random vs pretrained 6, 12 and 22 epochs and 6 epochs with wav2vec 2.0's quantized targets\""
 } > "${spec}"
 mkdir -p exp/results_sections
 python -m bigssl.bin.claims_report --spec "${spec}" --out exp/results_sections/claims_levers.md
