@@ -7,7 +7,8 @@
 #          ~320 s batches, tristagelr annealed over epochs x iters_per_epoch steps), through the pipeline's
 #          stage 46 with --ngpu; same pool audio, same feature statistics (exp/ssl_stats) as exp/ssl_iter*;
 #   part 2 (CPU is enough): fine-tuning from it at 3, 10 and 30 % with run_claims.sh's recipe and seeds
-#          (exp_gpu/asr_claims_pregpu_p<f>_s<seed>), the frozen-encoder probe at 10 %, and a RESULTS.md
+#          (exp_gpu/asr_claims_pregpu_p<f>_s<seed>), the frozen-encoder probe at 10 %, two low-label
+#          fine-tuning recipes at 3 % (encoder frozen for half the steps; encoder at 0.1x the learning rate), and a RESULTS.md
 #          section (exp/results_sections/claims_gpu.md) with claim 2's computed verdict against the
 #          from-scratch systems of exp/ (and the 22-epoch CPU pretraining beside it).
 # Needs ./run_claims.sh --part 1 (pool splits, dump/raw/ssl_train, exp/ssl_stats) and, for part 2,
@@ -76,6 +77,14 @@ lanes=$(mktemp)
     --asr_tag lever_probe_pregpu_p10 --test_sets "dev test" "${pretrained[@]}" \
     --asr_args "--max_epoch 14 --seed 1 --freeze_param encoder"
   echo
+  # wav2vec 2.0's low-label fine-tuning habits at 3 % (seed 1): the encoder frozen for the first half of the
+  # steps, or at 0.1x the CTC head's learning rate
+  for lever in "frz360:--freeze_encoder_steps 360" "elr01:--encoder_lr_scale 0.1"; do
+    printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set pool_p3 --asr_config "${asr_config}" \
+      --asr_tag "lever_pregpu_p3_${lever%%:*}_s1" --test_sets "dev test" "${pretrained[@]}" \
+      --asr_args "--max_epoch 30 --seed 1 ${lever#*:}"
+    echo
+  done
 } > "${lanes}"
 log "fine-tuning from exp_gpu/ssl_iter1 at ${fractions// / and } %, ${jobs} at a time"
 run_lanes "${lanes}"
@@ -101,8 +110,9 @@ passes=$(python -c "import json; print(round(json.load(open('exp_gpu/ssl_iter1/t
   done
   for tag in lever_probe_scratch_p10 lever_probe_pre3_p10; do echo "  ${tag}: [exp/asr_${tag}/${nolm}]"; done
   echo "  lever_probe_pregpu_p10: [exp_gpu/asr_lever_probe_pregpu_p10/${nolm}]"
+  for lever in frz360 elr01; do echo "  lever_pregpu_p3_${lever}: [exp_gpu/asr_lever_pregpu_p3_${lever}_s1/${nolm}]"; done
   echo "notes:"
-  echo "  2: \"pretraining from scratch on a GPU: ${steps} steps of ~320 s batches, ${passes} passes over the pool (exp_gpu/ssl_iter1, conf/ssl/pretrain_mini_gpu.yaml) vs 22 passes on the CPU (pretrained_22ep_cpu_* rows, exp/ssl_iter3); fine-tuning and seeds as run_claim2_levers.sh's; lever_probe_* rows: linear CTC head on the frozen encoder at 10 %, random vs 22 CPU epochs vs GPU\""
+  echo "  2: \"pretraining from scratch on a GPU: ${steps} steps of ~320 s batches, ${passes} passes over the pool (exp_gpu/ssl_iter1, conf/ssl/pretrain_mini_gpu.yaml) vs 22 passes on the CPU (pretrained_22ep_cpu_* rows, exp/ssl_iter3); fine-tuning and seeds as run_claim2_levers.sh's; lever_probe_* rows: linear CTC head on the frozen encoder at 10 %, random vs 22 CPU epochs vs GPU; lever_pregpu_p3_* rows: at 3 % (seed 1) the encoder frozen for the first 360 of 720 steps (frz360) or at 0.1x the head's learning rate (elr01)\""
 } > "${spec}"
 mkdir -p exp/results_sections
 python -m bigssl.bin.claims_report --spec "${spec}" --out exp/results_sections/claims_gpu.md
