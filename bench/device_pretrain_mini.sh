@@ -12,6 +12,9 @@
 # 4. the run: run_claim2_gpu.sh --part 1 with as many epochs of --iters_per_epoch steps as fit the budget
 #    (seconds from this script's start), the schedule annealed over exactly those steps;
 # 5. exp_gpu/ssl_iter1's averaged model, config, log, curve and summary copied to $OUT (flat).
+# With --decode EXP (an experiment of the recipe, packed with --make_pack --decode EXP): EXP's dev and test
+# decoded on the GPU through the pipeline's stages 60-70 with --gpu_inference true, its scores printed
+# beside the CPU machine's; --pretrain false skips steps 3-5.
 set -euo pipefail
 start=$(date +%s)
 budget=520             # seconds from start until the pretraining must have finished
@@ -19,6 +22,8 @@ iters_per_epoch=400    # steps per pretraining epoch
 probe_steps=60         # steps of the timing probe
 max_epochs=100         # at most this many epochs, whatever the budget
 ngpu=1                 # 0: a CPU test of this script
+pretrain=true          # steps 3-5 (false: only the corpus and, with --decode, the decoding)
+decode=""              # an experiment dir of the recipe (e.g. exp_gpu/asr_claims_pregpu_p10_s1) to decode on the GPU
 make_pack=false
 pack=.gpu_pack
 recipe=egs/mini/asr1
@@ -29,6 +34,8 @@ while [ $# -gt 0 ]; do
     --probe_steps) probe_steps=$2; shift 2 ;;
     --max_epochs) max_epochs=$2; shift 2 ;;
     --ngpu) ngpu=$2; shift 2 ;;
+    --pretrain) pretrain=$2; shift 2 ;;
+    --decode) decode=$2; shift 2 ;;
     --make_pack) make_pack=true; shift ;;
     *) echo "$0: unknown option '$1'" >&2; exit 2 ;;
   esac
@@ -57,6 +64,15 @@ EOF
   cp -r "${recipe}/dump/raw/ssl_train" "${recipe}/dump/raw/dev" "${pack}/dump/raw/"
   cp -r "${recipe}/exp/ssl_stats" "${pack}/ssl_stats"
   (cd "${recipe}" && { cut -d' ' -f2 dump/raw/ssl_train/wav.scp; cut -d' ' -f2 dump/raw/dev/wav.scp; } | xargs md5sum) > "${pack}/wav.md5"
+  if [ -n "${decode}" ]; then  # recipe files the decoding needs, at their recipe paths under ${pack}/recipe
+    files=("${decode}/config.yaml" "${decode}/valid.cer_ctc.ave.pth" dump/raw/test
+           "$(cd "${recipe}" && python3 -c "import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))['bpemodel'])" "${decode}/config.yaml")")
+    files+=($(cd "${recipe}" && ls -d "${decode}"/decode_*/*/score_*/result.json))  # the CPU machine's scores
+    for f in "${files[@]}"; do
+      mkdir -p "${pack}/recipe/$(dirname "${f}")"; cp -rL "${recipe}/${f}" "${pack}/recipe/$(dirname "${f}")/"
+    done
+    (cd "${pack}/recipe" && find "${decode}" -name result.json -path "*/decode_*" | while read -r r; do mv "${r}" "${r%.json}.cpu.json"; done)
+  fi
   [ "$("${pack}/espeak/bin/espeak-ng" -v en-us --stdout "a test" | md5sum)" = "$(espeak-ng -v en-us --stdout "a test" | md5sum)" ] \
     || { log "the bundled espeak-ng does not reproduce the installed one"; exit 1; }
   log "wrote ${pack} ($(du -sh "${pack}" | cut -f1)); carry it with .whl"
@@ -88,6 +104,23 @@ log "corpus regenerated: ${mismatched} of $(wc -l < "../../../${pack}/wav.md5") 
 mkdir -p dump/raw exp
 cp -r "../../../${pack}/dump/raw/ssl_train" "../../../${pack}/dump/raw/dev" dump/raw/
 [ -e exp/ssl_stats ] || cp -r "../../../${pack}/ssl_stats" exp/ssl_stats
+[ ! -d "../../../${pack}/recipe" ] || cp -r "../../../${pack}/recipe/." .
+
+if [ -n "${decode}" ]; then
+  expdir=$(dirname "${decode}"); tag=$(basename "${decode}"); tag=${tag#asr_}
+  [ -e "${expdir}/ssl_stats" ] || ln -s ../exp/ssl_stats "${expdir}/ssl_stats"  # as run_claim2_gpu.sh links it
+  gpu_inference=true; [ "${ngpu}" -ge 1 ] || gpu_inference=false
+  ./run.sh --expdir "${expdir}" --stage 60 --stop_stage 70 --asr_tag "${tag}" --test_sets "dev test" \
+    --gpu_inference "${gpu_inference}" > "${out}/decode.log" 2>&1 || { tail -30 "${out}/decode.log"; exit 1; }
+  log "decoded ${decode} (--gpu_inference ${gpu_inference}); error rates here vs on the CPU machine:"
+  for r in "${decode}"/decode_*/*/score_*/result.json; do
+    echo "  ${r}: $(python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['Err'], 'vs', json.load(open(sys.argv[2]))['Err'])" "${r}" "${r%.json}.cpu.json")"
+  done
+  for r in "${decode}"/decode_*/*/rtf.json; do echo "  ${r}: $(cat "${r}")"; done
+  grep -h -i -E "cuda|device" "${decode}"/decode_*/test/decode.log | head -3 || true
+  cp "${decode}"/decode_*/test/decode.log "${out}/decode_test.log"
+fi
+[ "${pretrain}" = true ] || exit 0
 
 seconds_of() {  # seconds_of LOG: the training time of the last epoch in an ESPnet train.log
   python3 - "$1" <<'EOF'
