@@ -115,26 +115,20 @@ run_lanes "${lanes}"
 log "extra seeds of scratch and 22-epoch pretrained (${smallest} %: ${extra_seeds}; above 10 %: ${large_extra_seeds}), ${jobs} at a time"
 run_lanes "${lanes}"
 # the low-label lever: the students' adaptive SpecAugment in fine-tuning, scratch and 22-epoch pretrained, at the
-# smallest fraction (seeds 1 and 2)
+# smallest fraction (seeds 1 and 2), then with 3x the updates (seed 1): does SpecAugment pay off once it has the steps?
+specaug_system() {  # specaug_system TAG INIT SEED EPOCHS: one such system (INIT: scratch or pre3)
+  local opts=(); [ "$2" = scratch ] || opts=(--asr_init_ssl_iter 3 --pretrain_model valid.loss.ave.pth)
+  printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${smallest}" \
+    --asr_config conf/train_asr_conformer_ctc_anneal_specaug.yaml --asr_tag "$1_$2_p${smallest}_s$3" \
+    --test_sets "dev test" "${opts[@]}" --asr_args "--max_epoch $4 --seed $3"
+  echo
+}
 for seed in ${seeds}; do
-  for init in scratch pre3; do
-    opts=(); [ "${init}" = scratch ] || opts=(--asr_init_ssl_iter 3 --pretrain_model valid.loss.ave.pth)
-    printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${smallest}" \
-      --asr_config conf/train_asr_conformer_ctc_anneal_specaug.yaml --asr_tag "lever_specaug_${init}_p${smallest}_s${seed}" \
-      --test_sets "dev test" "${opts[@]}" --asr_args "--max_epoch $(epochs_for "${smallest}") --seed ${seed}"
-    echo
-  done
+  for init in scratch pre3; do specaug_system lever_specaug "${init}" "${seed}" "$(epochs_for "${smallest}")"; done
 done > "${lanes}"
 log "SpecAugment in fine-tuning at ${smallest} %, ${jobs} at a time"
 run_lanes "${lanes}"
-# the same with 3x the updates (90 epochs, seed 1): does SpecAugment pay off once it has the steps?
-for init in scratch pre3; do
-  opts=(); [ "${init}" = scratch ] || opts=(--asr_init_ssl_iter 3 --pretrain_model valid.loss.ave.pth)
-  printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${smallest}" \
-    --asr_config conf/train_asr_conformer_ctc_anneal_specaug.yaml --asr_tag "lever_specaug90_${init}_p${smallest}_s1" \
-    --test_sets "dev test" "${opts[@]}" --asr_args "--max_epoch $(( 3 * $(epochs_for "${smallest}") )) --seed 1"
-  echo
-done > "${lanes}"
+for init in scratch pre3; do specaug_system lever_specaug90 "${init}" 1 "$(( 3 * $(epochs_for "${smallest}") ))"; done > "${lanes}"
 log "SpecAugment in fine-tuning at ${smallest} % with 3x the epochs, ${jobs} at a time"
 run_lanes "${lanes}"
 rm -f "${lanes}"
