@@ -23,6 +23,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     )
     parser.add_argument("--data_dir", type=Path, default=Path("data"))
     parser.add_argument(
+        "--main_expdir",
+        type=Path,
+        default=None,
+        help="runs directly under it are named bare, others <dir>/<run> (default: all bare)",
+    )
+    parser.add_argument(
         "--command",
         action="append",
         default=[],
@@ -52,6 +58,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         args.command,
         args.summary,
         args.section_file,
+        main_expdir=args.main_expdir,
     )
 
 

@@ -104,7 +104,19 @@ def load_error_rate(exp_dir: Path, test_set: str, unit: str = "wer") -> float:
         raise ValueError(f"{path}: no numeric 'Err' ({err})") from None
 
 
-def corpus_section(data_dir: Path, train_summaries: Sequence[Path]) -> str:
+def run_label(run_dir: PathLike, main_expdir: Optional[PathLike] = None) -> str:
+    """A run's name in the tables: bare under ``main_expdir`` (or when none is given), else ``<dir>/<run>``."""
+    run_dir = Path(run_dir)
+    if main_expdir is None or run_dir.parent == Path(main_expdir):
+        return run_dir.name
+    return f"{run_dir.parent.name}/{run_dir.name}"
+
+
+def corpus_section(
+    data_dir: Path,
+    train_summaries: Sequence[Path],
+    main_expdir: Optional[PathLike] = None,
+) -> str:
     """Hours per split and training cost, when the recipe recorded them."""
     lines = []
     hours_file = data_dir / "local" / "corpus_hours.json"
@@ -116,7 +128,10 @@ def corpus_section(data_dir: Path, train_summaries: Sequence[Path]) -> str:
             )
         )
     if train_summaries:
-        infos = [(p.parent.name, json.loads(p.read_text())) for p in train_summaries]
+        infos = [
+            (run_label(p.parent, main_expdir), json.loads(p.read_text()))
+            for p in train_summaries
+        ]
         keys = list(dict.fromkeys(k for _, info in infos for k in info))
         table = md_table(
             ["experiment", *keys],
@@ -132,14 +147,16 @@ def corpus_section(data_dir: Path, train_summaries: Sequence[Path]) -> str:
     return "## Data and training\n\n" + "\n\n".join(lines) + "\n" if lines else ""
 
 
-def collect_scores(exp_dirs: Sequence[PathLike], unit: str) -> List[Dict[str, object]]:
+def collect_scores(
+    exp_dirs: Sequence[PathLike], unit: str, main_expdir: Optional[PathLike] = None
+) -> List[Dict[str, object]]:
     """Rows for every ``<exp>/decode_*/<set>/score_<unit>/result.json`` under the given exp dirs."""
     rows = []
     for exp in exp_dirs:
         for result in sorted(Path(exp).glob(f"decode_*/*/score_{unit}/result.json")):
             row = json.loads(result.read_text())
             row["dataset"] = (
-                f"{Path(exp).name}/{result.parent.parent.parent.name}/{result.parent.parent.name}"
+                f"{run_label(exp, main_expdir)}/{result.parent.parent.parent.name}/{result.parent.parent.name}"
             )
             rows.append(row)
     return rows
@@ -152,6 +169,7 @@ def write_results(
     commands: Sequence[str],
     sections: Sequence[str] = (),
     repo_dir: Optional[PathLike] = None,
+    main_expdir: Optional[PathLike] = None,
 ) -> str:
     """Write RESULTS.md atomically and return its text."""
     parts = [
@@ -161,7 +179,7 @@ def write_results(
         *sections,
     ]
     for unit, name in (("wer", "WER"), ("cer", "CER")):
-        rows = collect_scores(exp_dirs, unit)
+        rows = collect_scores(exp_dirs, unit, main_expdir)
         if rows:
             parts.append(f"## {name}\n\n" + sclite_table(rows, "dataset") + "\n")
     text = "\n".join(parts)
@@ -177,10 +195,12 @@ def write_recipe_results(
     commands: Sequence[str] = (),
     summaries: Sequence[Path] = (),
     section_files: Sequence[Path] = (),
+    main_expdir: Optional[PathLike] = None,
 ) -> str:
     """RESULTS.md of a recipe: the given commands, then each experiment's recorded ``run_command``;
     the corpus and training-cost section (``summaries`` plus each experiment's ``train_summary.json``);
-    the extra sections; and the score tables of every experiment."""
+    the extra sections; and the score tables of every experiment. Runs outside ``main_expdir`` are
+    named ``<dir>/<run>``."""
     all_summaries = list(summaries) + [
         p for e in exp_dirs for p in sorted(Path(e).glob("train_summary.json"))
     ]
@@ -189,7 +209,7 @@ def write_recipe_results(
         recorded = Path(exp) / "run_command"
         if recorded.is_file() and recorded.read_text().strip() not in all_commands:
             all_commands.append(recorded.read_text().strip())
-    sections = [corpus_section(data_dir, all_summaries)] + [
+    sections = [corpus_section(data_dir, all_summaries, main_expdir)] + [
         p.read_text() for p in section_files if p.is_file()
     ]
     return write_results(
@@ -199,4 +219,5 @@ def write_recipe_results(
         all_commands,
         [s for s in sections if s],
         repo_dir=Path.cwd(),
+        main_expdir=main_expdir,
     )
