@@ -55,7 +55,11 @@ if [ -f "${stamp}" ] && [ "$(cat "${stamp}")" = "${want}" ] && "${venv}/bin/pyth
 fi
 # pip's configuration here may list local indexes that do not exist; hide only those warnings.
 pip_install() { "${pip[@]}" install -q "$@" 2> >(grep -v "^WARNING: Location '" >&2); }
-pip_install "setuptools<74" wheel
+# The dependency tree holds source packages that are built here, without build isolation (so they
+# see setuptools<74 and, below, torch). Their build-time imports are installed first, so the build
+# never depends on a wheel that an earlier run left in pip's cache: pyworld (espnet) imports numpy>=2
+# and cython; Distance, antlr4-python3-runtime, ci-sdr and fast-bss-eval need setuptools only.
+pip_install "setuptools<74" wheel "numpy>=2" cython
 pip_install --no-build-isolation -e "${repo_root}[test]"
 # DeepSpeed (ESPnet's --use_deepspeed; ZeRO configs in egs/TEMPLATE/asr1/conf/deepspeed) ships as a
 # source package whose build imports torch: built after torch is in, with its CUDA/C++ ops left to
