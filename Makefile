@@ -1,5 +1,5 @@
 # The two commands a new user types (each installs what is missing first):
-#   make demo   - the mini recipe end to end (synthetic corpus -> Conformer/CTC -> RESULTS.md)
+#   make demo   - the method, small: pretraining, fine-tuning, LM, one NST generation on the mini corpus (egs/mini/asr1/run_demo.sh)
 #   make test   - the test suite (unit tests + a tiny end-to-end recipe run)
 SHELL := /bin/bash
 VENV := .venv
@@ -11,7 +11,7 @@ install:
 	bash tools/install.sh
 
 demo: install
-	cd egs/mini/asr1 && ./run.sh
+	cd egs/mini/asr1 && ./run_demo.sh
 
 test: install
 	$(PYTHON) -m pytest -q tests

@@ -273,7 +273,9 @@ def test_two_process_pretraining_learns_like_one_process(tmp_path: Path) -> None
         argv += [*_data_args(data, text=False), "--batch_type", "unsorted"]
         argv += ["--batch_size", "4", "--max_epoch", "4", "--num_workers", "0"]
         argv += ["--scheduler_conf", "warmup_steps=2", "--encoder_conf", "num_blocks=1"]
-        argv += ["--keep_nbest_models", "1", "--use_matplotlib", "false"]
+        # ESPnet's default attention plots stay on: rank 0 alone runs that forward pass after
+        # validation, which crashed the 2-process run while the loss guard reduced across ranks.
+        argv += ["--keep_nbest_models", "1", "--num_att_plot", "1"]
         train = _run("bigssl.bin.ssl_train", argv, procs, exp)
         losses[procs] = train["loss"]
         assert len(losses[procs]) == 4 and losses[procs][-1] < losses[procs][0], losses

@@ -48,6 +48,12 @@ def main(argv: Optional[List[str]] = None) -> None:
         default=[],
         help="extra markdown section (repeatable)",
     )
+    parser.add_argument(
+        "--headline_file",
+        type=Path,
+        default=None,
+        help="markdown section that opens RESULTS.md, under the title (skipped if absent)",
+    )
     args = parser.parse_args(argv)
     setup_logging()
     write_recipe_results(
@@ -59,6 +65,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         args.summary,
         args.section_file,
         main_expdir=args.main_expdir,
+        headline_file=args.headline_file,
     )
 
 

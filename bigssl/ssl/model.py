@@ -108,7 +108,9 @@ class Wav2Vec2PretrainModel(AbsESPnetModel):
         }
         stats.update(target.stats)
 
-        if self.check_finite and not all_ranks_finite(loss):
+        # Every rank makes each training forward; eval forwards (validation, rank 0's attention
+        # plots) check this rank only, so an eval forward never waits on a collective.
+        if self.check_finite and not all_ranks_finite(loss, across_ranks=self.training):
             values = {k: float(stats[k]) for k in ("loss", "loss_contrastive")}
             if "loss_diversity" in stats:
                 values["loss_diversity"] = float(stats["loss_diversity"])

@@ -35,10 +35,14 @@ class NonFiniteLossError(RuntimeError):
         self.step = step
 
 
-def all_ranks_finite(value: torch.Tensor) -> bool:
-    """True if ``value`` is finite here and, under torch.distributed, on every rank."""
+def all_ranks_finite(value: torch.Tensor, across_ranks: bool = True) -> bool:
+    """True if ``value`` is finite here and, under torch.distributed with ``across_ranks``, on every
+    rank. Pass ``across_ranks=False`` for forward passes that not every rank makes (ESPnet plots
+    attention on rank 0 only, with the model in eval mode): a collective there would wait forever
+    for, or crash against, the other ranks."""
     bad = (~torch.isfinite(value.detach())).any().to(torch.int32).reshape(1)
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
+    distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
+    if across_ranks and distributed:
         torch.distributed.all_reduce(bad)
     return int(bad.item()) == 0
 

@@ -12,7 +12,9 @@ def _masks(model, rank: int, world: int, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(torch.distributed, "get_world_size", lambda: world)
     monkeypatch.setattr(torch.distributed, "get_rank", lambda: rank)
     # no process group here: the loss check's all-reduce is not what is tested
-    monkeypatch.setattr("bigssl.ssl.model.all_ranks_finite", lambda loss: True)
+    monkeypatch.setattr(
+        "bigssl.ssl.model.all_ranks_finite", lambda loss, across_ranks=True: True
+    )
     seen = []
     handle = model.masking.register_forward_hook(
         lambda module, args, out: seen.append(out[1].clone())

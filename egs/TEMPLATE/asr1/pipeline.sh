@@ -63,6 +63,7 @@ lm_tag=""                # LM name: exp/lm_<tag>_<train_set>_<token_type><nbpe> 
 lm_model=valid.loss.ave.pth  # LM checkpoint used for shallow fusion
 use_lm=false             # shallow fusion: decode (stage 60) and pseudo-label (stage 75) with the LM (lm_weight from the decode config)
 results_title="Results"  # title of RESULTS.md
+pack_exp=""              # experiment dir stage 90 packs (default: the stage-50 model ${expdir}/asr_<asr_tag>; e.g. an NST student)
 results_expdirs=""       # more experiment dirs whose scored runs and pretraining costs stage 80 also lists (e.g. "exp_gpu")
 expdir=exp               # where experiments go
 dumpdir=dump             # where validated data dirs go

@@ -2,7 +2,8 @@
 # Stage 80: generate RESULTS.md from every scored experiment under ${expdir}/asr_* and
 # ${expdir}/nst_* (NST students and toplines) and the same under each of --results_expdirs, plus the
 # stage-55 language models' sections (${expdir}/lm_*/results_section.md) and any extra sections the
-# recipe left in ${expdir}/results_sections/*.md (e.g. comparisons).
+# recipe left in ${expdir}/results_sections/*.md (e.g. comparisons). ${expdir}/results_headline.md, when a
+# recipe script wrote one (run_demo.sh: its system table), opens RESULTS.md, right under the title.
 . "${pipeline_dir}/stages/common.sh"
 exp_args=()
 section_args=()
@@ -29,6 +30,6 @@ for section in "${expdir}"/lm_*/results_section.md "${expdir}"/results_sections/
   [ -f "${section}" ] && section_args+=(--section_file "${section}")
 done
 python -m bigssl.bin.write_results --out RESULTS.md --title "${results_title}" --main_expdir "${expdir}" \
-  "${exp_args[@]}" "${section_args[@]}" --data_dir data \
+  "${exp_args[@]}" "${section_args[@]}" --data_dir data --headline_file "${expdir}/results_headline.md" \
   --command "${BIGSSL_TOP_COMMAND}"
 log "wrote RESULTS.md"

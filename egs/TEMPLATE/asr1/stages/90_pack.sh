@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Stage 90: pack the trained model for sharing, as ESPnet's asr.sh does (espnet2.bin.pack asr): its
-# config, the --inference_model checkpoint, the feature statistics and the BPE model its config names
+# Stage 90: pack the trained model (the stage-50 model, or --pack_exp) for sharing, as ESPnet's asr.sh
+# does (espnet2.bin.pack asr): its config, the --inference_model checkpoint, the feature statistics and
+# the BPE model its config names
 # (with --use_lm true the LM too), RESULTS.md and the exp's images, in one zip. The zip decodes with
 # stock ESPnet from any directory: espnet2.main_funcs.pack_funcs.unpack rewrites the paths
 # (or espnet_model_zoo's Speech2Text.from_pretrained(asr_model_file=...zip) where that is installed).
 . "${pipeline_dir}/stages/common.sh"
+asr_exp="${pack_exp:-${asr_exp}}"  # --pack_exp: another experiment (e.g. exp/nst_iter1), decoded with the same options
 packed="${asr_exp}/${asr_exp##*/}_${inference_model%.pth}.zip"
 [ -f "${packed}" ] && { log "${packed} exists (remove it to pack again)"; exit 0; }
 [ -f "${asr_exp}/${inference_model}" ] || { log "no model ${asr_exp}/${inference_model} to pack; train it with stage 50 (or set --inference_model)"; exit 1; }
