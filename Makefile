@@ -1,5 +1,5 @@
 # The two commands a new user types (each installs what is missing first):
-#   make demo   - the method, small: pretraining, fine-tuning, LM, one NST generation on the mini corpus (egs/mini/asr1/run_demo.sh)
+#   make demo   - the method, small: pretraining, fine-tuning, LM, one NST generation on the mini corpus (egs/mini/demo1/run.sh)
 #   make test   - the test suite (unit tests + a tiny end-to-end recipe run)
 SHELL := /bin/bash
 VENV := .venv
@@ -11,7 +11,7 @@ install:
 	bash tools/install.sh
 
 demo: install
-	cd egs/mini/asr1 && ./run_demo.sh
+	cd egs/mini/demo1 && ./run.sh
 
 test: install
 	$(PYTHON) -m pytest -q tests
@@ -21,3 +21,4 @@ bench: install
 
 clean-mini:
 	cd egs/mini/asr1 && rm -rf data dump exp downloads
+	cd egs/mini/demo1 && rm -rf data dump exp downloads

@@ -17,6 +17,7 @@ from tests.conftest import REPO
 
 TEMPLATE = REPO / "egs/TEMPLATE/asr1"
 MINI = REPO / "egs/mini/asr1"
+DEMO = REPO / "egs/mini/demo1"
 PIPELINE = TEMPLATE / "pipeline.sh"
 REQUIRED = [
     "--train_set",
@@ -452,3 +453,67 @@ def test_decoding_and_scoring_before_their_inputs_name_the_stage_to_run(
     assert result.returncode != 0
     assert message in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+# ---- make demo's recipe (egs/mini/demo1/run.sh) --------------------------------------------
+
+
+@pytest.fixture()
+def demo_recipe(tmp_path: Path) -> Path:
+    """The demo's run.sh beside a stub ./pipeline.sh that records its calls (and fails)."""
+    shutil.copy(DEMO / "run.sh", tmp_path / "run.sh")
+    for name in ("utils", "path.sh"):
+        (tmp_path / name).symlink_to(TEMPLATE / name)
+    stub = tmp_path / "pipeline.sh"
+    stub.write_text(
+        '#!/usr/bin/env bash\nprintf "%s|%s\\n" "${BIGSSL_TOP_COMMAND}" "$*" >> calls\nexit 3\n'
+    )
+    stub.chmod(0o755)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "cmd, message",
+    [
+        (
+            ["--pretrain_steps", "0"],
+            "--pretrain_steps must be a positive integer, not '0'",
+        ),
+        (["--unlabeled_utts", "1e3"], "--unlabeled_utts must be a positive integer"),
+        (["--nst_stop_iter", "2"], "unknown option '--nst_stop_iter'"),
+        (["extra"], "unexpected argument 'extra'"),
+    ],
+)
+def test_demo_rejects_bad_options_before_any_work(
+    demo_recipe: Path, cmd: List[str], message: str
+) -> None:
+    result = _run(["./run.sh", *cmd], demo_recipe)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert not (demo_recipe / "calls").exists(), "./pipeline.sh was called"
+
+
+def test_demo_help_lists_its_options_with_comments(demo_recipe: Path) -> None:
+    result = _run(["./run.sh", "--help"], demo_recipe)
+    assert result.returncode == 0, result.stderr
+    rows = _help_rows(result.stdout)
+    assert [(name, comment) for name, _, comment in rows] == _defaults(
+        demo_recipe / "run.sh"
+    )
+    assert rows and all(comment for _, _, comment in rows)
+
+
+def test_demo_budget_reaches_the_pipeline(demo_recipe: Path) -> None:
+    """4 pretraining epochs of ceil(steps / 4) updates, the schedule annealed over all of them."""
+    result = _run(
+        ["./run.sh", "--pretrain_steps", "10", "--num_procs", "1"], demo_recipe
+    )
+    assert (
+        result.returncode == 3
+    ), result.stderr  # the stub's exit status, at the first call
+    top, args = (demo_recipe / "calls").read_text().splitlines()[0].split("|")
+    assert top == "./run.sh --pretrain_steps 10 --num_procs 1"
+    assert (
+        "--train_set train_labeled --valid_set dev" in args and "--num_procs 1 " in args
+    )
+    assert "--max_epoch 4 --num_iters_per_epoch 3 --scheduler_conf max_steps=12" in args
+    assert "--asr_init_ssl_iter 1" in args and args.endswith("--stop_stage 30")

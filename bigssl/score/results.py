@@ -204,7 +204,8 @@ def write_recipe_results(
     """RESULTS.md of a recipe: the given commands, then each experiment's recorded ``run_command``;
     the corpus and training-cost section (``summaries`` plus each experiment's ``train_summary.json``);
     the extra sections; and the score tables of every experiment. Runs outside ``main_expdir`` are
-    named ``<dir>/<run>``. ``headline_file`` (a section, when it exists) opens the file."""
+    named ``<dir>/<run>``. ``headline_file`` (a section, when it exists) opens the file.
+    """
     all_summaries = list(summaries) + [
         p for e in exp_dirs for p in sorted(Path(e).glob("train_summary.json"))
     ]

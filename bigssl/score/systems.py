@@ -50,10 +50,12 @@ class TrainingCost:
 
 def parse_system_row(spec: str) -> SystemRow:
     parts = [p.strip() for p in spec.split("|")]
-    trained = [Path(p.strip()) for p in parts[2].split(",")] if len(parts) == 3 else []
-    if len(parts) != 3 or not all(parts) or not all(str(p) for p in trained):
-        raise SystemRowError(f"--row '{spec}': expected LABEL|DECODE|TRAINED[,TRAINED...]")
-    return SystemRow(parts[0], Path(parts[1]), trained)
+    trained = [p.strip() for p in parts[2].split(",")] if len(parts) == 3 else []
+    if len(parts) != 3 or not all(parts) or not all(trained):
+        raise SystemRowError(
+            f"--row '{spec}': expected LABEL|DECODE|TRAINED[,TRAINED...]"
+        )
+    return SystemRow(parts[0], Path(parts[1]), [Path(p) for p in trained])
 
 
 def training_cost(exp_dir: Path) -> TrainingCost:
@@ -126,12 +128,10 @@ def write_system_section(
 ) -> str:
     """Write (and return) the markdown section with :func:`system_table` for the ``--row`` specs."""
     rows = [parse_system_row(s) for s in specs]
-    text = (
-        f"## {title}\n\nError rates in % (CER first: at this size most sentences hold a word "
-        "error, so CER moves first).\n\n"
-        + system_table(rows, test_sets)
-        + "\n"
-        + (f"\n{note}\n" if note else "")
+    text = f"## {title}\n\nError rates in % (CER first: at this size most sentences hold a word " "error, so CER moves first).\n\n" + system_table(
+        rows, test_sets
+    ) + "\n" + (
+        f"\n{note}\n" if note else ""
     )
     write_text_atomic(out, text)
     return text

@@ -41,7 +41,9 @@ def all_ranks_finite(value: torch.Tensor, across_ranks: bool = True) -> bool:
     attention on rank 0 only, with the model in eval mode): a collective there would wait forever
     for, or crash against, the other ranks."""
     bad = (~torch.isfinite(value.detach())).any().to(torch.int32).reshape(1)
-    distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
+    distributed = (
+        torch.distributed.is_available() and torch.distributed.is_initialized()
+    )
     if across_ranks and distributed:
         torch.distributed.all_reduce(bad)
     return int(bad.item()) == 0

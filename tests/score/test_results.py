@@ -68,3 +68,22 @@ def test_runs_of_other_expdirs_are_named_by_their_dir(
     assert sum("| asr_x/decode_ctc/test |" in r for r in rows) == 2
     assert sum("| exp_gpu/asr_y/decode_ctc/test |" in r for r in rows) == 2
     assert "./run.sh --asr_tag asr_y" in text
+
+
+def test_headline_section_opens_results_md_and_is_optional(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    runs = [_scored_run(Path("exp/asr_x"), 30.0)]
+    headline = tmp_path / "exp" / "results_headline.md"
+    headline.write_text("## The demo's systems\n\n| system | test CER |\n")
+    text = write_recipe_results(
+        Path("RESULTS.md"), "t", runs, Path("data"), headline_file=headline
+    )
+    titles = [line for line in text.splitlines() if line.startswith("#")]
+    # the first section under the title, before the environment and every table
+    assert titles[:3] == ["# t", "## The demo's systems", "## Environment"], titles
+    absent = write_recipe_results(
+        Path("RESULTS.md"), "t", runs, Path("data"), headline_file=tmp_path / "none"
+    )
+    assert "The demo's systems" not in absent and "## Environment" in absent

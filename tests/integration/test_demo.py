@@ -1,0 +1,123 @@
+"""make demo's recipe (egs/mini/demo1/run.sh) on the tiny corpus: pretraining, fine-tuning, the
+LM, LM-fused decoding, one NST generation, the system table opening RESULTS.md, the packed student."""
+
+from __future__ import annotations
+
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.integration.recipe_helpers import make_recipe
+
+TINY_DEMO_OPTS = [
+    "--local_data_opts",
+    "--num_labeled 48 --num_unlabeled 8 --num_dev 6 --num_test 8 --nj 2",
+    "--pretrain_steps",
+    "4",
+    "--finetune_epochs",
+    "1",
+    "--student_epochs",
+    "1",
+    "--unlabeled_utts",
+    "6",
+    "--num_procs",
+    "1",
+    "--pretrain_args",
+    "--batch_bins 300000",
+    "--asr_args",
+    "--batch_bins 600000 --keep_nbest_models 1",
+    "--lm_args",
+    "--max_epoch 1 --num_iters_per_epoch 3 --keep_nbest_models 1",
+    "--student_args",
+    "--num_iters_per_epoch 3 --batch_size 4 --keep_nbest_models 1",
+]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new recipe made by TEMPLATE's setup.sh from egs/mini/demo1, run end to end."""
+    target = make_recipe(
+        tmp_path_factory.mktemp("recipes") / "demo" / "demo1", REPO / "egs/mini/demo1"
+    )
+    result = subprocess.run(
+        ["./run.sh", *TINY_DEMO_OPTS],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
+    return target
+
+
+def _cells(line: str) -> list:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def test_results_md_opens_with_the_three_systems_and_their_cost(demo: Path) -> None:
+    text = (demo / "RESULTS.md").read_text()
+    titles = [line for line in text.splitlines() if line.startswith("#")]
+    assert (
+        titles[1] == "## The demo's systems (make demo: egs/mini/demo1/run.sh)"
+    ), titles
+    assert titles[2] == "## Environment"
+    table = text.split(titles[1])[1].split("## Environment")[0]
+    rows = [_cells(r) for r in table.splitlines() if r.startswith("| ")][1:]
+    assert [r[0] for r in rows] == [
+        "teacher: pretrained, fine-tuned with CTC, no LM",
+        "teacher + LM (shallow fusion)",
+        "student, NST generation 1, + LM",
+    ]
+    for row in rows:
+        cer, wer, minutes = float(row[1]), float(row[2]), float(row[4])
+        assert 0 <= cer and 0 <= wer and minutes > 0, row
+    # each system's cost adds what it needed: pretraining + teacher, + LM, + student
+    assert "`ssl_iter1` (4 steps" in rows[0][3] and "`asr_demo_teacher`" in rows[0][3]
+    assert "lm_train_lm_train_labeled_bpe40" in rows[1][3]
+    assert "`nst_iter1_demo` (3 steps" in rows[2][3]
+    assert float(rows[0][4]) < float(rows[1][4]) < float(rows[2][4])
+    # the student's row reads the LM-fused decoding, and the note says what was kept
+    assert "5 of 6 kept" in table and "One seed and no controls" in table
+    assert "./run.sh --local_data_opts" in text
+
+
+def test_the_demo_ran_every_stage_of_the_method(demo: Path) -> None:
+    exp = demo / "exp"
+    for done in [
+        "ssl_iter1",
+        "asr_demo_teacher",
+        "lm_train_lm_train_labeled_bpe40",
+        "nst_iter1_demo/pseudo",
+        "nst_iter1_demo/data/pseudo",
+        "nst_iter1_demo",
+    ]:
+        assert (exp / done / ".done").is_file(), done
+    teacher = exp / "asr_demo_teacher"
+    assert (
+        "Loading pretrained params from exp/ssl_iter1"
+        in (teacher / "train.log").read_text()
+    )
+    lm_decode = "decode_decode_ctc_lm_valid.cer_ctc.ave_lm_train_lm_valid.loss.ave"
+    for scored in [
+        teacher / "decode_decode_ctc_valid.cer_ctc.ave/test",
+        teacher / lm_decode / "test",
+        exp / "nst_iter1_demo" / lm_decode / "test",
+    ]:
+        assert (scored / "score_cer/result.json").is_file(), scored
+    # pseudo-labeling decoded with the LM
+    assert "lm_file" in (exp / "nst_iter1_demo/log/pseudo_label.1.log").read_text()
+
+
+def test_the_packed_zip_is_the_student_with_its_lm(demo: Path) -> None:
+    student = demo / "exp/nst_iter1_demo"
+    packed = student / "nst_iter1_demo_valid.cer_ctc.ave.zip"
+    names = zipfile.ZipFile(packed).namelist()
+    assert "exp/nst_iter1_demo/valid.cer_ctc.ave.pth" in names
+    assert any(
+        n.endswith("lm_train_lm_train_labeled_bpe40/valid.loss.ave.pth") for n in names
+    )
+    assert "RESULTS.md" in names
+    assert not list((demo / "exp/asr_demo_teacher").glob("*.zip"))
