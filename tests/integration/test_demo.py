@@ -78,9 +78,10 @@ def test_results_md_opens_with_the_three_systems_and_their_cost(demo: Path) -> N
     assert "`ssl_iter1` (4 steps" in rows[0][3] and "`asr_demo_teacher`" in rows[0][3]
     assert "lm_train_lm_train_labeled_bpe40" in rows[1][3]
     assert "`nst_iter1_demo` (3 steps" in rows[2][3]
-    assert float(rows[0][4]) < float(rows[1][4]) < float(rows[2][4])
+    # (minutes are rounded to 0.1: the tiny LM and student add less than that)
+    assert float(rows[0][4]) <= float(rows[1][4]) <= float(rows[2][4])
     # the student's row reads the LM-fused decoding, and the note says what was kept
-    assert "5 of 6 kept" in table and "One seed and no controls" in table
+    assert "4 of 6 kept" in table and "One seed and no controls" in table
     assert "./run.sh --local_data_opts" in text
 
 
