@@ -14,7 +14,7 @@ demo: install
 	cd egs/mini/demo1 && ./run.sh
 
 test: install
-	$(PYTHON) -m pytest -q tests
+	$(PYTHON) -m pytest -q --durations=25 tests
 
 bench: install
 	$(PYTHON) bench/bench_asr.py

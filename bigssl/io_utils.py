@@ -80,13 +80,14 @@ def iter_kv(
                 reason = f"not valid UTF-8 (byte {raw[err.start]:#04x} at column {err.start + 1})"
                 if on_bad_line is None:
                     raise ValueError(f"{path}:{lineno}: {reason}") from None
-                key = raw.decode("utf-8", errors="replace").split(" ", 1)[0].strip()
+                key = (raw.decode("utf-8", errors="replace").split(None, 1) or [""])[0]
                 on_bad_line(lineno, key, reason)
                 continue
             if not line.strip():
                 continue
-            key, _, value = line.partition(" ")
-            yield lineno, key, value.strip()
+            # Kaldi and ESPnet (read_2columns_text): the key ends at the first run of spaces or tabs
+            key, *rest = line.split(None, 1)
+            yield lineno, key, rest[0].strip() if rest else ""
 
 
 def read_kv(path: PathLike, one_token: bool = False) -> Dict[str, str]:

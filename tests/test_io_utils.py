@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bigssl.io_utils import atomic_open, check_same_ids, read_kv, write_text_atomic
+from bigssl.io_utils import (
+    atomic_open,
+    check_same_ids,
+    iter_kv,
+    read_kv,
+    write_text_atomic,
+)
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
@@ -52,3 +58,30 @@ def test_check_same_ids_lists_missing_and_extra(tmp_path: Path) -> None:
         match=r"x: utterance set differs from y: 1 missing \(e.g. \['c'\]\), 1 extra",
     ):
         check_same_ids(["a", "b"], ["a", "c"], "x", "y")
+
+
+def test_keys_end_at_any_run_of_spaces_or_tabs_as_in_kaldi_and_espnet(
+    tmp_path: Path,
+) -> None:
+    """A tab-separated text file (ESPnet's reader accepts it) must not become phantom ids."""
+    text = tmp_path / "text"
+    text.write_bytes(b"utt1\thello world\nutt2  \t two\twords \nutt3\nutt4 plain\n  \n")
+    assert read_kv(text) == {
+        "utt1": "hello world",
+        "utt2": "two\twords",
+        "utt3": "",
+        "utt4": "plain",
+    }
+    assert [(n, k) for n, k, _ in iter_kv(text)] == [
+        (1, "utt1"),
+        (2, "utt2"),
+        (3, "utt3"),
+        (4, "utt4"),
+    ]
+    bad = tmp_path / "bad"
+    bad.write_bytes(b"good\tok\nbad\t\xff\n")
+    skipped = []
+    assert [k for _, k, _ in iter_kv(bad, lambda n, k, r: skipped.append((n, k)))] == [
+        "good"
+    ]
+    assert skipped == [(2, "bad")]

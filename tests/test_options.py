@@ -360,6 +360,10 @@ REQUIRED = ["--train_set", "t", "--valid_set", "v", "--test_sets", "x"]
         (["--stage", "abc"], "--stage must be a non-negative integer, not 'abc'"),
         (["--nst_nj", "-1"], "--nst_nj must be a non-negative integer"),
         (
+            ["--stage", "5", "--stop_stage", "2"],
+            "--stage 5 is after --stop_stage 2: no stage would run",
+        ),
+        (
             ["--nst_stop_iter", "1"],
             "needs --nst_unlabeled_set and --nst_student_config",
         ),

@@ -92,6 +92,7 @@ for name in stage stop_stage nj ngpu num_procs num_nodes nbpe fs audio_channel a
             nst_start_iter nst_stop_iter nst_nj; do
   [[ "${!name}" =~ ^[0-9]+$ ]] || bad_option "--${name} must be a non-negative integer, not '${!name}'"
 done
+[ "${stage}" -le "${stop_stage}" ] || bad_option "--stage ${stage} is after --stop_stage ${stop_stage}: no stage would run"
 [ "${num_procs}" -ge 1 ] && [ "${num_nodes}" -ge 1 ] && [ "${nst_nj}" -ge 1 ] || bad_option "--num_procs, --num_nodes and --nst_nj must be at least 1"
 [ "${num_procs}" -eq 1 ] || [ "${ngpu}" -eq 0 ] || bad_option "--num_procs ${num_procs} is for CPU training; with --ngpu ${ngpu} ESPnet starts one process per GPU"
 case "${dist_launcher}" in ""|slurm|mpi) ;; *) bad_option "--dist_launcher must be slurm or mpi, not '${dist_launcher}'" ;; esac
