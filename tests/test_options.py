@@ -202,6 +202,19 @@ def test_options_are_the_assignments_before_the_parser(tmp_path: Path) -> None:
 # ---- the wrappers fail before any work ------------------------------------------------------
 
 
+def _with_recording_stub(recipe: Path, script: str) -> Path:
+    """``recipe`` with TEMPLATE's utils/ and path.sh, and ``script`` as a stub that appends
+    ``<BIGSSL_TOP_COMMAND>|<its arguments>`` to ``calls`` and exits 3."""
+    for name in ("utils", "path.sh"):
+        (recipe / name).symlink_to(TEMPLATE / name)
+    stub = recipe / script
+    stub.write_text(
+        '#!/usr/bin/env bash\nprintf "%s|%s\\n" "${BIGSSL_TOP_COMMAND}" "$*" >> calls\nexit 3\n'
+    )
+    stub.chmod(0o755)
+    return recipe
+
+
 @pytest.fixture()
 def recipe(tmp_path: Path) -> Path:
     """The mini wrappers beside a stub ./run.sh that records its calls (and fails)."""
@@ -216,14 +229,7 @@ def recipe(tmp_path: Path) -> Path:
         shutil.copy(MINI / name, tmp_path / name)
     (tmp_path / "local").mkdir()
     shutil.copy(MINI / "local/data.sh", tmp_path / "local/data.sh")
-    for name in ("utils", "path.sh"):
-        (tmp_path / name).symlink_to(TEMPLATE / name)
-    stub = tmp_path / "run.sh"
-    stub.write_text(
-        '#!/usr/bin/env bash\nprintf "%s|%s\\n" "${BIGSSL_TOP_COMMAND}" "$*" >> calls\nexit 3\n'
-    )
-    stub.chmod(0o755)
-    return tmp_path
+    return _with_recording_stub(tmp_path, "run.sh")
 
 
 @pytest.mark.parametrize(
@@ -466,14 +472,7 @@ def test_decoding_and_scoring_before_their_inputs_name_the_stage_to_run(
 def demo_recipe(tmp_path: Path) -> Path:
     """The demo's run.sh beside a stub ./pipeline.sh that records its calls (and fails)."""
     shutil.copy(DEMO / "run.sh", tmp_path / "run.sh")
-    for name in ("utils", "path.sh"):
-        (tmp_path / name).symlink_to(TEMPLATE / name)
-    stub = tmp_path / "pipeline.sh"
-    stub.write_text(
-        '#!/usr/bin/env bash\nprintf "%s|%s\\n" "${BIGSSL_TOP_COMMAND}" "$*" >> calls\nexit 3\n'
-    )
-    stub.chmod(0o755)
-    return tmp_path
+    return _with_recording_stub(tmp_path, "pipeline.sh")
 
 
 @pytest.mark.parametrize(

@@ -15,10 +15,10 @@
 #      and the student + LM packed into a zip that stock ESPnet decodes (stage 90).
 # Restartable: rerunning skips what is done. The demo runs the method; it does not judge it (no
 # from-scratch or same-steps control, one seed): egs/mini/asr1/run_claims.sh does that.
-#   ./run.sh [--pretrain_steps 300] [--finetune_epochs 5] [--student_epochs 2] [--unlabeled_utts 800]
+#   ./run.sh [--pretrain_steps 300] [--finetune_epochs 8] [--student_epochs 2] [--unlabeled_utts 800]
 set -euo pipefail
 pretrain_steps=300       # wav2vec 2.0 pretraining updates (batches of ~40 s of audio), annealed over this budget
-finetune_epochs=5        # teacher fine-tuning passes over train_labeled (160 updates each)
+finetune_epochs=8        # teacher fine-tuning passes over train_labeled (160 updates each)
 student_epochs=2         # student passes over labeled + kept pseudo-labeled utterances
 unlabeled_utts=800       # utterances of train_unlabeled the teacher pseudo-labels (a seeded subset)
 nst_filter_args="--keep_top_percent 80"  # confidence filter (bigssl.bin.filter_pseudo options)
