@@ -13,7 +13,8 @@ for iter in $(seq "${pretrain_start_iter}" "${pretrain_stop_iter}"); do
   if [ "${iter}" -gt 1 ]; then
     init=(--init_param "${expdir}/ssl_iter$((iter - 1))/${pretrain_model}")
   fi
-  mkdir -p "${exp}"
+  lock_dir "${exp}"
+  if is_done "${exp}"; then continue; fi  # finished by the run that held the lock
   start=$(date +%s)
   log "pretraining iteration ${iter} -> ${exp} (log: ${exp}/train.log)"
   # shellcheck disable=SC2086

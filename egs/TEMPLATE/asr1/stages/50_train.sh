@@ -6,7 +6,8 @@
 if is_done "${asr_exp}"; then log "${asr_exp} already trained"; exit 0; fi
 train_dir="${stage_train_dir:-${dumpdir}/raw/${train_set}}"; valid_dir="${dumpdir}/raw/${valid_set}"
 train_shape_dir="${stage_train_shape_dir:-${asr_stats_dir}/train}"
-mkdir -p "${asr_exp}"
+lock_dir "${asr_exp}"
+if is_done "${asr_exp}"; then log "${asr_exp} already trained"; exit 0; fi  # by the run that held the lock
 echo "${BIGSSL_EXP_COMMAND}" > "${asr_exp}/run_command"
 init=()
 stats_file="${asr_stats_dir}/train/feats_stats.npz"

@@ -11,7 +11,8 @@ if is_done "${lm_exp}"; then log "${lm_exp} already trained"; exit 0; fi
 [ -s "${lm_train_text}" ] || { log "no LM text ${lm_train_text} (--lm_train_text)"; exit 1; }
 [ -f "${token_dir}/tokens.txt" ] || { log "no token list ${token_dir}; run stage 30 first"; exit 1; }
 data_dir="${lm_exp}/data"; stats_dir="${lm_exp}/stats"
-mkdir -p "${lm_exp}"
+lock_dir "${lm_exp}"
+if is_done "${lm_exp}"; then log "${lm_exp} already trained"; exit 0; fi
 
 if ! is_done "${data_dir}"; then
   rm -rf "${data_dir}.tmp" && mkdir -p "${data_dir}.tmp"

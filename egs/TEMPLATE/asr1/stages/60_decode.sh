@@ -15,6 +15,8 @@ for dset in ${test_sets}; do
   out="${asr_exp}/${inference_tag}/${dset}"
   if is_done "${out}"; then continue; fi
   [ -f "${dumpdir}/raw/${dset}/wav.scp" ] || { log "no ${dumpdir}/raw/${dset}/wav.scp; run stage 20 (it validates every --test_sets set)"; exit 1; }
+  lock_dir "${out}"
+  if is_done "${out}"; then continue; fi  # decoded by the run that held the lock
   log "decoding ${dset} -> ${out}"
   # shellcheck disable=SC2086
   run_logged "${infer_cmd}" "${out}/decode.log" python -m bigssl.bin.decode --asr_train_config "${asr_exp}/config.yaml" \

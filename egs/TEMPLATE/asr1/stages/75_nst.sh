@@ -44,10 +44,10 @@ for k in $(seq "${first}" "${last}"); do
   fi
   init_param=""  # nst_student_init=pretrained: 50_train.sh loads exp/ssl_iter<asr_init_ssl_iter>'s encoder
   [ "${nst_student_init}" = teacher ] && init_param="${teacher}/${inference_model}"
+  lock_dir "${gen_dir}"  # held for the generation: pseudo-labels, filter, student, decoding
   if is_done "${gen_dir}"; then
     log "generation ${k}: ${gen_dir} already trained"
   else
-    mkdir -p "${gen_dir}"
     if [ "${nst_labels}" = reference ]; then
       pseudo_args=(--pseudo "${unlabeled_dir}" --pseudo_text "${nst_reference_text}")
     else

@@ -5,6 +5,26 @@ log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') ($(basename "$0" .sh)) $*"; }
 # is_done DIR: true if DIR/.done exists. mark_done DIR: create it (after the step succeeded).
 is_done() { [ -f "$1/.done" ]; }
 mark_done() { mkdir -p "$1" && touch "$1/.done"; }
+# lock_dir DIR: this run owns DIR (an experiment, a decode or an NST generation) until the stage and
+# every job it started have exited; a second command on DIR stops at once, naming the pid and command
+# that own it. flock(1) on DIR/.lock: the kernel drops the lock with its last holder, so a killed run
+# leaves no stale lock. Stages a locking stage runs (75 -> 50, 60, 70) inherit its locks (BIGSSL_LOCKED).
+lock_dir() {
+  local dir fd
+  mkdir -p "$1"
+  dir="$(cd "$1" && pwd)"
+  [[ ":${BIGSSL_LOCKED:-}:" == *":${dir}:"* ]] && return 0
+  if ! command -v flock > /dev/null; then
+    log "warning: no flock(1) (util-linux) here: ${1} is not locked against a second run"; return 0
+  fi
+  exec {fd}>>"${dir}/.lock"
+  if ! flock -n "${fd}"; then
+    log "${1} is in use by another run ($(cat "${dir}/.lock.owner" 2>/dev/null || echo "owner unknown")); wait for it to finish or stop it"
+    exit 1
+  fi
+  echo "pid $$ since $(date '+%Y-%m-%dT%H:%M:%S'): ${BIGSSL_EXP_COMMAND:-$0}" > "${dir}/.lock.owner"
+  export BIGSSL_LOCKED="${BIGSSL_LOCKED:-}:${dir}"
+}
 # run_logged LAUNCHER LOG CMD...: run CMD through LAUNCHER, a cmd.sh command with its options as one
 # string (e.g. "${train_cmd} --gpu 2"), which writes LOG (utils/run_local.sh, run_slurm.sh or Kaldi's
 # run.pl/slurm.pl). The output of earlier attempts is kept in front of LOG (a resumed training's
