@@ -450,6 +450,15 @@ def test_data_sh_errors_name_the_problem(corpus: LibriFixture, tmp_path: Path) -
     )
 
 
+def test_db_local_sh_without_export_sets_the_corpus_root(tmp_path: Path) -> None:
+    """ESPnet's db.sh style: a plain assignment in the untracked db.local.sh is the default root."""
+    recipe = make_recipe(tmp_path / "recipe")
+    (recipe / "db.local.sh").write_text(f"LIBRISPEECH={tmp_path / 'from_db'}\n")
+    result = run(recipe, "local/data.sh")
+    assert result.returncode == 1, result.stderr
+    assert f"{tmp_path / 'from_db'}: no LibriSpeech/" in result.stderr
+
+
 def test_download_sh_checks_options_and_checksums(tmp_path: Path) -> None:
     """No internet here: a file:// mirror stands in for openslr.org, with a wrong archive."""
     recipe = make_recipe(tmp_path / "recipe")

@@ -6,9 +6,11 @@
 #   data/local/lm_train.txt (--lm_text + the training transcripts) for the LM stage.
 #   local/data.sh --librispeech_root DIR [--librilight_root DIR] [--parts "..."] [--lm_text FILE]
 #                 [--librilight_subsets "small medium large"] [--download true] [--drop_bad true]
-# Corpus locations can also come from the environment or an untracked db.local.sh (path.sh reads it):
-# LIBRISPEECH and LIBRILIGHT are the defaults of --librispeech_root and --librilight_root.
+# Corpus locations can also come from the environment or an untracked db.local.sh (ESPnet's db.sh
+# style, `LIBRISPEECH=/path` with or without export): LIBRISPEECH and LIBRILIGHT are the defaults of
+# --librispeech_root and --librilight_root.
 set -euo pipefail
+if [ -f db.local.sh ]; then . ./db.local.sh; fi  # read before the defaults below use its variables
 librispeech_root="${LIBRISPEECH:-}"  # directory holding LibriSpeech/<part>/ (https://www.openslr.org/12)
 librilight_root="${LIBRILIGHT:-}"    # directory holding librispeech_finetuning/ and small/ medium/ large/ (empty: no Libri-Light)
 parts="train-clean-100 train-clean-360 train-other-500 dev-clean dev-other test-clean test-other"  # LibriSpeech parts
