@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from bigssl.io_utils import write_text_atomic
-from bigssl.score.markdown import DASH, fmt, md_table
+from bigssl.score.markdown import DASH, fmt, md_table, relative_change
 from bigssl.score.results import find_result
 from bigssl.training.summary import epoch_seconds
 
@@ -101,17 +101,23 @@ def _describe(cost: TrainingCost) -> str:
 
 
 def system_table(rows: Sequence[SystemRow], test_sets: Sequence[str]) -> str:
-    """The markdown table: per row the CER and WER of each test set, then the training it took."""
+    """The markdown table: per row the CER and WER of each test set, the relative CER change of the
+    first test set against the row above (negative: fewer errors), then the training it took.
+    """
     header = ["system"]
     for test_set in test_sets:
         header += [f"{test_set} CER", f"{test_set} WER"]
+    header += [f"{test_sets[0]} CER vs the row above"]
     header += ["trained (steps, audio, wall time on this machine)", "training wall min"]
     table = []
+    above: Optional[float] = None
     for row in rows:
         cells: List[str] = [row.label]
-        for test_set in test_sets:
-            cer, wer = error_rates(row.decode, test_set)
+        rates = [error_rates(row.decode, test_set) for test_set in test_sets]
+        for cer, wer in rates:
             cells += [fmt(cer), fmt(wer)]
+        cells.append(DASH if above is None else relative_change(rates[0][0], above))
+        above = rates[0][0]
         costs = [training_cost(d) for d in row.trained]
         total = sum(c.seconds for c in costs if c.seconds is not None)
         cells += [" + ".join(_describe(c) for c in costs), fmt(total / 60)]

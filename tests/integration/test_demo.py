@@ -72,14 +72,18 @@ def test_results_md_opens_with_the_three_systems_and_their_cost(demo: Path) -> N
         "student, NST generation 1, + LM",
     ]
     for row in rows:
-        cer, wer, minutes = float(row[1]), float(row[2]), float(row[4])
+        cer, wer, minutes = float(row[1]), float(row[2]), float(row[5])
         assert 0 <= cer and 0 <= wer and minutes > 0, row
+    # CER against the row above: the LM against the teacher, the student against teacher + LM
+    for above, row in zip(rows, rows[1:]):
+        change = 100 * (float(row[1]) - float(above[1])) / float(above[1])
+        assert float(row[3].rstrip("%")) == pytest.approx(change, abs=0.3), row
     # each system's cost adds what it needed: pretraining + teacher, + LM, + student
-    assert "`ssl_iter1` (4 steps" in rows[0][3] and "`asr_demo_teacher`" in rows[0][3]
-    assert "lm_train_lm_train_labeled_bpe40" in rows[1][3]
-    assert "`nst_iter1_demo` (3 steps" in rows[2][3]
+    assert "`ssl_iter1` (4 steps" in rows[0][4] and "`asr_demo_teacher`" in rows[0][4]
+    assert "lm_train_lm_train_labeled_bpe40" in rows[1][4]
+    assert "`nst_iter1_demo` (3 steps" in rows[2][4]
     # (minutes are rounded to 0.1: the tiny LM and student add less than that)
-    assert float(rows[0][4]) <= float(rows[1][4]) <= float(rows[2][4])
+    assert float(rows[0][5]) <= float(rows[1][5]) <= float(rows[2][5])
     # the student's row reads the LM-fused decoding, and the note says what was kept
     assert "4 of 6 kept" in table and "One seed and no controls" in table
     assert "./run.sh --local_data_opts" in text

@@ -71,11 +71,13 @@ def test_rows_add_up_every_training_the_system_needed(tmp_path: Path) -> None:
     # test CER, test WER, dev CER, dev WER; 2 min (ssl) + 2 min (teacher, from its log, not the
     # summary's wall_hours) = 4.0 min
     assert cells[1:5] == ["30.2", "80.0", "20.0", "70.0"], cells
-    assert "`ssl_iter1` (400 steps, 4.4 h audio, 2.0 min)" in cells[5]
-    assert cells[6] == "4.0"
+    assert cells[5] == "–"  # the first row has nothing above it
+    assert "`ssl_iter1` (400 steps, 4.4 h audio, 2.0 min)" in cells[6]
+    assert cells[7] == "4.0"
     cells = [c.strip() for c in rows[1].strip("|").split("|")]
-    assert cells[1:3] == ["25.2", "70.0"] and cells[6] == "5.0", cells
-    assert "`lm_x` (1.0 min)" in cells[5]
+    assert cells[1:3] == ["25.2", "70.0"] and cells[7] == "5.0", cells
+    assert cells[5] == "-16.5%"  # test CER 25.25 vs 30.25
+    assert "`lm_x` (1.0 min)" in cells[6]
     assert text.rstrip().endswith("one seed")
 
 
