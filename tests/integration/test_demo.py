@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import REPO
 from tests.integration.recipe_helpers import make_recipe
@@ -118,11 +119,15 @@ def test_the_demo_ran_every_stage_of_the_method(demo: Path) -> None:
 
 def test_the_packed_zip_is_the_student_with_its_lm(demo: Path) -> None:
     student = demo / "exp/nst_iter1_demo"
-    packed = student / "nst_iter1_demo_valid.cer_ctc.ave.zip"
-    names = zipfile.ZipFile(packed).namelist()
-    assert "exp/nst_iter1_demo/valid.cer_ctc.ave.pth" in names
-    assert any(
-        n.endswith("lm_train_lm_train_labeled_bpe40/valid.loss.ave.pth") for n in names
+    packed = zipfile.ZipFile(student / "nst_iter1_demo_valid.cer_ctc.ave.zip")
+    # ESPnet's pack stores symlinked checkpoints under their targets' names; meta.yaml says which
+    meta = yaml.safe_load(packed.read("meta.yaml"))
+    assert meta["yaml_files"]["asr_train_config"] == "exp/nst_iter1_demo/config.yaml"
+    assert meta["files"]["asr_model_file"].startswith("exp/nst_iter1_demo/")
+    assert meta["files"]["lm_file"].startswith("exp/lm_train_lm_train_labeled_bpe40/")
+    names = packed.namelist()
+    assert (
+        meta["files"]["asr_model_file"] in names and meta["files"]["lm_file"] in names
     )
     assert "RESULTS.md" in names
     assert not list((demo / "exp/asr_demo_teacher").glob("*.zip"))
