@@ -115,6 +115,13 @@ def test_the_demo_ran_every_stage_of_the_method(demo: Path) -> None:
         assert (scored / "score_cer/result.json").is_file(), scored
     # pseudo-labeling decoded with the LM
     assert "lm_file" in (exp / "nst_iter1_demo/log/pseudo_label.1.log").read_text()
+    # --nst_student_init teacher: the student loads the teacher whole, not the pretrained encoder
+    log = (exp / "nst_iter1_demo/train.log").read_text()
+    assert (
+        "Loading pretrained params from exp/asr_demo_teacher/valid.cer_ctc.ave.pth"
+        in log
+    )
+    assert "ssl_iter1/valid.loss.ave.pth:encoder:encoder" not in log
 
 
 def test_the_packed_zip_is_the_student_with_its_lm(demo: Path) -> None:

@@ -184,34 +184,6 @@ NST_OPTS = [
 ]
 
 
-def test_nst_student_can_start_from_its_teacher(recipe: Path) -> None:
-    """--nst_student_init teacher: the student loads the stage-50 model whole, not the pretrained encoder."""
-    opts = [*NST_OPTS, "--nst_stop_iter", "1", "--nst_labels", "reference"]
-    opts[opts.index("ctc")] = "tinit"  # --nst_tag
-    result = subprocess.run(
-        ["./run.sh", *opts, "--nst_student_init", "teacher"],
-        cwd=recipe,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    log = (recipe / "exp/nst_topline_tinit/train.log").read_text()
-    teacher = "exp/asr_train_asr_conformer_ctc_ssl_iter1/valid.cer_ctc.ave.pth"
-    assert f"Loading pretrained params from {teacher}" in log
-    assert "ssl_iter1/valid.loss.ave.pth:encoder:encoder" not in log
-    bad = subprocess.run(
-        ["./run.sh", *opts, "--nst_student_init", "nobody"],
-        cwd=recipe,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert (
-        bad.returncode == 2 and "--nst_student_init must be" in bad.stdout + bad.stderr
-    )
-
-
 def test_nst_topline_student_trains_on_mixed_batches_and_decodes(recipe: Path) -> None:
     """Stage 75 with reference labels: student data, 1:9-style mixing, adaptive SpecAugment, decode, score."""
     result = subprocess.run(
