@@ -25,6 +25,15 @@ def make_recipe(target: Path, source: Path = REPO / "egs/mini/asr1") -> Path:
     return target
 
 
+def run_recipe(recipe: Path, command: List[str], timeout: int) -> Path:
+    """Run ``command`` (e.g. ``./run.sh`` and its options) in ``recipe``; it must succeed."""
+    result = subprocess.run(
+        command, cwd=recipe, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
+    return recipe
+
+
 def make_mini_recipe(target: Path) -> Path:
     """A new recipe made by TEMPLATE's setup.sh from egs/mini/asr1 at ``target``."""
     return make_recipe(target)

@@ -3,7 +3,6 @@ LM, LM-fused decoding, one NST generation, the system table opening RESULTS.md, 
 
 from __future__ import annotations
 
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from tests.integration.recipe_helpers import make_recipe
+from tests.integration.recipe_helpers import make_recipe, run_recipe
 
 TINY_DEMO_OPTS = [
     "--local_data_opts",
@@ -43,15 +42,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = make_recipe(
         tmp_path_factory.mktemp("recipes") / "demo" / "demo1", REPO / "egs/mini/demo1"
     )
-    result = subprocess.run(
-        ["./run.sh", *TINY_DEMO_OPTS],
-        cwd=target,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
-    return target
+    return run_recipe(target, ["./run.sh", *TINY_DEMO_OPTS], timeout=1200)
 
 
 def _cells(line: str) -> list:

@@ -11,7 +11,11 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from tests.integration.recipe_helpers import make_mini_recipe, pretrain_opts
+from tests.integration.recipe_helpers import (
+    make_mini_recipe,
+    pretrain_opts,
+    run_recipe,
+)
 
 TINY_OPTS = [
     "--local_data_opts",
@@ -27,15 +31,7 @@ TINY_OPTS = [
 def recipe(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new recipe made by TEMPLATE's setup.sh from egs/mini/asr1, run end to end."""
     target = make_mini_recipe(tmp_path_factory.mktemp("recipes") / "tiny" / "asr1")
-    result = subprocess.run(
-        ["./run.sh", *TINY_OPTS],
-        cwd=target,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return target
+    return run_recipe(target, ["./run.sh", *TINY_OPTS], timeout=900)
 
 
 def test_results_md_has_tables_for_every_test_set(recipe: Path) -> None:
