@@ -19,11 +19,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 from bigssl.io_utils import write_text_atomic
 from bigssl.score.markdown import DASH, fmt, md_table, relative_change
-from bigssl.score.results import find_result
+from bigssl.score.results import load_error_rate
 from bigssl.training.summary import epoch_seconds
 
 
@@ -43,7 +43,7 @@ class TrainingCost:
     """What one trained experiment dir cost: wall seconds, and steps / audio hours where recorded."""
 
     name: str
-    seconds: Optional[float]
+    seconds: float
     steps: Optional[int]
     audio_hours: Optional[float]
 
@@ -81,23 +81,13 @@ def training_cost(exp_dir: Path) -> TrainingCost:
     )
 
 
-def error_rates(decode: Path, test_set: str) -> Tuple[float, float]:
-    """(CER, WER) in % of the one scored decoding of ``test_set`` under ``decode``."""
-    cer, wer = (
-        float(json.loads(find_result(decode, test_set, unit).read_text())["Err"])
-        for unit in ("cer", "wer")
-    )
-    return cer, wer
-
-
 def _describe(cost: TrainingCost) -> str:
     done = []
     if cost.steps is not None:
         done.append(f"{cost.steps} steps")
     if cost.audio_hours is not None:
         done.append(f"{cost.audio_hours:.1f} h audio")
-    minutes = DASH if cost.seconds is None else f"{cost.seconds / 60:.1f} min"
-    return f"`{cost.name}` ({', '.join(done + [minutes])})"
+    return f"`{cost.name}` ({', '.join(done + [f'{cost.seconds / 60:.1f} min'])})"
 
 
 def system_table(rows: Sequence[SystemRow], test_sets: Sequence[str]) -> str:
@@ -113,13 +103,19 @@ def system_table(rows: Sequence[SystemRow], test_sets: Sequence[str]) -> str:
     above: Optional[float] = None
     for row in rows:
         cells: List[str] = [row.label]
-        rates = [error_rates(row.decode, test_set) for test_set in test_sets]
+        rates = [
+            (
+                load_error_rate(row.decode, t, "cer"),
+                load_error_rate(row.decode, t, "wer"),
+            )
+            for t in test_sets
+        ]
         for cer, wer in rates:
             cells += [fmt(cer), fmt(wer)]
         cells.append(DASH if above is None else relative_change(rates[0][0], above))
         above = rates[0][0]
         costs = [training_cost(d) for d in row.trained]
-        total = sum(c.seconds for c in costs if c.seconds is not None)
+        total = sum(c.seconds for c in costs)
         cells += [" + ".join(_describe(c) for c in costs), fmt(total / 60)]
         table.append(cells)
     return md_table(header, table)
@@ -134,10 +130,11 @@ def write_system_section(
 ) -> str:
     """Write (and return) the markdown section with :func:`system_table` for the ``--row`` specs."""
     rows = [parse_system_row(s) for s in specs]
-    text = f"## {title}\n\nError rates in % (CER first: at this size most sentences hold a word " "error, so CER moves first).\n\n" + system_table(
-        rows, test_sets
-    ) + "\n" + (
-        f"\n{note}\n" if note else ""
+    intro = (
+        "Error rates in % (CER first: at this size most sentences hold a word error, so CER "
+        "moves first)."
     )
+    table = system_table(rows, test_sets)
+    text = f"## {title}\n\n{intro}\n\n{table}\n" + (f"\n{note}\n" if note else "")
     write_text_atomic(out, text)
     return text

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make demo: BigSSL's method end to end, small, on 2 CPU cores (~20 min here, ~25 with a fresh install).
+# make demo: BigSSL's method end to end, small, on 2 CPU cores (~18 min here, ~20 with a fresh install).
 # The mini recipe's corpus and configs (conf/ and local/ are egs/mini/asr1's), in a recipe dir of its
 # own, so its data/, exp/ and RESULTS.md are its own:
 #   1. the synthetic corpus, validation and tokenizer (stages 10-30);

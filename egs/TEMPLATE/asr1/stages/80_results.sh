@@ -3,7 +3,7 @@
 # ${expdir}/nst_* (NST students and toplines) and the same under each of --results_expdirs, plus the
 # stage-55 language models' sections (${expdir}/lm_*/results_section.md) and any extra sections the
 # recipe left in ${expdir}/results_sections/*.md (e.g. comparisons). ${expdir}/results_headline.md, when a
-# recipe script wrote one (run_demo.sh: its system table), opens RESULTS.md, right under the title.
+# recipe script wrote one (egs/mini/demo1/run.sh: its system table), opens RESULTS.md, right under the title.
 . "${pipeline_dir}/stages/common.sh"
 exp_args=()
 section_args=()

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Stage 90: pack the trained model (the stage-50 model, or --pack_exp) for sharing, as ESPnet's asr.sh
 # does (espnet2.bin.pack asr): its config, the --inference_model checkpoint, the feature statistics and
-# the BPE model its config names
-# (with --use_lm true the LM too), RESULTS.md and the exp's images, in one zip. The zip decodes with
+# the BPE model its config names (with --use_lm true the LM too), RESULTS.md and the exp's images, in
+# one zip. The zip decodes with
 # stock ESPnet from any directory: espnet2.main_funcs.pack_funcs.unpack rewrites the paths
 # (or espnet_model_zoo's Speech2Text.from_pretrained(asr_model_file=...zip) where that is installed).
 . "${pipeline_dir}/stages/common.sh"
