@@ -1,10 +1,19 @@
 """BigSSL's claims at mini scale: verdicts computed from scored experiments, never written by hand.
 
 Each system has a role name (``supervised_100``, ``scratch_3``, ``pretrained_3``, ``nst_gen1_10``,
-``crossdomain_with``, ...) mapping to one or more experiment dirs (seeds) scored on one test set.
-A role's number is the mean over its scored seeds; pure functions judge each claim from a table
-of means (``role -> {"cer": x, "wer": y}``) and return "holds", "does not hold", or "not measured"
-when a system the claim needs is missing.
+``control_gen1_10``, ``crossdomain_with``, ...) mapping to its experiment dirs, one per training
+seed, scored on one test set. Roles that are compared are paired by seed: the spec lists each
+role's seeds in the same order.
+
+A verdict reads the spread, not only the means. Every comparison is a *contrast* (e.g. the error of
+the teacher minus the error of the student) computed per seed and, with a paired bootstrap over the
+test utterances (the same resample for every system and seed), as a 95 % interval of its mean over
+seeds. An effect is *shown* when it has the claimed sign on every seed and its interval excludes
+zero; a claim "holds" only when every effect it needs is shown, "does not hold" when one is shown
+the other way, and is "inconclusive" otherwise (including any system with fewer than
+``MIN_SEEDS`` scored seeds). Verdicts are judged on CER (the primary unit on these corpora); the
+WER contrast is reported beside it, and a claim whose WER effect is shown the other way is
+inconclusive. "not measured": a system the claim needs has no scored run.
 """
 
 from __future__ import annotations
@@ -14,21 +23,44 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
+import numpy as np
 import yaml
 
 from bigssl.io_utils import PathLike, write_text_atomic
-from bigssl.score.markdown import fmt, md_table, relative_change
-from bigssl.score.results import load_error_rate
+from bigssl.score.markdown import fmt, md_table
+from bigssl.score.results import find_result, load_error_rate
+from bigssl.score.significance import Interval, paired_bootstrap
+from bigssl.score.wer import read_alignments
 
-HOLDS, FAILS, NOT_MEASURED = "holds", "does not hold", "not measured"
+HOLDS, FAILS, INCONCLUSIVE, NOT_MEASURED = (
+    "holds",
+    "does not hold",
+    "inconclusive",
+    "not measured",
+)
 UNITS = ("cer", "wer")
+PRIMARY_UNIT = "cer"
+MIN_SEEDS = 2  # a system judged with fewer scored seeds makes its claim inconclusive
 MAX_RATIO = (
     1.15  # claim 1: P+NST with 10 % labels within this factor of 100 % supervised
 )
 FRACTIONS = (3, 10, 30)  # claim 2: labeled fractions, in percent
-EPS = 1e-9  # means over seeds are compared with this tolerance (ties are ties)
+SHOWN, SHOWN_AGAINST, UNCLEAR = "shown", "shown against", "unclear"
 
-Means = Mapping[str, Mapping[str, float]]
+
+@dataclass
+class SeedErrors:
+    """One seed's per-utterance errors and reference lengths, in sorted utterance order."""
+
+    utts: Tuple[str, ...]
+    errors: np.ndarray
+    ref_len: np.ndarray
+
+    def rate(self, idx: np.ndarray) -> np.ndarray:
+        """Error rate (%) on each resample of utterance indices ``idx`` (R, n)."""
+        return (
+            100.0 * self.errors[idx].sum(-1) / np.maximum(self.ref_len[idx].sum(-1), 1)
+        )
 
 
 @dataclass
@@ -39,6 +71,7 @@ class RoleScores:
     test_set: str
     exp_dirs: List[Path]
     values: Dict[str, List[float]] = field(default_factory=dict)
+    utterances: Dict[str, List[Optional[SeedErrors]]] = field(default_factory=dict)
 
     @property
     def seeds(self) -> int:
@@ -56,6 +89,39 @@ class RoleScores:
         return f"{self.mean(unit):.2f} [{min(vals):.2f}, {max(vals):.2f}]"
 
 
+Scores = Mapping[str, RoleScores]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A contrast (positive = the claimed direction) per seed and its bootstrap interval."""
+
+    name: str
+    per_seed: Tuple[float, ...]
+    interval: Optional[Interval]  # None: no per-utterance scores to resample
+    problem: str = ""  # why it cannot be shown (too few seeds, no alignments)
+
+    @property
+    def status(self) -> str:
+        if self.problem or self.interval is None or not self.per_seed:
+            return UNCLEAR
+        if all(v > 0 for v in self.per_seed) and self.interval.low > 0:
+            return SHOWN
+        if all(v < 0 for v in self.per_seed) and self.interval.high < 0:
+            return SHOWN_AGAINST
+        return UNCLEAR
+
+    def __str__(self) -> str:
+        seeds = ", ".join(f"{v:+.2f}" for v in self.per_seed)
+        body = (
+            str(self.interval)
+            if self.interval
+            else f"{np.mean(self.per_seed):+.2f}" if self.per_seed else "–"
+        )
+        note = f"; {self.problem}" if self.problem else ""
+        return f"{self.name} {body}, per seed [{seeds}]: {self.status}{note}"
+
+
 @dataclass(frozen=True)
 class Verdict:
     """A claim's verdict and the reason, computed from the numbers."""
@@ -69,181 +135,304 @@ class Verdict:
 class Claim:
     key: str
     text: str
-    judge: Callable[[Means], Verdict]
+    judge: Callable[..., Verdict]
 
 
-def _lt(a: float, b: float) -> bool:
-    return a < b - EPS
-
-
-def _missing(means: Means, roles: Sequence[str]) -> Optional[Verdict]:
-    absent = [r for r in roles if r not in means]
+def _missing(scores: Scores, roles: Sequence[str]) -> Optional[Verdict]:
+    absent = [r for r in roles if r not in scores or not scores[r].seeds]
     if absent:
         return Verdict(NOT_MEASURED, "missing: " + ", ".join(absent), tuple(roles))
     return None
 
 
-def _generations(means: Means, fraction: int = 10) -> List[int]:
-    found = (re.fullmatch(rf"nst_gen(\d+)_{fraction}", r) for r in means)
+def contrast(
+    scores: Scores,
+    roles: Sequence[str],
+    unit: str,
+    value: Callable[..., np.ndarray],
+    name: str,
+) -> Evidence:
+    """``value(rate_1, ..., rate_k)`` of the roles' error rates, per seed and bootstrapped.
+
+    Seeds are paired by position; the statistic is the mean over paired seeds. The bootstrap needs
+    every paired seed's per-utterance scores on the same utterances (else the interval is None).
+    """
+    count = min(len(scores[r].values.get(unit, [])) for r in roles)
+    per_seed = tuple(
+        float(value(*(np.asarray(scores[r].values[unit][s]) for r in roles)))
+        for s in range(count)
+    )
+    problems = []
+    if count < MIN_SEEDS:
+        problems.append(f"{count} paired seed(s), {MIN_SEEDS} needed")
+    seeds = [
+        [scores[r].utterances.get(unit, [None] * count)[s] for r in roles]
+        for s in range(count)
+    ]
+    interval = None
+    if all(e is not None for row in seeds for e in row) and count:
+        utts = {e.utts for row in seeds for e in row}  # type: ignore[union-attr]
+        if len(utts) != 1:
+            raise ValueError(
+                f"{name}: the systems were scored on different utterances "
+                f"({', '.join(r + '@' + scores[r].test_set for r in roles)})"
+            )
+        num_items = len(next(iter(utts)))
+
+        def statistic(idx: np.ndarray) -> np.ndarray:
+            return np.mean(
+                [value(*(e.rate(idx) for e in row)) for row in seeds], axis=0  # type: ignore[union-attr]
+            )
+
+        interval = paired_bootstrap(statistic, num_items)
+    else:
+        problems.append("no per-utterance scores (alignments.txt) to resample")
+    return Evidence(name, per_seed, interval, "; ".join(problems))
+
+
+def reduction(scores: Scores, baseline: str, system: str, unit: str) -> Evidence:
+    """Error of ``baseline`` minus error of ``system`` (points): positive when ``system`` is better."""
+    return contrast(
+        scores,
+        (baseline, system),
+        unit,
+        lambda base, sys: base - sys,
+        f"{unit.upper()} {baseline} - {system}",
+    )
+
+
+def _relative_gain(scratch: np.ndarray, pretrained: np.ndarray) -> np.ndarray:
+    return 100.0 * (scratch - pretrained) / np.maximum(scratch, 1e-9)
+
+
+def _combine(
+    name: str, needed: Sequence[Evidence], wer: Sequence[Evidence]
+) -> Tuple[str, str]:
+    """(verdict, why) from the CER evidence every claim needs and the matching WER evidence."""
+    statuses = [e.status for e in needed]
+    why = "; ".join(str(e) for e in needed)
+    if wer:
+        why += " | WER: " + "; ".join(str(e) for e in wer)
+    if SHOWN_AGAINST in statuses:
+        return FAILS, why
+    if all(s == SHOWN for s in statuses):
+        if any(e.status == SHOWN_AGAINST for e in wer):
+            return INCONCLUSIVE, why + " (CER and WER disagree)"
+        return HOLDS, why
+    return INCONCLUSIVE, why
+
+
+def _generations(scores: Scores, fraction: int) -> List[int]:
+    found = (re.fullmatch(rf"nst_gen(\d+)_{fraction}", r) for r in scores)
     return sorted(int(m.group(1)) for m in found if m)
 
 
-def judge_label_efficiency(means: Means, nst_fraction: int = 10) -> Verdict:
-    """Claim 1: error(last NST generation >= 1) / error(supervised_100) <= MAX_RATIO, on CER and WER."""
-    gens = [g for g in _generations(means, nst_fraction) if g >= 1]
+def control_role(scores: Scores, generation: int, fraction: int) -> str:
+    """The same-steps control of generation k: ``control_gen<k>_<fraction>`` (generation 1 also
+    accepts the older name ``control_teacher_more_steps_<fraction>``)."""
+    name = f"control_gen{generation}_{fraction}"
+    legacy = f"control_teacher_more_steps_{fraction}"
+    if name not in scores and generation == 1 and legacy in scores:
+        return legacy
+    return name
+
+
+def judge_label_efficiency(scores: Scores, nst_fraction: int = 10) -> Verdict:
+    """Claim 1: error(last NST generation) / error(supervised_100) <= MAX_RATIO, beyond the spread."""
+    gens = [g for g in _generations(scores, nst_fraction) if g >= 1]
     student = (
         f"nst_gen{gens[-1]}_{nst_fraction}"
         if gens
         else f"nst_gen<k>_{nst_fraction} (k >= 1)"
     )
     roles = (student, "supervised_100")
-    missing = _missing(means, roles)
+    missing = _missing(scores, roles)
     if missing:
         return missing
-    parts, ok = [], True
-    for unit in UNITS:
-        ratio = means[student][unit] / max(means["supervised_100"][unit], EPS)
-        good = ratio <= MAX_RATIO + EPS
-        ok &= good
-        parts.append(
-            f"{unit.upper()} ratio {ratio:.2f} {'<=' if good else '>'} {MAX_RATIO}"
+    margin = {
+        unit: contrast(
+            scores,
+            roles,
+            unit,
+            lambda s, sup: MAX_RATIO - s / np.maximum(sup, 1e-9),
+            f"{unit.upper()} {MAX_RATIO} - ratio",
         )
-    return Verdict(HOLDS if ok else FAILS, "; ".join(parts), roles)
-
-
-def relative_reduction(scratch: float, pretrained: float) -> float:
-    """Relative error reduction of pretrained vs from-scratch, in percent."""
-    return 100.0 * (scratch - pretrained) / max(scratch, EPS)
+        for unit in UNITS
+    }
+    ratios = {u: scores[student].mean(u) / max(scores["supervised_100"].mean(u), 1e-9) for u in UNITS}  # type: ignore[operator]
+    verdict, why = _combine("1", [margin["cer"]], [margin["wer"]])
+    head = ", ".join(f"{u.upper()} ratio of means {ratios[u]:.2f}" for u in UNITS)
+    return Verdict(verdict, f"{head}; {why}", roles)
 
 
 def judge_pretraining_gain(
-    means: Means, fractions: Sequence[int] = FRACTIONS, unit: str = "cer"
+    scores: Scores, fractions: Sequence[int] = FRACTIONS
 ) -> Verdict:
-    """Claim 2: the reduction (judged on ``unit``) is > 0 at the smallest fraction and non-increasing."""
+    """Claim 2: pretrained beats scratch at the smallest fraction, and the relative gain there is
+    larger than at the largest fraction (both beyond the spread)."""
     fractions = sorted(fractions)
     roles = tuple(
         f"{kind}_{f}" for f in fractions for kind in ("scratch", "pretrained")
     )
-    missing = _missing(means, roles)
+    missing = _missing(scores, roles)
     if missing:
         return missing
-    gains = [
-        relative_reduction(means[f"scratch_{f}"][unit], means[f"pretrained_{f}"][unit])
-        for f in fractions
-    ]
-    listing = ", ".join(f"{f} %: {g:+.1f}%" for f, g in zip(fractions, gains))
-    if gains[0] <= EPS:
-        return Verdict(
-            FAILS,
-            f"{unit.upper()} reduction {listing}: not positive at {fractions[0]} %",
-            roles,
+    small, large = fractions[0], fractions[-1]
+
+    def evidence(unit: str) -> List[Evidence]:
+        gain = contrast(
+            scores,
+            (f"scratch_{small}", f"pretrained_{small}"),
+            unit,
+            _relative_gain,
+            f"{unit.upper()} relative gain at {small} % (%)",
         )
-    rises = [
-        f"{a} % -> {b} %"
-        for (a, ga), (b, gb) in zip(
-            zip(fractions, gains), zip(fractions[1:], gains[1:])
+        shrink = contrast(
+            scores,
+            (
+                f"scratch_{small}",
+                f"pretrained_{small}",
+                f"scratch_{large}",
+                f"pretrained_{large}",
+            ),
+            unit,
+            lambda s1, p1, s2, p2: _relative_gain(s1, p1) - _relative_gain(s2, p2),
+            f"{unit.upper()} gain at {small} % - gain at {large} % (points)",
         )
-        if gb > ga + EPS
-    ]
-    if rises:
-        return Verdict(
-            FAILS,
-            f"{unit.upper()} reduction {listing}: grows from " + ", ".join(rises),
-            roles,
-        )
-    return Verdict(
-        HOLDS,
-        f"{unit.upper()} reduction {listing}: positive at {fractions[0]} %, never grows",
-        roles,
-    )
+        return [gain, shrink]
+
+    gains = ", ".join(f"{f} %: {_mean_gain(scores, f):+.1f}%" for f in fractions)
+    verdict, why = _combine("2", evidence("cer"), evidence("wer"))
+    return Verdict(verdict, f"CER relative gain of means {gains}; {why}", roles)
 
 
-def judge_generations(means: Means, nst_fraction: int = 10) -> Verdict:
-    """Claim 3: every generation k >= 1 has lower CER and WER than generation k - 1."""
-    gens = sorted(set(_generations(means, nst_fraction)) | {0, 1, 2})
-    roles = tuple(f"nst_gen{g}_{nst_fraction}" for g in gens)
-    missing = _missing(means, roles)
+def _mean_gain(scores: Scores, fraction: int) -> float:
+    scratch = scores[f"scratch_{fraction}"].mean("cer") or 0.0
+    pretrained = scores[f"pretrained_{fraction}"].mean("cer") or 0.0
+    return float(_relative_gain(np.asarray(scratch), np.asarray(pretrained)))
+
+
+def judge_generations(scores: Scores, nst_fraction: int = 10) -> Verdict:
+    """Claim 3: every generation k >= 1 beats generation k - 1 *and* its same-steps control."""
+    gens = sorted(set(_generations(scores, nst_fraction)) | {0, 1})
+    roles: List[str] = []
+    for g in gens:
+        roles.append(f"nst_gen{g}_{nst_fraction}")
+        if g >= 1:
+            roles.append(control_role(scores, g, nst_fraction))
+    missing = _missing(scores, roles)
     if missing:
         return missing
-    failures, passes = [], []
-    for (prev_g, prev), (cur_g, cur) in zip(zip(gens, roles), zip(gens[1:], roles[1:])):
+    needed = {unit: [] for unit in UNITS}  # type: Dict[str, List[Evidence]]
+    for prev, cur in zip(gens, gens[1:]):
+        student = f"nst_gen{cur}_{nst_fraction}"
         for unit in UNITS:
-            a, b = means[cur][unit], means[prev][unit]
-            label = f"gen{cur_g} vs gen{prev_g} {unit.upper()} {b:.2f} -> {a:.2f}"
-            (passes if _lt(a, b) else failures).append(label)
-    if failures:
-        return Verdict(FAILS, "not lower: " + "; ".join(failures), roles)
-    return Verdict(HOLDS, "every generation lower: " + "; ".join(passes), roles)
+            needed[unit].append(
+                reduction(scores, f"nst_gen{prev}_{nst_fraction}", student, unit)
+            )
+            needed[unit].append(
+                reduction(
+                    scores, control_role(scores, cur, nst_fraction), student, unit
+                )
+            )
+    verdict, why = _combine("3", needed["cer"], needed["wer"])
+    return Verdict(verdict, why, tuple(roles))
 
 
-def judge_new_domain(means: Means) -> Verdict:
-    """Claim 6: ``crossdomain_with`` has lower CER and WER than ``crossdomain_without``."""
-    roles = ("crossdomain_without", "crossdomain_with")
-    missing = _missing(means, roles)
+def judge_bigger_student(scores: Scores, nst_fraction: int = 10) -> Verdict:
+    """Claim 5: a student bigger than its teacher beats a same-size student (same data and steps)
+    and the same-steps control of generation 1."""
+    control = control_role(scores, 1, nst_fraction)
+    roles = ("student_same_size", "student_bigger", control)
+    missing = _missing(scores, roles)
     if missing:
         return missing
-    parts, ok = [], True
-    for unit in UNITS:
-        without, with_ = means[roles[0]][unit], means[roles[1]][unit]
-        good = _lt(with_, without)
-        ok &= good
-        parts.append(
-            f"{unit.upper()} {without:.2f} -> {with_:.2f} "
-            f"({relative_change(with_, without)}{'' if good else ', not lower'})"
-        )
-    return Verdict(HOLDS if ok else FAILS, "; ".join(parts), roles)
+    needed = {
+        unit: [
+            reduction(scores, "student_same_size", "student_bigger", unit),
+            reduction(scores, control, "student_bigger", unit),
+        ]
+        for unit in UNITS
+    }
+    verdict, why = _combine("5", needed["cer"], needed["wer"])
+    return Verdict(verdict, why, roles)
+
+
+def judge_new_domain(scores: Scores) -> Verdict:
+    """Claim 6: ``crossdomain_with`` has lower error than ``crossdomain_without`` on the new domain."""
+    roles = ("crossdomain_without", "crossdomain_with")
+    missing = _missing(scores, roles)
+    if missing:
+        return missing
+    verdict, why = _combine(
+        "6",
+        [reduction(scores, *roles, "cer")],
+        [reduction(scores, *roles, "wer")],
+    )
+    return Verdict(verdict, why, roles)
 
 
 CLAIMS: Tuple[Claim, ...] = (
     Claim(
         "1",
         f"P+NST with 10 % of the labels is within {MAX_RATIO}x of supervised training with 100 % "
-        "(error ratio, CER and WER)",
+        "(error ratio)",
         judge_label_efficiency,
     ),
     Claim(
         "2",
-        "Pretraining helps more the fewer the labels: the relative error reduction vs from-scratch "
-        "is positive at the smallest fraction and does not grow with the fraction (judged on CER)",
+        "Pretraining helps more the fewer the labels: it beats from-scratch at the smallest "
+        "fraction, by a larger relative margin than at the largest",
         judge_pretraining_gain,
     ),
     Claim(
         "3",
-        "Each NST generation beats the previous one (test CER and WER)",
+        "Each NST generation beats the previous one and the same-steps control (the previous "
+        "model trained on as long without pseudo-labels)",
         judge_generations,
+    ),
+    Claim(
+        "5",
+        "A student bigger than its teacher beats a same-size student (same data and steps) and "
+        "the same-steps control",
+        judge_bigger_student,
     ),
     Claim(
         "6",
         "Unlabeled audio of a new domain cuts error on that domain without its labels "
-        "(CER and WER vs the same recipe without it)",
+        "(vs the same recipe without it)",
         judge_new_domain,
     ),
 )
 
 
 def judge_claims(
-    means: Means, fractions: Sequence[int] = FRACTIONS, nst_fraction: int = 10
+    scores: Scores, fractions: Sequence[int] = FRACTIONS, nst_fraction: int = 10
 ) -> List[Tuple[Claim, Verdict]]:
-    """Every claim's verdict; claim 2 uses ``fractions`` and its reason adds the WER reductions;
-    claims 1 and 3 read the NST roles of ``nst_fraction`` (``nst_gen<k>_<nst_fraction>``).
-    """
+    """Every claim's verdict; claim 2 uses ``fractions``, claims 1, 3 and 5 ``nst_fraction``."""
     out = []
     for claim in CLAIMS:
         if claim.judge is judge_pretraining_gain:
-            verdict = judge_pretraining_gain(means, fractions)
-            if verdict.verdict != NOT_MEASURED:
-                wer = judge_pretraining_gain(means, fractions, "wer")
-                verdict = Verdict(
-                    verdict.verdict,
-                    f"{verdict.why}; {wer.why} ({wer.verdict} on WER)",
-                    verdict.roles,
-                )
-        elif claim.judge in (judge_label_efficiency, judge_generations):
-            verdict = claim.judge(means, nst_fraction)
+            verdict = judge_pretraining_gain(scores, fractions)
+        elif claim.judge is judge_new_domain:
+            verdict = judge_new_domain(scores)
         else:
-            verdict = claim.judge(means)
+            verdict = claim.judge(scores, nst_fraction)
         out.append((claim, verdict))
     return out
+
+
+def _seed_errors(exp: Path, test_set: str, unit: str) -> Optional[SeedErrors]:
+    alignments = find_result(exp, test_set, unit).parent / "alignments.txt"
+    if not alignments.is_file():
+        return None
+    per_utt = read_alignments(alignments)
+    utts = tuple(sorted(per_utt))
+    return SeedErrors(
+        utts,
+        np.array([per_utt[u][0] for u in utts], dtype=float),
+        np.array([per_utt[u][1] for u in utts], dtype=float),
+    )
 
 
 def load_role(role: str, exp_dirs: Sequence[PathLike], test_set: str) -> RoleScores:
@@ -252,39 +441,46 @@ def load_role(role: str, exp_dirs: Sequence[PathLike], test_set: str) -> RoleSco
     for exp in scores.exp_dirs:
         try:
             row = {u: load_error_rate(exp, test_set, u) for u in UNITS}
+            per_utt = {u: _seed_errors(exp, test_set, u) for u in UNITS}
         except (FileNotFoundError, ValueError):
             continue
         for unit, err in row.items():
             scores.values.setdefault(unit, []).append(err)
+            scores.utterances.setdefault(unit, []).append(per_utt[unit])
     return scores
-
-
-def means_table(scores: Mapping[str, RoleScores]) -> Dict[str, Dict[str, float]]:
-    """role -> unit -> mean over seeds, for the roles with at least one scored seed."""
-    return {
-        role: {u: s.mean(u) for u in UNITS}  # type: ignore[misc]
-        for role, s in scores.items()
-        if s.seeds
-    }
 
 
 def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def _numbers(scores: Mapping[str, RoleScores], roles: Sequence[str]) -> str:
+def _numbers(scores: Scores, roles: Sequence[str]) -> str:
     parts = []
     for role in roles:
         s = scores.get(role)
         if s is None or not s.seeds:
             parts.append(f"{role}: –")
         else:
-            parts.append(f"{role}: CER {s.describe('cer')}, WER {s.describe('wer')}")
+            parts.append(
+                f"{role} ({s.seeds} seeds): CER {s.describe('cer')}, WER {s.describe('wer')}"
+            )
     return "<br>".join(parts)
 
 
+RULES = (
+    "Verdicts are computed from the scores below (a number is the mean over a system's scored "
+    "seeds, [min, max] over seeds). Each comparison is a contrast in the claimed direction, per "
+    "seed (seeds paired) and as a 95 % paired-bootstrap interval over the test utterances of its "
+    "mean over seeds. It is *shown* when it is positive on every seed and its interval is above 0. "
+    f'A claim "{HOLDS}" when every contrast it needs is shown on CER (and WER is not shown the '
+    f'other way), "{FAILS}" when one is shown the other way, "{INCONCLUSIVE}" otherwise, including '
+    f'a system with fewer than {MIN_SEEDS} scored seeds; "{NOT_MEASURED}" when a system it needs '
+    "has no scored run."
+)
+
+
 def claims_section(
-    scores: Mapping[str, RoleScores],
+    scores: Scores,
     notes: Optional[Mapping[str, str]] = None,
     fractions: Sequence[int] = FRACTIONS,
     title: str = "BigSSL's claims at mini scale",
@@ -295,10 +491,9 @@ def claims_section(
 
     ``only``: the claim numbers to judge (default: all), for a study that measures some of them.
     """
-    means = means_table(scores)
     notes = {str(k): v for k, v in (notes or {}).items()}
     rows = []
-    for claim, verdict in judge_claims(means, fractions, nst_fraction):
+    for claim, verdict in judge_claims(scores, fractions, nst_fraction):
         if only is not None and claim.key not in {str(k) for k in only}:
             continue
         row = [
@@ -329,10 +524,7 @@ def claims_section(
         ),
     )
     return (
-        f"## {title}\n\n"
-        "Verdicts are computed from the scores below: a number is the mean over a system's "
-        "scored seeds, with [min, max] over seeds where there are several; a claim is "
-        f'"{NOT_MEASURED}" when a system it needs has no scored run.\n\n'
+        f"## {title}\n\n{RULES}\n\n"
         + md_table(header, rows)
         + "\n\nSystems:\n\n"
         + systems

@@ -178,3 +178,17 @@ def write_score_dir(ref_file: Path, hyp_file: Path, out_dir: Path, unit: str) ->
     write_text_atomic(Path(out_dir) / "result.json", json.dumps(row, indent=2) + "\n")
     logging.info("%s %s: %s", hyp_file, unit.upper(), row)
     return row
+
+
+def read_alignments(path: Path) -> Dict[str, Tuple[int, int]]:
+    """Per utterance (errors, reference length) from a score dir's ``alignments.txt``."""
+    per_utt: Dict[str, Tuple[int, int]] = {}
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if " errors=" not in line or line.startswith(("REF:", "HYP:", "OPS:")):
+                continue
+            utt, errors, ref_len = line.split()
+            if not (errors.startswith("errors=") and ref_len.startswith("ref_len=")):
+                raise ValueError(f"{path}:{number}: not an utterance header: {line!r}")
+            per_utt[utt] = (int(errors[7:]), int(ref_len[8:]))
+    return per_utt

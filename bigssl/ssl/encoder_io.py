@@ -4,7 +4,8 @@ ESPnet's Conformer/Transformer encoders subsample inside ``encoder.embed`` (conv
 projection, then the positional encoding). wav2vec 2.0 masks the subsampled features z *before*
 the context network, so :func:`subsample` runs ``embed`` up to and including the linear projection
 (giving z) and :func:`contextualize` continues with the positional encoding, the blocks and the
-final layer norm. Run back to back without masking they reproduce ``encoder.forward`` exactly, and
+final layer norm. With ``input_layer: linear`` (no subsampling: the frontend's frames are the
+encoder's, e.g. a 40 ms hop) z is the projected, normalized frame (linear, layer norm, dropout). Run back to back without masking they reproduce ``encoder.forward`` exactly, and
 the encoder stays the unmodified ESPnet module, whose ``state_dict`` is what ASR fine-tuning loads.
 """
 
@@ -30,13 +31,23 @@ _MASK_SUBSAMPLERS: Dict[
     Conv2dSubsampling2: lambda m: m[:, :, :-2:2][:, :, :-2:1],
     Conv2dSubsampling6: lambda m: m[:, :, :-2:2][:, :, :-4:3],
 }
-SUPPORTED_INPUT_LAYERS = ("conv2d", "conv2d2", "conv2d6")
+SUPPORTED_INPUT_LAYERS = ("conv2d", "conv2d2", "conv2d6", "linear")
+
+
+def is_linear_input(embed: object) -> bool:
+    """ESPnet's ``input_layer: linear``: Sequential(Linear, LayerNorm, Dropout, positional encoding)."""
+    return (
+        isinstance(embed, torch.nn.Sequential)
+        and len(embed) == 4
+        and isinstance(embed[0], torch.nn.Linear)
+        and isinstance(embed[1], torch.nn.LayerNorm)
+    )
 
 
 def check_encoder(encoder: torch.nn.Module) -> None:
     """Raise ValueError unless ``encoder`` can be split by this module."""
     embed = getattr(encoder, "embed", None)
-    if type(embed) not in _MASK_SUBSAMPLERS:
+    if type(embed) not in _MASK_SUBSAMPLERS and not is_linear_input(embed):
         raise ValueError(
             f"pretraining needs a convolutional subsampling input layer "
             f"(input_layer one of {SUPPORTED_INPUT_LAYERS}), got {type(embed).__name__}"
@@ -54,6 +65,10 @@ def subsample(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Features (B, T, F) -> z (B, T', d) before positional encoding, and the (B, 1, T') mask."""
     embed = encoder.embed
+    frame_mask = (~make_pad_mask(feats_lengths, maxlen=feats.size(1)))[:, None, :]
+    frame_mask = frame_mask.to(feats.device)
+    if is_linear_input(embed):
+        return embed[2](embed[1](embed[0](feats))), frame_mask
     short, limit = check_short_utt(embed, feats.size(1))
     if short:
         raise TooShortUttError(
@@ -62,8 +77,6 @@ def subsample(
             feats.size(1),
             limit,
         )
-    frame_mask = (~make_pad_mask(feats_lengths, maxlen=feats.size(1)))[:, None, :]
-    frame_mask = frame_mask.to(feats.device)
     x = embed.conv(feats.unsqueeze(1))
     batch, channels, length, freq = x.size()
     z = embed.out[0](x.transpose(1, 2).reshape(batch, length, channels * freq))
@@ -74,7 +87,8 @@ def contextualize(
     encoder: torch.nn.Module, z: torch.Tensor, masks: torch.Tensor
 ) -> torch.Tensor:
     """Positional encoding, the encoder blocks and the final norm: (B, T', d) -> (B, T', d)."""
-    x = encoder.embed.out[1](z)
+    embed = encoder.embed
+    x = embed[3](z) if is_linear_input(embed) else embed.out[1](z)
     x, _ = encoder.encoders(x, masks)
     if isinstance(x, tuple):
         x = x[0]

@@ -6,7 +6,8 @@ One multiply-add counts as 2 FLOPs. For a batch of ``B`` utterances of ``T`` fea
 
 * subsampling (``conv2d``: two 3x3 stride-2 convolutions with d channels, then a linear layer):
   ``2 B (9 d T1 F1 + 9 d^2 L F2 + d^2 F2 L)`` with ``(T1, F1)`` and ``(T2 = L, F2)`` the
-  convolutions' output sizes;
+  convolutions' output sizes (``conv2d6``/``conv2d8`` likewise with their convolutions; ``linear``:
+  ``2 B T F d``, no subsampling);
 * per block, per utterance: feed-forward modules ``n_ffn x 4 L d f`` (``n_ffn`` = 2 with the
   macaron style), attention projections (q, k, v, out) ``8 L d^2``, attention scores
   ``2 L^2 d`` (content) ``+ 2 L P d`` (relative position, ``P = 2L - 1`` positions) and the
@@ -28,13 +29,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Tuple
 
-# (kernel, stride) of the two time convolutions of ESPnet's subsampling input layers.
+# (kernel, stride) of the convolutions of ESPnet's input layers (square kernels and strides, in time
+# and frequency; the first has 1 input channel, the others d); "linear" has none (a linear layer
+# on each feature frame, no subsampling).
 SUBSAMPLING_CONVS: Dict[str, List[Tuple[int, int]]] = {
     "conv2d": [(3, 2), (3, 2)],
     "conv2d2": [(3, 2), (3, 1)],
     "conv2d6": [(3, 2), (5, 3)],
+    "conv2d8": [(3, 2), (3, 2), (3, 2)],
+    "linear": [],
 }
 TRAINING_FLOPS_PER_FORWARD = 3
+REFERENCE_SECONDS = (
+    3.0  # utterance length of the per-audio-second figure (attention grows with it)
+)
 
 
 @dataclass(frozen=True)
@@ -74,29 +82,37 @@ def _conv_out(size: int, kernel: int, stride: int) -> int:
     return (size - kernel) // stride + 1
 
 
-def subsampled_sizes(shape: ConformerShape, frames: int) -> Tuple[int, int, int, int]:
-    """(T1, F1, T2, F2): time and frequency sizes after each subsampling convolution."""
-    (k1, s1), (k2, s2) = SUBSAMPLING_CONVS[
-        shape.input_layer
-    ]  # square kernels and strides
-    t1, f1 = _conv_out(frames, k1, s1), _conv_out(shape.input_size, k1, s1)
-    t2, f2 = _conv_out(t1, k2, s2), _conv_out(f1, k2, s2)
-    return t1, f1, t2, f2
+def subsampled_sizes(shape: ConformerShape, frames: int) -> List[Tuple[int, int]]:
+    """(time, frequency) sizes after each input-layer convolution (empty for ``linear``)."""
+    sizes, time, freq = [], frames, shape.input_size
+    for kernel, stride in SUBSAMPLING_CONVS[shape.input_layer]:
+        time, freq = _conv_out(time, kernel, stride), _conv_out(freq, kernel, stride)
+        sizes.append((time, freq))
+    return sizes
 
 
 def subsampled_length(shape: ConformerShape, frames: int) -> int:
     """Frames after the encoder's subsampling (L)."""
-    return subsampled_sizes(shape, frames)[2]
+    sizes = subsampled_sizes(shape, frames)
+    return sizes[-1][0] if sizes else frames
+
+
+def input_layer_flops(shape: ConformerShape, frames: int) -> int:
+    """Forward FLOPs of the input layer on one utterance: its convolutions, then the linear layer
+    from (channels x frequency) to d at each output frame."""
+    d, flops, channels = shape.output_size, 0, 1
+    sizes = subsampled_sizes(shape, frames)
+    for (kernel, _), (time, freq) in zip(SUBSAMPLING_CONVS[shape.input_layer], sizes):
+        flops += 2 * kernel * kernel * channels * d * time * freq
+        channels = d
+    time, freq = sizes[-1] if sizes else (frames, shape.input_size)
+    return flops + 2 * channels * freq * d * time
 
 
 def encoder_forward_flops(shape: ConformerShape, batch: int, frames: int) -> int:
     """Forward FLOPs of the encoder on ``batch`` utterances of ``frames`` feature frames each."""
     d, f, k = shape.output_size, shape.linear_units, shape.cnn_module_kernel
-    t1, f1, length, f2 = subsampled_sizes(shape, frames)
-    (k1, _), (k2, _) = SUBSAMPLING_CONVS[shape.input_layer]
-    sub = 2 * (
-        k1 * k1 * d * t1 * f1 + k2 * k2 * d * d * length * f2 + d * f2 * d * length
-    )
+    length = subsampled_length(shape, frames)
     positions = 2 * length - 1
     ffn = (2 if shape.macaron_style else 1) * 4 * length * d * f
     attention = (
@@ -104,7 +120,33 @@ def encoder_forward_flops(shape: ConformerShape, batch: int, frames: int) -> int
     )
     conv = (6 * length * d * d + 2 * length * d * k) if shape.use_cnn_module else 0
     per_batch = shape.num_blocks * 2 * positions * d * d  # relative-position projection
-    return batch * (sub + shape.num_blocks * (ffn + attention + conv)) + per_batch
+    blocks = shape.num_blocks * (ffn + attention + conv)
+    return batch * (input_layer_flops(shape, frames) + blocks) + per_batch
+
+
+def training_gflops_per_audio_second(
+    config: Dict[str, Any], seconds: float = REFERENCE_SECONDS
+) -> float:
+    """Training GFLOPs (forward + backward) of an ESPnet ASR config's Conformer encoder and CTC
+    head per second of audio, on utterances of ``seconds`` (default frontend: 16 kHz input).
+    """
+    if config.get("encoder") != "conformer":
+        raise ValueError(
+            f"FLOPs are counted for the conformer encoder, got {config.get('encoder')!r}"
+        )
+    frontend = config.get("frontend_conf") or {}
+    hop = int(frontend.get("hop_length", 128))
+    fs = str(frontend.get("fs", 16000))
+    fs = int(float(fs[:-1]) * 1000) if fs.lower().endswith("k") else int(fs)
+    shape = ConformerShape.from_encoder_conf(
+        config.get("encoder_conf") or {}, int(frontend.get("n_mels", 80))
+    )
+    frames = int(seconds * fs) // hop + 1
+    vocab = len(config.get("token_list") or [])
+    forward = encoder_forward_flops(shape, 1, frames) + ctc_head_flops(
+        shape, 1, frames, vocab
+    )
+    return training_flops(forward) / seconds / 1e9
 
 
 def ctc_head_flops(shape: ConformerShape, batch: int, frames: int, vocab: int) -> int:

@@ -31,6 +31,7 @@ def _feats(batch: int = 3, frames: int = 120, dim: int = 16):
     "encoder",
     [
         lambda: ConformerEncoder(16, **TINY_ENCODER_CONF),
+        lambda: ConformerEncoder(16, **dict(TINY_ENCODER_CONF, input_layer="linear")),
         lambda: ConformerEncoder(
             16,
             output_size=32,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 from torch.utils.flop_counter import FlopCounterMode
 
 from bigssl.espnet_compat import quiet_espnet_imports
@@ -17,6 +18,7 @@ from bigssl.training.flops import (
     ConformerShape,
     encoder_forward_flops,
     training_flops,
+    training_gflops_per_audio_second,
     wav2vec2_head_flops,
 )
 
@@ -37,6 +39,8 @@ def _counted(module: torch.nn.Module, *inputs) -> int:
         dict(BASE, cnn_module_kernel=15, macaron_style=True, input_layer="conv2d"),
         dict(BASE, cnn_module_kernel=5, macaron_style=False, input_layer="conv2d6"),
         dict(BASE, cnn_module_kernel=7, use_cnn_module=False, input_layer="conv2d2"),
+        dict(BASE, cnn_module_kernel=15, macaron_style=True, input_layer="conv2d8"),
+        dict(BASE, cnn_module_kernel=15, macaron_style=True, input_layer="linear"),
     ],
 )
 @pytest.mark.parametrize("batch,frames", [(1, 200), (3, 451)])
@@ -80,8 +84,22 @@ def test_pretraining_model_count_within_two_percent() -> None:
 
 
 def test_unsupported_input_layer_is_named() -> None:
-    with pytest.raises(ValueError, match="input_layer.*'linear'"):
-        ConformerShape.from_encoder_conf({"input_layer": "linear"}, 80)
+    with pytest.raises(ValueError, match="input_layer.*'conv2d1'"):
+        ConformerShape.from_encoder_conf({"input_layer": "conv2d1"}, 80)
+
+
+def test_per_audio_second_figure_of_the_mini_configs() -> None:
+    """The 40 ms linear-input encoder costs less than 0.4x the conv2d one per audio second."""
+    conf = REPO / "egs/mini/asr1/conf"
+    base = yaml.safe_load((conf / "train_asr_conformer_ctc_anneal.yaml").read_text())
+    cheap = yaml.safe_load(
+        (conf / "train_asr_conformer_ctc_anneal_lowrate.yaml").read_text()
+    )
+    base_flops = training_gflops_per_audio_second(base)
+    assert 1.0 < base_flops < 1.3  # DESIGN.md: 1.14 measured with torch's counter
+    assert training_gflops_per_audio_second(cheap) < 0.4 * base_flops
+    with pytest.raises(ValueError, match="conformer"):
+        training_gflops_per_audio_second(dict(base, encoder="transformer"))
 
 
 def test_scale_bench_prints_table_on_cpu(tmp_path: Path) -> None:
