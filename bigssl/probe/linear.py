@@ -4,13 +4,17 @@ Classification: scikit-learn's logistic regression on standardized features, the
 regularization C picked from a grid by dev accuracy; regression: ridge regression, alpha picked by
 dev R². Scores are on test with the dev-picked setting, refit on train. The best layer is the one
 with the best dev score (never picked on test).
+
+Each layer also keeps its per-item test results (correctness for classification, predictions for
+regression; the task keeps the test ids and regression targets), so a test score can be recomputed
+on a bootstrap resample of the test items (:func:`resampled_scores`).
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import asdict, dataclass
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -26,10 +30,11 @@ KINDS = ("classification", "regression")
 
 @dataclass
 class Split:
-    """Features (N, D) and targets (N,) of one data split."""
+    """Features (N, D), targets (N,) and optionally the item ids of one data split."""
 
     x: np.ndarray
     y: np.ndarray
+    ids: Optional[List[str]] = None
 
 
 @dataclass
@@ -39,6 +44,8 @@ class LayerScore:
     test: float  # the same on test
     setting: float  # C or alpha
     test_mae: float = float("nan")  # regression only
+    test_correct: Optional[List[int]] = None  # classification: 1 per right test item
+    test_pred: Optional[List[float]] = None  # regression: prediction per test item
 
 
 def _model(kind: str, setting: float, seed: int):  # type: ignore[no-untyped-def]
@@ -53,6 +60,28 @@ def _score(kind: str, y_true: np.ndarray, y_pred: np.ndarray) -> float:
     if kind == "classification":
         return float(accuracy_score(y_true, y_pred))
     return float(r2_score(y_true, y_pred))
+
+
+def _r2_rows(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """R² of each row of (R, n) targets and predictions (sklearn's value for constant targets)."""
+    ss_res = ((y - pred) ** 2).sum(1)
+    ss_tot = ((y - y.mean(1, keepdims=True)) ** 2).sum(1)
+    constant = ss_tot == 0
+    r2 = 1.0 - ss_res / np.where(constant, 1.0, ss_tot)
+    return np.where(constant, (ss_res == 0).astype(float), r2)
+
+
+def resampled_scores(
+    kind: str,
+    idx: np.ndarray,
+    correct: Optional[Sequence[int]] = None,
+    pred: Optional[Sequence[float]] = None,
+    targets: Optional[Sequence[float]] = None,
+) -> np.ndarray:
+    """A layer's test score on each row of item indices ``idx`` (R, n): accuracy or R²."""
+    if kind == "classification":
+        return np.asarray(correct, dtype=float)[idx].mean(1)
+    return _r2_rows(np.asarray(targets, dtype=float)[idx], np.asarray(pred)[idx])
 
 
 def probe_layer(
@@ -73,27 +102,30 @@ def probe_layer(
     assert best is not None
     dev_score, setting, model = best
     predicted = model.predict(test.x)
-    return LayerScore(
+    score = LayerScore(
         layer=layer,
         dev=dev_score,
         test=_score(kind, test.y, predicted),
         setting=setting,
-        test_mae=(
-            float(mean_absolute_error(test.y, predicted))
-            if kind == "regression"
-            else float("nan")
-        ),
     )
+    if kind == "classification":
+        score.test_correct = (predicted == test.y).astype(int).tolist()
+    else:
+        score.test_mae = float(mean_absolute_error(test.y, predicted))
+        score.test_pred = predicted.astype(float).tolist()
+    return score
 
 
 @dataclass
 class TaskResult:
-    """One encoder on one task: every layer's scores and the dev-picked best layer."""
+    """One encoder on one task: every layer's scores, the dev-picked best layer, the test items."""
 
     task: str
     encoder: str
     kind: str
     layers: List[LayerScore]
+    test_ids: Optional[List[str]] = None
+    test_targets: Optional[List[float]] = None  # regression only
 
     @property
     def best(self) -> LayerScore:
@@ -110,6 +142,8 @@ class TaskResult:
             "kind": self.kind,
             "best_layer": self.best.layer,
             "layers": [asdict(s) for s in self.layers],
+            "test_ids": self.test_ids,
+            "test_targets": self.test_targets,
         }
 
 

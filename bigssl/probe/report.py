@@ -2,19 +2,39 @@
 
 The section has one row per task and encoder: the dev-picked best layer, its test score, the last
 layer's test score, chance; then claim 4 (an intermediate layer beats the last one: the best of
-blocks 1..N-1 on dev vs block N, on test) judged per task for the encoder named by ``claim_encoder``, and the value of pretraining (the trained encoder's
-best layer vs the random control's).
+blocks 1..N-1 on dev vs block N, on test) judged per task for the encoder named by
+``claim_encoder`` against the random-weights ``control`` and the test set's sampling noise (paired
+bootstrap, :data:`CLAIM4_RULE`), and the value of pretraining (the trained encoder's best layer vs
+the random control's).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Union
+
+import numpy as np
 
 from bigssl.io_utils import PathLike, save_figure_atomic, write_text_atomic
+from bigssl.probe.linear import resampled_scores
 from bigssl.score.markdown import md_table
+from bigssl.score.significance import Interval, paired_bootstrap
 
 Result = Mapping[str, object]
+
+CLAIM4_RULE = (
+    "Gain = test score of the best intermediate block (picked on dev; layer 0, the input "
+    "projection, is not a block) minus that of the last block; intervals are 95 % paired "
+    "bootstrap intervals over test items (the same resampled items for both encoders and both "
+    "layers). Per task: **holds** when the interval of the gain is above 0 and the interval of "
+    "(gain - control's gain) is above 0; **does not hold** when the interval of the gain is below "
+    "0 (the last block is better) or that of (gain - control's gain) is below 0; otherwise "
+    "**inconclusive** (this includes a positive gain with no control to compare, the control "
+    "part then not measured, and results without per-item test scores). Overall: holds "
+    "when it holds on a majority of tasks and does not hold on none; does not hold when it does "
+    "not hold on a majority; otherwise inconclusive."
+)
 
 
 def _best(result: Result) -> Mapping[str, float]:
@@ -36,23 +56,219 @@ def best_intermediate(result: Result) -> Optional[Mapping[str, float]]:
     return max(inner, key=lambda s: (s["dev"], -s["layer"])) if inner else None
 
 
-def claim4_rows(results: List[Result], encoder: str) -> List[List[str]]:
-    """Per task: does ``encoder``'s best intermediate block (picked on dev) beat its last block on test?"""
-    rows = []
-    for result in results:
-        inner = best_intermediate(result)
-        if result["encoder"] != encoder or inner is None:
-            continue
-        last = _last(result)
-        rows.append(
-            [
-                str(result["task"]),
-                f"layer {inner['layer']}: {inner['test']:.3f}",
-                f"layer {last['layer']}: {last['test']:.3f}",
-                "yes" if inner["test"] > last["test"] else "no",
-            ]
+@dataclass(frozen=True)
+class Claim4Task:
+    """Claim 4 on one task. ``gain``: best intermediate block minus last block on test (an
+    Interval, or a bare float without per-item data); ``control_gain``: the same for the control
+    (None: not measured); ``excess``: gain minus control's gain (None: not measured)."""
+
+    task: str
+    inner: Mapping[str, float]
+    last: Mapping[str, float]
+    gain: Union[Interval, float]
+    control_gain: Union[Interval, float, None]
+    excess: Optional[Interval]
+    verdict: str
+
+
+Statistic = Callable[[np.ndarray], np.ndarray]
+NO_ITEMS = "inconclusive: no per-item test results"
+
+
+def _per_item(result: Result, layer: Mapping[str, object]) -> Optional[list]:
+    """A layer's per-item test results (correctness or predictions); None in old probes.json."""
+    if result["kind"] == "classification":
+        return layer.get("test_correct")  # type: ignore[return-value]
+    if result.get("test_targets") is None:
+        return None
+    return layer.get("test_pred")  # type: ignore[return-value]
+
+
+def _compared(result: Result) -> List[Mapping[str, object]]:
+    """The dev-picked best intermediate block and the last block."""
+    return [best_intermediate(result), _last(result)]  # type: ignore[list-item]
+
+
+def _num_items(result: Result) -> Optional[int]:
+    """Test items behind the compared layers (None without per-item data); ValueError if unequal."""
+    items = [_per_item(result, layer) for layer in _compared(result)]
+    if any(i is None for i in items):
+        return None
+    counts = {len(i) for i in items}  # type: ignore[arg-type]
+    if result.get("test_ids") is not None:
+        counts.add(len(result["test_ids"]))  # type: ignore[arg-type]
+    if len(counts) != 1:
+        raise ValueError(
+            f"claim 4, task {result['task']!r}: encoder {result['encoder']!r} has "
+            f"per-item test results of different lengths {sorted(counts)}"
         )
-    return rows
+    return counts.pop()
+
+
+def _control_order(claimed: Result, control: Result, n: int) -> np.ndarray:
+    """Indices into the control's test items that give the claimed encoder's item order."""
+    ids, other = claimed.get("test_ids"), control.get("test_ids")
+    if ids is None or other is None:
+        return np.arange(n)
+    position = {utt: i for i, utt in enumerate(other)}  # type: ignore[call-overload]
+    if sorted(position) != sorted(ids):  # type: ignore[call-overload]
+        raise ValueError(
+            f"claim 4, task {claimed['task']!r}: encoders {claimed['encoder']!r} and "
+            f"{control['encoder']!r} were tested on different items"
+        )
+    return np.array([position[utt] for utt in ids])  # type: ignore[attr-defined]
+
+
+def _gain_statistic(result: Result, order: Optional[np.ndarray] = None) -> Statistic:
+    """idx (R, n) -> R values of score(best intermediate block) - score(last block) on test."""
+    kind, targets = str(result["kind"]), result.get("test_targets")
+    keep = np.arange(len(_per_item(result, _last(result)))) if order is None else order
+    truth = None if targets is None else np.asarray(targets, dtype=float)[keep]
+    inner, last = (np.asarray(_per_item(result, s))[keep] for s in _compared(result))
+
+    def score(items: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        if kind == "classification":
+            return resampled_scores(kind, idx, correct=items)
+        return resampled_scores(kind, idx, pred=items, targets=truth)
+
+    return lambda idx: score(inner, idx) - score(last, idx)
+
+
+def _point_gain(result: Result) -> float:
+    inner, last = _compared(result)
+    return float(inner["test"]) - float(last["test"])  # type: ignore[arg-type]
+
+
+def _control_statistic(
+    claimed: Result, control: Optional[Result], n: int
+) -> Optional[Statistic]:
+    """The control's gain on the claimed encoder's test items; None when it cannot be measured."""
+    if control is None or best_intermediate(control) is None:
+        return None
+    m = _num_items(control)
+    if m is None:
+        return None
+    if m != n:
+        raise ValueError(
+            f"claim 4, task {claimed['task']!r}: {n} test items for "
+            f"{claimed['encoder']!r}, {m} for the control {control['encoder']!r}"
+        )
+    return _gain_statistic(control, _control_order(claimed, control, n))
+
+
+def _task_verdict(gain: Interval, excess: Optional[Interval]) -> str:
+    """The per-task rule of :data:`CLAIM4_RULE`, given per-item data."""
+    if gain.high < 0 or (excess is not None and excess.high < 0):
+        return "does not hold"
+    if excess is None:
+        return "inconclusive: control not measured"
+    return "holds" if gain.low > 0 and excess.low > 0 else "inconclusive"
+
+
+def _judge_task(claimed: Result, control: Optional[Result]) -> Claim4Task:
+    """Claim 4 on one task; every bootstrap uses the same seed, hence the same resampled items."""
+    task, (inner, last) = str(claimed["task"]), _compared(claimed)
+    measured = control is not None and best_intermediate(control) is not None
+    control_point = _point_gain(control) if measured else None  # type: ignore[arg-type]
+    n = _num_items(claimed)
+    if n is None:
+        gain = _point_gain(claimed)
+        return Claim4Task(task, inner, last, gain, control_point, None, NO_ITEMS)  # type: ignore[arg-type]
+    gain_stat = _gain_statistic(claimed)
+    gain_iv = paired_bootstrap(gain_stat, n)
+    control_stat = _control_statistic(claimed, control, n)
+    if control_stat is None:
+        verdict = _task_verdict(gain_iv, None)
+        return Claim4Task(task, inner, last, gain_iv, control_point, None, verdict)  # type: ignore[arg-type]
+    control_iv = paired_bootstrap(control_stat, n)
+    excess = paired_bootstrap(lambda idx: gain_stat(idx) - control_stat(idx), n)
+    verdict = _task_verdict(gain_iv, excess)
+    return Claim4Task(task, inner, last, gain_iv, control_iv, excess, verdict)  # type: ignore[arg-type]
+
+
+def judge_claim4(
+    results: List[Result], encoder: str, control: Optional[str]
+) -> List[Claim4Task]:
+    """Claim 4 per task for ``encoder`` against ``control`` (see :data:`CLAIM4_RULE`).
+
+    The paired bootstrap resamples test items with one seed, so the gains of both encoders and both
+    layers are computed on the same resampled items.
+    """
+    by_key = {(r["task"], r["encoder"]): r for r in results}
+    return [
+        _judge_task(r, by_key.get((r["task"], control)) if control else None)
+        for r in results
+        if r["encoder"] == encoder and best_intermediate(r) is not None
+    ]
+
+
+def overall_claim4(tasks: Sequence[Claim4Task]) -> str:
+    """holds / does not hold / inconclusive over tasks (see :data:`CLAIM4_RULE`)."""
+    held = sum(t.verdict == "holds" for t in tasks)
+    failed = sum(t.verdict == "does not hold" for t in tasks)
+    if failed > len(tasks) / 2:
+        return "does not hold"
+    if held > len(tasks) / 2 and failed == 0:
+        return "holds"
+    return "inconclusive"
+
+
+def _gain_text(gain: Union[Interval, float, None]) -> str:
+    if gain is None:
+        return "not measured"
+    if isinstance(gain, Interval):
+        pct = round(100 * gain.confidence)
+        return f"{gain.estimate:+.3f} ({pct} % CI [{gain.low:+.3f}, {gain.high:+.3f}])"
+    return f"{gain:+.3f} (no CI)"
+
+
+def claim4_rows(tasks: Sequence[Claim4Task]) -> List[List[str]]:
+    """Table rows: task, the two layers' test scores, the gains with intervals, the verdict."""
+    return [
+        [
+            t.task,
+            f"layer {t.inner['layer']}: {t.inner['test']:.3f}",
+            f"layer {t.last['layer']}: {t.last['test']:.3f}",
+            _gain_text(t.gain),
+            _gain_text(t.control_gain),
+            _gain_text(t.excess),
+            t.verdict,
+        ]
+        for t in tasks
+    ]
+
+
+def _claim4_lines(
+    tasks: Sequence[Claim4Task], encoder: str, control: Optional[str]
+) -> List[str]:
+    counts = ", ".join(
+        f"{v}: {sum(t.verdict.startswith(v) for t in tasks)}"
+        for v in ("holds", "does not hold", "inconclusive")
+    )
+    control_text = (
+        f"the random-weights control `{control}`"
+        if control
+        else "no control (the control part is not measured)"
+    )
+    return [
+        "",
+        f"Claim 4 (an intermediate layer beats the last one), encoder `{encoder}` against "
+        f"{control_text}: **{overall_claim4(tasks)}** ({counts} of {len(tasks)} tasks). "
+        + CLAIM4_RULE,
+        "",
+        md_table(
+            [
+                "task",
+                "best intermediate block (dev-picked), test",
+                "last block, test",
+                "gain",
+                "control's gain",
+                "gain - control's gain",
+                "verdict",
+            ],
+            claim4_rows(tasks),
+        ),
+    ]
 
 
 def section(
@@ -99,25 +315,9 @@ def section(
             rows,
         ),
     ]
-    claim = claim4_rows(results, claim_encoder)
+    claim = judge_claim4(results, claim_encoder, control)
     if claim:
-        held = sum(r[-1] == "yes" for r in claim)
-        lines += [
-            "",
-            f"Claim 4 (an intermediate layer beats the last one), encoder `{claim_encoder}`: "
-            f"**holds on {held} of {len(claim)} tasks** (the intermediate block with the best dev "
-            "score vs the last block, on test; layer 0, the input projection, is not a block).",
-            "",
-            md_table(
-                [
-                    "task",
-                    "best intermediate block (dev-picked), test",
-                    "last block, test",
-                    "intermediate wins",
-                ],
-                claim,
-            ),
-        ]
+        lines += _claim4_lines(claim, claim_encoder, control)
     if control:
         by_key: Dict[tuple, Result] = {(r["task"], r["encoder"]): r for r in results}
         value_rows = []

@@ -11,7 +11,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -96,7 +96,14 @@ def _split(
             f"{labels_path}: utterances differ from the embeddings in {emb_dir}"
         )
     y = np.array([labels[u] for u in utts])
-    return Split(x, y.astype(float) if kind == "regression" else y)
+    return Split(x, y.astype(float) if kind == "regression" else y, list(utts))
+
+
+def _test_items(
+    test: Split, kind: str
+) -> Tuple[Optional[List[str]], Optional[List[float]]]:
+    """The test split's item ids and, for regression, its targets (kept for the bootstrap)."""
+    return test.ids, (test.y.tolist() if kind == "regression" else None)
 
 
 def probe_all(
@@ -106,7 +113,11 @@ def probe_all(
     tasks: Sequence[str],
     pooling: str = "mean",
 ) -> Dict[str, object]:
-    """Per-layer probes of every encoder on every task; written to ``<out_dir>/probes.json``."""
+    """Per-layer probes of every encoder on every task; written to ``<out_dir>/probes.json``.
+
+    Each result keeps its test items (``test_ids``, regression ``test_targets``) and each layer its
+    per-item test results (``test_correct`` or ``test_pred``), for the bootstrap of claim 4.
+    """
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     results: List[Dict[str, object]] = []
     chance: Dict[str, float] = {}
@@ -126,7 +137,9 @@ def probe_all(
                     for s in SPLITS
                 ]
                 layers.append(probe_layer(kind, layer, *splits))
-            result = TaskResult(task, spec.name, kind, layers)
+            result = TaskResult(
+                task, spec.name, kind, layers, *_test_items(splits[-1], kind)
+            )
             results.append(result.to_dict())
             logger.info(
                 "%s / %s: best layer %d (dev %.3f, test %.3f), last layer test %.3f",

@@ -246,10 +246,14 @@ def test_cli_probes_every_task_and_layer_and_writes_the_section(
         ("pitch", "random"),
     }
     assert all(len(r["layers"]) == 3 for r in summary["results"])
+    for r in summary["results"]:  # per-item test results, for claim 4's bootstrap
+        assert r["test_ids"] == [f"test-{i:02d}" for i in range(8)]
+        assert all(len(s["test_correct"]) == 8 for s in r["layers"])
     text = section.read_text()
     assert (
         "| pitch | accuracy | trained |" in text
         and "Claim 4" in text
+        and "95 % CI" in text
         and "Value of training" in text
     )
     assert figure.stat().st_size > 1000
