@@ -222,9 +222,6 @@ def recipe(tmp_path: Path) -> Path:
         "run_nst.sh",
         "run_ssl.sh",
         "run_claims.sh",
-        "run_claim2_levers.sh",
-        "run_claim6_levers.sh",
-        "run_claim2_gpu.sh",
     ):
         shutil.copy(MINI / name, tmp_path / name)
     (tmp_path / "local").mkdir()
@@ -252,17 +249,15 @@ def recipe(tmp_path: Path) -> Path:
         (["./run_ssl.sh", "--PATH=/x"], "unknown option '--PATH'"),
         (["./run_ssl.sh", "--labeled_sizes"], "option '--labeled_sizes' needs a value"),
         (["local/data.sh", "--HOME", "/x"], "unknown option '--HOME'"),
-        (
-            ["./run_claim6_levers.sh", "--nst", "maybe"],
-            "option '--nst' takes true or false, not 'maybe'",
-        ),
-        (["./run_claim6_levers.sh", "--expdir", "x"], "unknown option '--expdir'"),
-        (["./run_claim2_levers.sh", "--seedz", "1"], "unknown option '--seedz'"),
+        (["./run_claims.sh", "--seedz", "1"], "unknown option '--seedz'"),
         (["./run_claims.sh", "--part", "3"], "--part must be 1, 2 or all, not '3'"),
-        (["./run_claim2_gpu.sh", "--part", "x"], "--part must be 1, 2 or all, not 'x'"),
         (
-            ["./run_claim2_gpu.sh", "--epochs", "1.5"],
-            "--epochs must be a whole number, not '1.5'",
+            ["./run_claims.sh", "--pretrain_epochs", "1.5"],
+            "--pretrain_epochs must be a whole number, not '1.5'",
+        ),
+        (
+            ["./run_claims.sh", "--pretrain_config", "conf/none.yaml"],
+            "--pretrain_config conf/none.yaml: no such file",
         ),
     ],
 )
@@ -281,9 +276,6 @@ def test_wrappers_reject_bad_options_before_any_work(
         "run_nst.sh",
         "run_ssl.sh",
         "run_claims.sh",
-        "run_claim2_levers.sh",
-        "run_claim6_levers.sh",
-        "run_claim2_gpu.sh",
         "local/data.sh",
     ],
 )

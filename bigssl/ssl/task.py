@@ -37,6 +37,7 @@ from espnet2.train.collate_fn import CommonCollateFn  # noqa: E402
 from espnet2.train.trainer import Trainer  # noqa: E402
 from espnet2.utils.types import int_or_none, str2bool, str_or_none  # noqa: E402
 
+from bigssl.asr.schedule import resolve_auto_steps  # noqa: E402
 from bigssl.ssl.contrastive import ContrastiveLoss  # noqa: E402
 from bigssl.ssl.masking import SpanMasking  # noqa: E402
 from bigssl.ssl.model import Wav2Vec2PretrainModel  # noqa: E402
@@ -111,6 +112,13 @@ class BigSSLTask(SafeCheckpoints, AbsTask):
         model_choices,
     ]
     trainer = Trainer
+
+    @classmethod
+    def main_worker(cls, args: argparse.Namespace) -> None:
+        """ESPnet's main_worker, after resolving ``auto`` scheduler step counts (e.g. tristagelr's
+        ``max_steps: auto`` = max_epoch x steps per epoch, bigssl.asr.schedule)."""
+        resolve_auto_steps(args)
+        super().main_worker(args)
 
     @classmethod
     def add_task_arguments(cls, parser: argparse.ArgumentParser) -> None:

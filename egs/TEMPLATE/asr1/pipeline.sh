@@ -34,6 +34,7 @@ asr_config=""            # ESPnet ASR training config (YAML)
 asr_args=""              # extra options for ESPnet's trainer (e.g. "--max_epoch 3")
 asr_tag=""               # experiment name (default: derived from the config file name)
 asr_init_ssl_iter=0      # >0: initialize the ASR encoder from exp/ssl_iter<k> (fine-tuning)
+feats_stats=auto         # stage 50's feature normalization: ssl (the pretraining data's stats, stage 45), train (the training set's, stage 40), auto (ssl when fine-tuning a pretrained encoder, else train)
 pretrain_config=""       # wav2vec 2.0 pretraining config (YAML, e.g. conf/ssl/pretrain_mini.yaml)
 pretrain_sets=""         # data sets whose audio (not text) is used for pretraining
 pretrain_start_iter=1    # first pretraining iteration to run
@@ -99,6 +100,7 @@ case "${dist_launcher}" in ""|slurm|mpi) ;; *) bad_option "--dist_launcher must 
 if [ "${num_nodes}" -gt 1 ] && { [ "${ngpu}" -eq 0 ] || [ -z "${dist_launcher}" ]; }; then
   bad_option "--num_nodes ${num_nodes} needs --ngpu N and --dist_launcher slurm (or mpi)"
 fi
+case "${feats_stats}" in auto|ssl|train) ;; *) bad_option "--feats_stats must be auto, ssl or train, not '${feats_stats}'" ;; esac
 case "${gpu_inference}" in true|false) ;; *) bad_option "--gpu_inference must be true or false, not '${gpu_inference}'" ;; esac
 case "${audio_format}" in flac|wav) ;; *) bad_option "--audio_format must be flac or wav, not '${audio_format}'" ;; esac
 for name in min_wav_duration max_wav_duration; do

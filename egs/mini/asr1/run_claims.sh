@@ -2,24 +2,36 @@
 # BigSSL's claims at mini scale, measured (the systems, then a claims table with computed verdicts):
 #   (1) P+NST with 10 % of the labels is within 1.15x of supervised training on 100 %;
 #   (2) pretraining helps more the fewer the labels (from scratch vs pretrained at 3, 10, 30 %);
-#   (3) each NST generation beats the previous one (generations 0, 1, 2 at 10 %, same LM for all);
+#   (3) each NST generation beats the previous one and its same-steps control (generations 0, 1, 2);
 #   (6) unlabeled audio of a new domain (flite voices) cuts error on that domain without its labels.
+# Every system is trained with every seed of --seeds (verdicts pair them by seed and need two) and
+# normalizes its features with the pretraining pool's statistics (--feats_stats ssl), pretrained or not.
 # The pool is train_labeled + train_unlabeled (espeak-ng voices); each fraction re-splits it into a
 # labeled part and an unlabeled rest (bigssl.bin.split_labeled_pool, nested across fractions).
-#   part 1: pretraining on the pool's audio; from scratch and pretrained at each fraction; supervised 100 %
-#   part 2: LMs; the 10 % teacher decoded with its LM; NST generations; the cross-domain student
+#   part 1: pretraining on the pool's audio (the GPU recipe, conf/ssl/pretrain_mini_gpu.yaml, on the
+#           CPU: ~320 s batches, lr 3e-3, annealed over the run; DDP over --pretrain_procs processes);
+#           from scratch and pretrained at each fraction; supervised 100 %
+#   part 2: LMs; per seed: the 10 % teacher decoded with its LM, an NST chain of --nst_generations
+#           generations on --nst_unlabeled_utts utterances of the pool's rest, a same-steps control per
+#           generation, a cross-domain student (the same utterances + --flite_utts flite ones)
 # Every system is a ./run.sh experiment (restartable, .done markers); two run side by side (--jobs).
 #   ./run_claims.sh [--part all|1|2] [--fractions "3 10 30"] [--seeds "1 2"] [--asr_args "--max_epoch 1"]
 set -euo pipefail
 part=all                 # 1, 2 or all (see the header)
 fractions="3 10 30"      # labeled fractions (%) of the pool for claim 2
-seeds="1 2"              # training seeds of the systems at fractions <= 10 % (larger ones: the first seed)
+seeds="1 2"              # training seeds of every system (verdicts need two)
 nst_fraction=10          # labeled fraction (%) of the NST teacher (claims 1, 3, 6)
 nst_generations=2        # NST generations (claim 3)
+nst_unlabeled_utts=1000  # utterances of the pool's rest the NST chains pseudo-label (a seeded subset)
+flite_utts=600           # flite-voiced utterances added to them for the cross-domain student (claim 6)
 corpus_opts="--num_unlabeled_flite 1200 --num_test_flite 200"  # local/data.sh options (the flite sets are claim 6's)
-pretrain_args="--max_epoch 6"  # wav2vec 2.0 pretraining on the pool's audio (conf/ssl/pretrain_mini.yaml)
+pretrain_config=conf/ssl/pretrain_mini_gpu.yaml  # wav2vec 2.0 pretraining recipe on the pool's audio
+pretrain_epochs=10       # pretraining passes over the pool (the schedule anneals over them)
+pretrain_procs=2         # pretraining processes (DDP on the CPU; with --pretrain_ngpu, one per GPU)
+pretrain_ngpu=0          # GPUs of the pretraining (0: the CPU)
+pretrain_args=""         # extra pretraining trainer options
 asr_args=""              # extra trainer options of every supervised system (after the per-fraction --max_epoch)
-nst_student_args=""      # extra trainer options of the NST students
+nst_student_args=""      # extra trainer options of the NST students and controls
 nst_filter_args="--keep_top_percent 80"  # pseudo-label confidence filter (bigssl.bin.filter_pseudo options)
 lm_args=""               # extra trainer options of the LMs
 nst_nj=1                 # pseudo-labeling jobs per NST run (two NST runs go side by side)
@@ -31,28 +43,25 @@ if [ $# -gt 0 ]; then BIGSSL_TOP_COMMAND+=$(printf ' %q' "$@"); fi
 . ./path.sh
 if [ $# -gt 0 ]; then echo "$0: unexpected argument '$1'" >&2; exit 2; fi
 case "${part}" in 1|2|all) ;; *) echo "$0: --part must be 1, 2 or all, not '${part}'" >&2; exit 2 ;; esac
+for n in nst_fraction nst_generations nst_unlabeled_utts flite_utts pretrain_epochs pretrain_procs pretrain_ngpu nst_nj jobs; do
+  [[ "${!n}" =~ ^[0-9]+$ ]] || { echo "$0: --${n} must be a whole number, not '${!n}'" >&2; exit 2; }
+done
+[ -f "${pretrain_config}" ] || { echo "$0: --pretrain_config ${pretrain_config}: no such file" >&2; exit 2; }
 
 asr_config=conf/train_asr_conformer_ctc_anneal.yaml
 test_sets="dev test test_flite"
 lm_decode=(--use_lm true --lm_config conf/train_lm.yaml --inference_config conf/decode_ctc_lm.yaml)
 pretrained=(--asr_init_ssl_iter 1 --pretrain_model valid.loss.ave.pth)
+common=(--feats_stats ssl --test_sets "${test_sets}")
 log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (run_claims) $*"; }
-
-# Epochs per labeled fraction: about 800 / 1200 / 1600 / 2600 steps of ~19 s of audio at 3 / 10 / 30 /
-# 100 %, the annealed schedule spread over each budget (max_steps: auto).
-epochs_for() {
-  case "$1" in 3) echo 30 ;; 10) echo 14 ;; 30) echo 6 ;; 100) echo 3 ;; *) echo $(( 1 + 300 / $1 )) ;; esac
-}
-first_seed() { echo "${seeds%% *}"; }
-seeds_for() { if [ "$1" -le 10 ]; then echo "${seeds}"; else first_seed; fi; }
-
-. utils/run_lanes.sh  # run_lanes CMD_FILE: the commands of CMD_FILE, ${jobs} at a time
+full_epochs=3 epochs_exponent=0.65  # epochs_for: 30, 14, 7, 3 epochs at 3, 10, 30, 100 % (~800-2600 steps)
+. utils/study.sh  # epochs_for FRACTION, run_lanes CMD_FILE
 
 system() {  # system INIT FRACTION SEED: the ./run.sh line training and scoring one supervised system
   local init=$1 fraction=$2 seed=$3 opts=()
   [ "${init}" = pre ] && opts=("${pretrained[@]}")
   printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${fraction}" --asr_config "${asr_config}" \
-    --asr_tag "claims_${init}_p${fraction}_s${seed}" --test_sets "${test_sets}" "${opts[@]}" \
+    --asr_tag "claims_${init}_p${fraction}_s${seed}" "${common[@]}" "${opts[@]}" \
     --asr_args "--max_epoch $(epochs_for "${fraction}") --seed ${seed} ${asr_args}"
   echo
 }
@@ -71,121 +80,146 @@ if [ "${part}" != 2 ]; then
         --out_reference "data/local/pool_p${fraction}_unlabeled_reference/text"
       touch "data/pool_p${fraction}/.done"
     }
-    ./run.sh --stage 20 --stop_stage 40 --train_set "pool_p${fraction}" --test_sets "${test_sets}"
+    ./run.sh --stage 20 --stop_stage 40 --train_set "pool_p${fraction}" --asr_config "${asr_config}" --test_sets "${test_sets}"
   done
+  devices=(--num_procs "${pretrain_procs}")
+  [ "${pretrain_ngpu}" -eq 0 ] || devices=(--ngpu "${pretrain_ngpu}")
+  log "pretraining exp/ssl_iter1: ${pretrain_config}, ${pretrain_epochs} passes over the pool, ${devices[*]}"
+  ./run.sh --stage 44 --stop_stage 46 --test_sets "${test_sets}" --pretrain_config "${pretrain_config}" \
+    --pretrain_sets "train_unlabeled train_labeled" --pretrain_stop_iter 1 "${devices[@]}" \
+    --pretrain_args "--max_epoch ${pretrain_epochs} --num_workers 1 ${pretrain_args}"
   lanes=$(mktemp)
-  {
-    printf '%q ' ./run.sh --stage 44 --stop_stage 46 --test_sets "${test_sets}" --pretrain_config conf/ssl/pretrain_mini.yaml \
-      --pretrain_sets "train_unlabeled train_labeled" --pretrain_stop_iter 1 --pretrain_args "${pretrain_args}"
-    echo
-    for fraction in $(echo ${fractions} 100 | tr ' ' '\n' | sort -nu); do
-      for seed in $(seeds_for "${fraction}"); do system scratch "${fraction}" "${seed}"; done
-    done
-  } > "${lanes}"
-  log "pretraining and the from-scratch systems, ${jobs} at a time"
-  run_lanes "${lanes}"
   for fraction in $(echo ${fractions} ${nst_fraction} | tr ' ' '\n' | sort -nu); do
-    for seed in $(seeds_for "${fraction}"); do system pre "${fraction}" "${seed}"; done
+    for seed in ${seeds}; do system pre "${fraction}" "${seed}"; done
   done > "${lanes}"
-  log "the pretrained systems, ${jobs} at a time"
+  for fraction in $(echo ${fractions} 100 | tr ' ' '\n' | sort -nu); do
+    for seed in ${seeds}; do system scratch "${fraction}" "${seed}"; done
+  done >> "${lanes}"
+  log "the pretrained and from-scratch systems, ${jobs} at a time"
   run_lanes "${lanes}"
   rm -f "${lanes}"
 fi
+[ "${part}" != 1 ] || { log "done (part 1)"; exit 0; }
 
 # ---- part 2 -------------------------------------------------------------------------------------
-if [ "${part}" != 1 ]; then
-  teacher_tag="claims_pre_p${nst_fraction}_s$(first_seed)"
-  [ -f "exp/asr_${teacher_tag}/.done" ] || { log "no teacher exp/asr_${teacher_tag}: run --part 1 first"; exit 1; }
-  # LM text per labeled set: the corpus's sentences no split uses + that set's own transcripts (never
-  # the transcripts of the audio it will pseudo-label).
-  for fraction in "${nst_fraction}" 100; do
-    lm_text="data/local/lm_pool_p${fraction}.txt"
-    if [ ! -s "${lm_text}" ]; then
-      awk 'FNR == NR { $1 = ""; sub(/^ /, ""); labeled[$0] = 1; next } !($0 in labeled)' \
-        data/train_labeled/text data/local/lm_train.txt > "${lm_text}.tmp"
-      cut -d' ' -f2- "data/pool_p${fraction}/text" >> "${lm_text}.tmp"
-      mv "${lm_text}.tmp" "${lm_text}"
-    fi
-    ./run.sh --stage 55 --stop_stage 55 --train_set "pool_p${fraction}" --test_sets "${test_sets}" \
-      --lm_config conf/train_lm.yaml --lm_train_text "${lm_text}" --lm_args "${lm_args}"
-  done
-  # The teacher and the supervised 100 % system decoded with their LMs (the same LM as the students).
-  ./run.sh --stage 60 --stop_stage 70 --train_set "pool_p${nst_fraction}" --asr_config "${asr_config}" \
-    --asr_tag "${teacher_tag}" --test_sets "${test_sets}" "${pretrained[@]}" "${lm_decode[@]}"
-  ./run.sh --stage 60 --stop_stage 70 --train_set pool_p100 --asr_config "${asr_config}" \
-    --asr_tag "claims_scratch_p100_s$(first_seed)" --test_sets "${test_sets}" "${lm_decode[@]}"
-  # The unlabeled sets: the pool's rest, and the same plus the flite-voiced audio (claim 6).
-  unlabeled="pool_p${nst_fraction}_unlabeled"
-  combine_data_dirs_once() {
-    [ -f "data/$2/.done" ] && return 0
-    python -m bigssl.bin.combine_data_dirs --out "data/$2" "data/$1" data/train_unlabeled_flite
-    cat "data/local/$1_reference/text" data/local/unlabeled_flite_reference/text | sort > "data/local/$2_reference.text.tmp"
-    mkdir -p "data/local/$2_reference" && mv "data/local/$2_reference.text.tmp" "data/local/$2_reference/text"
-    touch "data/$2/.done"
-  }
-  combine_data_dirs_once "${unlabeled}" "${unlabeled}_xflite"
-  for dset in "${unlabeled}" "${unlabeled}_xflite"; do
-    [ -f "dump/raw/${dset}/.done" ] && continue
-    python -m bigssl.bin.validate_data_dir --src "data/${dset}" --dst "dump/raw/${dset}" --require_text false
-    touch "dump/raw/${dset}/.done"
-  done
-  nst() {  # nst TAG UNLABELED_SET GENERATIONS: the ./run.sh line of an NST run from the teacher
-    printf '%q ' ./run.sh --stage 75 --stop_stage 75 --train_set "pool_p${nst_fraction}" --asr_config "${asr_config}" \
-      --asr_tag "${teacher_tag}" --test_sets "${test_sets}" "${pretrained[@]}" "${lm_decode[@]}" \
-      --nst_decode_config conf/decode_ctc_lm.yaml --nst_tag "$1" --nst_unlabeled_set "$2" --nst_stop_iter "$3" \
-      --nst_student_config conf/train_student_ctc_from_teacher.yaml --nst_student_init teacher \
-      --nst_student_args "${nst_student_args}" --nst_filter_args "${nst_filter_args}" --nst_nj "${nst_nj}" \
-      --nst_reference_text "data/local/$2_reference/text"
-    echo
-  }
-  # Control for claim 3: the teacher trained further on its labeled data alone, with generation 1's
-  # recipe and step count (labeled + the top 80 % of the unlabeled set, 10 per step, 3 passes).
-  labeled_count=$(wc -l < "data/pool_p${nst_fraction}/wav.scp")
-  unlabeled_count=$(wc -l < "data/${unlabeled}/wav.scp")
-  control_steps=$(( (labeled_count + unlabeled_count * 8 / 10 + 9) / 10 ))
-  control() {
-    printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${nst_fraction}" \
-      --asr_config conf/train_student_ctc_from_teacher.yaml --asr_tag "claims_control_p${nst_fraction}" \
-      --test_sets "${test_sets}" "${pretrained[@]}" "${lm_decode[@]}" \
-      --asr_args "--init_param exp/asr_${teacher_tag}/valid.cer_ctc.ave.pth --nst_mix_ratio 0 --batch_type unsorted --batch_size 10 --num_iters_per_epoch ${control_steps} ${nst_student_args}"
-    echo
-  }
-  lanes=$(mktemp)
-  { nst claims "${unlabeled}" "${nst_generations}"; nst claims_xflite "${unlabeled}_xflite" 1; control; } > "${lanes}"
-  log "NST generations 1..${nst_generations}, the cross-domain student and the same-steps control, ${jobs} at a time"
-  run_lanes "${lanes}"
-  rm -f "${lanes}"
-
-  # ---- the claims table, computed from the scores --------------------------------------------------
-  nolm="decode_decode_ctc_valid.cer_ctc.ave"
-  withlm="decode_decode_ctc_lm_valid.cer_ctc.ave_lm_train_lm_valid.loss.ave"
-  spec=exp/claims.yaml
-  {
-    echo "title: BigSSL's claims at mini scale"
-    echo "test_set: test"
-    echo "fractions: [$(echo ${fractions} | tr ' ' ',')]"
-    echo "nst_fraction: ${nst_fraction}"
-    echo "roles:"
-    for fraction in ${fractions}; do
-      for init in scratch pre; do
-        role="pretrained"; [ "${init}" = scratch ] && role="scratch"
-        echo "  ${role}_${fraction}:"
-        for seed in $(seeds_for "${fraction}"); do echo "    - exp/asr_claims_${init}_p${fraction}_s${seed}/${nolm}"; done
-      done
-    done
-    echo "  supervised_100: [exp/asr_claims_scratch_p100_s$(first_seed)/${withlm}]"
-    echo "  nst_gen0_${nst_fraction}: [exp/asr_${teacher_tag}/${withlm}]"
-    for k in $(seq 1 "${nst_generations}"); do echo "  nst_gen${k}_${nst_fraction}: [exp/nst_iter${k}_claims/${withlm}]"; done
-    echo "  control_teacher_more_steps_${nst_fraction}: [exp/asr_claims_control_p${nst_fraction}/${withlm}]"
-    echo "  crossdomain_without: {exps: [exp/nst_iter1_claims/${withlm}], test_set: test_flite}"
-    echo "  crossdomain_with: {exps: [exp/nst_iter1_claims_xflite/${withlm}], test_set: test_flite}"
-    echo "notes:"
-    echo "  2: \"no-LM decodes (the acoustic models themselves); from scratch and pretrained share data, config and step budget per fraction\""
-    echo "  3: \"students start from their teacher (--nst_student_init teacher) with an annealed budget of 3 passes; the paper's start (the pretrained encoder) did not reach the teacher within the CPU budget (scouting in the README). control_teacher_more_steps: the teacher trained on its labeled data alone with generation 1's recipe and step count (is it the pseudo-labels or the steps?)\""
-    echo "  6: \"the flite audio is used through NST only (pseudo-labels of the pool's rest + 1200 flite utterances), not in pretraining\""
-  } > "${spec}"
-  mkdir -p exp/results_sections
-  python -m bigssl.bin.claims_report --spec "${spec}" --out exp/results_sections/claims.md
-  ./run.sh --stage 80 --stop_stage 80 --results_title "mini (synthetic espeak-ng corpus): BigSSL's claims"
+for seed in ${seeds}; do
+  [ -f "exp/asr_claims_pre_p${nst_fraction}_s${seed}/.done" ] || { log "no teacher exp/asr_claims_pre_p${nst_fraction}_s${seed}: run --part 1 first"; exit 1; }
+done
+# LM text per labeled set: the corpus's sentences no split uses + that set's own transcripts (never
+# the transcripts of the audio it will pseudo-label).
+for fraction in "${nst_fraction}" 100; do
+  lm_text="data/local/lm_pool_p${fraction}.txt"
+  if [ ! -s "${lm_text}" ]; then
+    awk 'FNR == NR { $1 = ""; sub(/^ /, ""); labeled[$0] = 1; next } !($0 in labeled)' \
+      data/train_labeled/text data/local/lm_train.txt > "${lm_text}.tmp"
+    cut -d' ' -f2- "data/pool_p${fraction}/text" >> "${lm_text}.tmp"
+    mv "${lm_text}.tmp" "${lm_text}"
+  fi
+  ./run.sh --stage 55 --stop_stage 55 --train_set "pool_p${fraction}" --test_sets "${test_sets}" \
+    --lm_config conf/train_lm.yaml --lm_train_text "${lm_text}" --lm_args "${lm_args}"
+done
+# The unlabeled sets: a seeded subset of the pool's rest, and the same plus flite-voiced audio (claim 6).
+unlabeled="pool_p${nst_fraction}_unlabeled_n${nst_unlabeled_utts}"
+xflite="${unlabeled}_xflite${flite_utts}"
+subset_once() {  # subset_once SRC DST N REFERENCE: a seeded subset of data/SRC, and its transcripts
+  [ -f "data/$2/.done" ] && return 0
+  python -m bigssl.bin.subset_data_dir --src "data/$1" --dst "data/$2" --num "$3"
+  mkdir -p "data/local/$2_reference"
+  awk 'FNR == NR { keep[$1] = 1; next } $1 in keep' "data/$2/wav.scp" "$4" > "data/local/$2_reference/text"
+  touch "data/$2/.done"
+}
+subset_once "pool_p${nst_fraction}_unlabeled" "${unlabeled}" "${nst_unlabeled_utts}" \
+  "data/local/pool_p${nst_fraction}_unlabeled_reference/text"
+subset_once train_unlabeled_flite "train_unlabeled_flite_n${flite_utts}" "${flite_utts}" data/local/unlabeled_flite_reference/text
+if [ ! -f "data/${xflite}/.done" ]; then
+  python -m bigssl.bin.combine_data_dirs --out "data/${xflite}" "data/${unlabeled}" "data/train_unlabeled_flite_n${flite_utts}"
+  mkdir -p "data/local/${xflite}_reference"
+  cat "data/local/${unlabeled}_reference/text" "data/local/train_unlabeled_flite_n${flite_utts}_reference/text" | sort > "data/local/${xflite}_reference/text"
+  touch "data/${xflite}/.done"
 fi
+for dset in "${unlabeled}" "${xflite}"; do
+  [ -f "dump/raw/${dset}/.done" ] && continue
+  python -m bigssl.bin.validate_data_dir --src "data/${dset}" --dst "dump/raw/${dset}" --require_text false
+  touch "dump/raw/${dset}/.done"
+done
+
+nst() {  # nst SEED TAG UNLABELED_SET GENERATIONS: the ./run.sh line of an NST chain from seed SEED's teacher
+  printf '%q ' ./run.sh --stage 60 --stop_stage 75 --train_set "pool_p${nst_fraction}" --asr_config "${asr_config}" \
+    --asr_tag "claims_pre_p${nst_fraction}_s$1" "${common[@]}" "${pretrained[@]}" "${lm_decode[@]}" \
+    --nst_decode_config conf/decode_ctc_lm.yaml --nst_tag "$2_s$1" --nst_unlabeled_set "$3" --nst_stop_iter "$4" \
+    --nst_student_config conf/train_student_ctc_from_teacher.yaml --nst_student_init teacher \
+    --nst_student_args "--seed $1 ${nst_student_args}" --nst_filter_args "${nst_filter_args}" --nst_nj "${nst_nj}" \
+    --nst_reference_text "data/local/$3_reference/text"
+  echo
+}
+# The same-steps control of generation k: its teacher (generation k-1) trained on the labeled data
+# alone with generation k's recipe and step count (labeled + the kept pseudo-labels, 10 per step,
+# 3 passes): is the gain the pseudo-labels' or the extra steps'?
+labeled_count=$(wc -l < "data/pool_p${nst_fraction}/wav.scp")
+control_steps=$(( (labeled_count + nst_unlabeled_utts * 8 / 10 + 9) / 10 ))
+control() {  # control SEED GENERATION
+  local seed=$1 k=$2 teacher
+  teacher="exp/asr_claims_pre_p${nst_fraction}_s${seed}"
+  [ "${k}" -gt 1 ] && teacher="exp/nst_iter$((k - 1))_claims_s${seed}"
+  printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${nst_fraction}" \
+    --asr_config conf/train_student_ctc_from_teacher.yaml --asr_tag "claims_control_gen${k}_p${nst_fraction}_s${seed}" \
+    "${common[@]}" "${pretrained[@]}" "${lm_decode[@]}" \
+    --asr_args "--init_param ${teacher}/valid.cer_ctc.ave.pth --nst_mix_ratio 0 --batch_type unsorted --batch_size 10 --num_iters_per_epoch ${control_steps} --seed ${seed} ${nst_student_args}"
+  echo
+}
+lanes=$(mktemp)
+{
+  for seed in ${seeds}; do nst "${seed}" claims "${unlabeled}" "${nst_generations}"; done
+  for seed in ${seeds}; do nst "${seed}" claims_xflite "${xflite}" 1; done
+  for seed in ${seeds}; do control "${seed}" 1; done
+  for seed in ${seeds}; do  # the supervised 100 % system with its LM (the same LM recipe as the students')
+    printf '%q ' ./run.sh --stage 60 --stop_stage 70 --train_set pool_p100 --asr_config "${asr_config}" \
+      --asr_tag "claims_scratch_p100_s${seed}" "${common[@]}" "${lm_decode[@]}"
+    echo
+  done
+} > "${lanes}"
+log "NST chains (generations 1..${nst_generations}), cross-domain students, generation-1 controls, ${jobs} at a time"
+run_lanes "${lanes}"
+for k in $(seq 2 "${nst_generations}"); do for seed in ${seeds}; do control "${seed}" "${k}"; done; done > "${lanes}"
+log "the same-steps controls of generations 2..${nst_generations}"
+run_lanes "${lanes}"
+rm -f "${lanes}"
+
+# ---- the claims table, computed from the scores --------------------------------------------------
+nolm="decode_decode_ctc_valid.cer_ctc.ave"
+withlm="decode_decode_ctc_lm_valid.cer_ctc.ave_lm_train_lm_valid.loss.ave"
+spec=exp/claims.yaml
+role() {  # role NAME TEST_SET EXP_PATTERN (with SEED standing for each seed)
+  printf '  %s: {test_set: %s, exps: [' "$1" "$2"
+  local sep=""
+  for seed in ${seeds}; do printf '%s%s' "${sep}" "${3//SEED/${seed}}"; sep=", "; done
+  echo "]}"
+}
+{
+  echo "title: BigSSL's claims at mini scale"
+  echo "test_set: test"
+  echo "fractions: [$(echo ${fractions} | tr ' ' ',')]"
+  echo "nst_fraction: ${nst_fraction}"
+  echo "roles:"
+  for fraction in ${fractions}; do
+    role "scratch_${fraction}" test "exp/asr_claims_scratch_p${fraction}_sSEED/${nolm}"
+    role "pretrained_${fraction}" test "exp/asr_claims_pre_p${fraction}_sSEED/${nolm}"
+  done
+  role supervised_100 test "exp/asr_claims_scratch_p100_sSEED/${withlm}"
+  role "nst_gen0_${nst_fraction}" test "exp/asr_claims_pre_p${nst_fraction}_sSEED/${withlm}"
+  for k in $(seq 1 "${nst_generations}"); do
+    role "nst_gen${k}_${nst_fraction}" test "exp/nst_iter${k}_claims_sSEED/${withlm}"
+    role "control_gen${k}_${nst_fraction}" test "exp/asr_claims_control_gen${k}_p${nst_fraction}_sSEED/${withlm}"
+  done
+  role crossdomain_without test_flite "exp/nst_iter1_claims_sSEED/${withlm}"
+  role crossdomain_with test_flite "exp/nst_iter1_claims_xflite_sSEED/${withlm}"
+  echo "claims: [1, 2, 3, 6]"
+  echo "notes:"
+  echo "  2: \"no-LM decodes (the acoustic models themselves); from scratch and pretrained share data, config, step budget, seeds and feature statistics per fraction; pretraining: ${pretrain_config}, ${pretrain_epochs} passes\""
+  echo "  3: \"students start from their teacher (--nst_student_init teacher), 3 annealed passes over labeled + kept pseudo-labels of ${nst_unlabeled_utts} utterances; control_gen<k>: generation k-1 trained on its labeled data alone with generation k's recipe and step count\""
+  echo "  6: \"the flite audio (${flite_utts} utterances) is used through NST only, not in pretraining\""
+} > "${spec}"
+mkdir -p exp/results_sections
+python -m bigssl.bin.claims_report --spec "${spec}" --out exp/results_sections/claims.md
+./run.sh --stage 80 --stop_stage 80 --results_title "mini (synthetic espeak-ng corpus): BigSSL's claims"
 log "done"

@@ -81,8 +81,7 @@ common=(--test_sets "${test_sets}" "${validate_opts[@]}" --asr_config "${asr_con
 run() { ./run.sh ${run_opts} "${common[@]}" "$@"; }
 # shellcheck disable=SC2086
 run_line() { printf '%q ' ./run.sh ${run_opts} "${common[@]}" "$@"; echo; }  # a lane's command
-epochs_for() { awk -v e="${full_epochs}" -v f="$1" 'BEGIN { x = e * sqrt(100 / f); n = int(x); print (n < x ? n + 1 : n) }'; }
-. utils/run_lanes.sh  # run_lanes CMD_FILE: the commands of CMD_FILE, ${jobs} at a time
+. utils/study.sh  # epochs_for FRACTION (full_epochs x sqrt(100 / FRACTION)), run_lanes CMD_FILE
 system() {  # system scratch|pre FRACTION: the line training, decoding and scoring one system
   local init=$1 f=$2 opts=()
   [ "${init}" = pre ] && opts=(--asr_init_ssl_iter 1)

@@ -11,9 +11,12 @@ if is_done "${asr_exp}"; then log "${asr_exp} already trained"; exit 0; fi  # by
 echo "${BIGSSL_EXP_COMMAND}" > "${asr_exp}/run_command"
 init=()
 stats_file="${asr_stats_dir}/train/feats_stats.npz"
-if [ "${asr_init_ssl_iter}" -gt 0 ]; then
-  # Normalize features exactly as the encoder saw them during pretraining.
+if [ "${feats_stats}" = ssl ] || { [ "${feats_stats}" = auto ] && [ "${asr_init_ssl_iter}" -gt 0 ]; }; then
+  # Normalize features as the encoder saw them during pretraining (--feats_stats ssl: from-scratch
+  # systems too, so that both arms of a pretrained-vs-scratch comparison normalize alike).
   stats_file="${ssl_stats_dir}/train/feats_stats.npz"
+fi
+if [ "${asr_init_ssl_iter}" -gt 0 ]; then
   ssl_model="${expdir}/ssl_iter${asr_init_ssl_iter}/${pretrain_model}"
   [ -f "${ssl_model}" ] || { log "no pretrained model ${ssl_model}; run the pretraining stages (44-46) first"; exit 1; }
   init=(--init_param "${ssl_model}:encoder:encoder")
@@ -26,7 +29,7 @@ if [ -n "${stage_init_param:-}" ]; then
 fi
 # What the earlier stages leave behind, named with the stage that makes it (not a traceback later).
 for needed in "${train_dir}/wav.scp:20 (validate)" "${token_dir}/tokens.txt:30 (tokenizer)" \
-              "${stats_file}:$([ "${asr_init_ssl_iter}" -gt 0 ] && echo "45 (ssl_stats)" || echo "40 (stats)")" \
+              "${stats_file}:$([ "${stats_file#"${ssl_stats_dir}"}" != "${stats_file}" ] && echo "45 (ssl_stats)" || echo "40 (stats)")" \
               "${train_shape_dir}/speech_shape:40 (stats)"; do
   [ -f "${needed%%:*}" ] || { log "no ${needed%%:*}: run stage ${needed#*:} first"; exit 1; }
 done
