@@ -18,6 +18,7 @@ import soundfile
 import yaml
 
 from bigssl.io_utils import read_kv, write_text_atomic
+from bigssl.training.flops import training_gflops_per_audio_second
 
 # ESPnet's samplers whose batches hold a fixed number of utterances (``--batch_size``).
 FIXED_SIZE_BATCH_TYPES = ("unsorted", "sorted")
@@ -196,6 +197,13 @@ def _parameters(exp_dir: Path) -> Optional[int]:
     return None
 
 
+def _gflops(config: Dict[str, object]) -> Optional[float]:
+    try:
+        return round(training_gflops_per_audio_second(config), 3)
+    except ValueError:
+        return None
+
+
 def summarize(exp_dir: Path, data_dir: Path, wall_seconds: float) -> Dict[str, object]:
     """Summary of ``exp_dir``'s training; also written to ``exp_dir/train_summary.json``.
 
@@ -220,6 +228,8 @@ def summarize(exp_dir: Path, data_dir: Path, wall_seconds: float) -> Dict[str, o
     * ``wall_hours``: ESPnet's summed train + valid epoch times (a resumed run counts every epoch
       once), else ``wall_seconds``.
     * ``audio_sec_per_sec``: ``audio_hours_processed / wall_hours``.
+    * ``train_gflop_per_audio_sec``: counted training FLOPs of the Conformer encoder and CTC head
+      per audio second (``bigssl.training.flops``; None for other encoders).
     """
     config = yaml.safe_load((exp_dir / "config.yaml").read_text())
     log = exp_dir / "train.log"
@@ -270,6 +280,7 @@ def summarize(exp_dir: Path, data_dir: Path, wall_seconds: float) -> Dict[str, o
             if audio_hours is None
             else round(audio_hours * 3600 / max(wall_seconds, 1.0), 1)
         ),
+        "train_gflop_per_audio_sec": _gflops(config),
         "ngpu": config.get("ngpu"),
     }
     write_text_atomic(

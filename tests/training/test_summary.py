@@ -89,6 +89,7 @@ def test_numel_run_counts_completed_epochs_from_the_log(tmp_path: Path) -> None:
         "parameters_M": None,
         "wall_hours": round(130 / 3600, 3),
         "audio_sec_per_sec": round(audio / 130, 1),
+        "train_gflop_per_audio_sec": None,  # no conformer encoder in this config
         "ngpu": 0,
     }
     assert json.loads((exp / "train_summary.json").read_text()) == summary
@@ -129,6 +130,7 @@ def test_mixed_fixed_batch_run_with_num_iters_per_epoch(tmp_path: Path) -> None:
         "parameters_M": 0.5,
         "wall_hours": 0.1,
         "audio_sec_per_sec": 150.0,
+        "train_gflop_per_audio_sec": None,
         "ngpu": 1,
     }
 
