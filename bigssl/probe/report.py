@@ -10,6 +10,7 @@ the random control's).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Union
@@ -403,3 +404,25 @@ def write_report(
     write_text_atomic(
         section_path, section(summary, claim_encoder, control, figure_link, title)
     )
+    write_text_atomic(
+        Path(section_path).with_suffix(".claim4.json"),
+        json.dumps(claim4_verdict(summary, claim_encoder, control), indent=2) + "\n",
+    )
+
+
+def claim4_verdict(
+    summary: Mapping[str, object], encoder: str, control: Optional[str]
+) -> Dict[str, str]:
+    """Claim 4's overall verdict, the reason and the per-task numbers, for the claims table
+    (``bigssl.score.claims`` reads it as an external verdict: ``verdict``, ``why``, ``numbers``).
+    """
+    tasks = judge_claim4(summary["results"], encoder, control)  # type: ignore[arg-type]
+    per_task = [f"{t.task}: gain {_gain_text(t.gain)}, {t.verdict}" for t in tasks]
+    held = sum(t.verdict == "holds" for t in tasks)
+    return {
+        "verdict": overall_claim4(tasks) if tasks else "not measured",
+        "why": f"holds on {held} of {len(tasks)} tasks against the {control or 'no'} control; "
+        + "; ".join(per_task),
+        "numbers": f"encoder {encoder} vs control {control or '-'}, "
+        f"{len(tasks)} mini-NOSS tasks (intermediate minus last block, test)",
+    }

@@ -18,6 +18,7 @@ inconclusive. "not measured": a system the claim needs has no scored run.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,9 +206,7 @@ def _relative_gain(scratch: np.ndarray, pretrained: np.ndarray) -> np.ndarray:
     return 100.0 * (scratch - pretrained) / np.maximum(scratch, 1e-9)
 
 
-def _combine(
-    name: str, needed: Sequence[Evidence], wer: Sequence[Evidence]
-) -> Tuple[str, str]:
+def _combine(needed: Sequence[Evidence], wer: Sequence[Evidence]) -> Tuple[str, str]:
     """(verdict, why) from the CER evidence every claim needs and the matching WER evidence."""
     statuses = [e.status for e in needed]
     why = "; ".join(str(e) for e in needed)
@@ -260,7 +259,7 @@ def judge_label_efficiency(scores: Scores, nst_fraction: int = 10) -> Verdict:
         for unit in UNITS
     }
     ratios = {u: scores[student].mean(u) / max(scores["supervised_100"].mean(u), 1e-9) for u in UNITS}  # type: ignore[operator]
-    verdict, why = _combine("1", [margin["cer"]], [margin["wer"]])
+    verdict, why = _combine([margin["cer"]], [margin["wer"]])
     head = ", ".join(f"{u.upper()} ratio of means {ratios[u]:.2f}" for u in UNITS)
     return Verdict(verdict, f"{head}; {why}", roles)
 
@@ -302,7 +301,7 @@ def judge_pretraining_gain(
         return [gain, shrink]
 
     gains = ", ".join(f"{f} %: {_mean_gain(scores, f):+.1f}%" for f in fractions)
-    verdict, why = _combine("2", evidence("cer"), evidence("wer"))
+    verdict, why = _combine(evidence("cer"), evidence("wer"))
     return Verdict(verdict, f"CER relative gain of means {gains}; {why}", roles)
 
 
@@ -335,7 +334,7 @@ def judge_generations(scores: Scores, nst_fraction: int = 10) -> Verdict:
                     scores, control_role(scores, cur, nst_fraction), student, unit
                 )
             )
-    verdict, why = _combine("3", needed["cer"], needed["wer"])
+    verdict, why = _combine(needed["cer"], needed["wer"])
     return Verdict(verdict, why, tuple(roles))
 
 
@@ -354,7 +353,7 @@ def judge_bigger_student(scores: Scores, nst_fraction: int = 10) -> Verdict:
         ]
         for unit in UNITS
     }
-    verdict, why = _combine("5", needed["cer"], needed["wer"])
+    verdict, why = _combine(needed["cer"], needed["wer"])
     return Verdict(verdict, why, roles)
 
 
@@ -365,7 +364,6 @@ def judge_new_domain(scores: Scores) -> Verdict:
     if missing:
         return missing
     verdict, why = _combine(
-        "6",
         [reduction(scores, *roles, "cer")],
         [reduction(scores, *roles, "wer")],
     )
@@ -479,6 +477,25 @@ RULES = (
 )
 
 
+CLAIM4_TEXT = (
+    "For non-semantic tasks an intermediate layer of the pretrained encoder beats the last one "
+    "(linear probes on the frozen encoder, against the same gain of a random-weights encoder)"
+)
+
+
+def external_verdict(path: PathLike) -> Tuple[str, str, str]:
+    """(verdict, why, numbers) of a claim judged elsewhere: a JSON file with those keys (e.g. the
+    probe report's ``*.claim4.json``); a missing file is "not measured"."""
+    path = Path(path)
+    if not path.is_file():
+        return NOT_MEASURED, f"missing: {path}", "–"
+    data = json.loads(path.read_text())
+    try:
+        return str(data["verdict"]), str(data["why"]), str(data.get("numbers", ""))
+    except KeyError as err:
+        raise ValueError(f"{path}: no {err} (expected verdict, why, numbers)") from None
+
+
 def claims_section(
     scores: Scores,
     notes: Optional[Mapping[str, str]] = None,
@@ -486,25 +503,31 @@ def claims_section(
     title: str = "BigSSL's claims at mini scale",
     nst_fraction: int = 10,
     only: Optional[Sequence[str]] = None,
+    external: Optional[Mapping[str, PathLike]] = None,
 ) -> str:
     """The markdown section: a row per claim (numbers, verdict, why), then the systems behind them.
 
     ``only``: the claim numbers to judge (default: all), for a study that measures some of them.
+    ``external``: claim number -> a verdict file judged elsewhere (claim 4: the probe report's).
     """
     notes = {str(k): v for k, v in (notes or {}).items()}
+    judged = [
+        (claim.key, claim.text, _numbers(scores, v.roles), v.verdict, v.why)
+        for claim, v in judge_claims(scores, fractions, nst_fraction)
+    ]
+    texts = {"4": CLAIM4_TEXT}
+    for key, path in (external or {}).items():
+        verdict, why, numbers = external_verdict(path)
+        judged.append(
+            (str(key), texts.get(str(key), f"claim {key}"), numbers, verdict, why)
+        )
     rows = []
-    for claim, verdict in judge_claims(scores, fractions, nst_fraction):
-        if only is not None and claim.key not in {str(k) for k in only}:
+    for key, text, numbers, verdict, why in sorted(judged, key=lambda j: int(j[0])):
+        if only is not None and key not in {str(k) for k in only}:
             continue
-        row = [
-            claim.key,
-            _cell(claim.text),
-            _numbers(scores, verdict.roles),
-            f"**{verdict.verdict}**",
-            _cell(verdict.why),
-        ]
+        row = [key, _cell(text), numbers, f"**{verdict}**", _cell(why)]
         if notes:
-            row.append(_cell(notes.get(claim.key, "")))
+            row.append(_cell(notes.get(key, "")))
         rows.append(row)
     header = ["#", "claim", "numbers (test %)", "verdict", "why"]
     if notes:
@@ -534,7 +557,8 @@ def claims_section(
 
 def load_spec(path: PathLike) -> Dict[str, object]:
     """Read the YAML spec: ``roles`` (role -> exp dirs, or {exps, test_set}), ``test_set``, ``notes``,
-    ``fractions``, ``nst_fraction``, ``claims`` (the claim numbers to judge; default all).
+    ``fractions``, ``nst_fraction``, ``claims`` (the claim numbers to judge; default all),
+    ``external`` (claim number -> a verdict JSON judged elsewhere, e.g. 4: the probe report's).
     """
     spec = yaml.safe_load(Path(path).read_text()) or {}
     if not isinstance(spec.get("roles"), dict):
@@ -573,6 +597,7 @@ def write_claims_report(spec_path: PathLike, out: PathLike) -> str:
         title=str(spec.get("title") or "BigSSL's claims at mini scale"),
         nst_fraction=int(spec.get("nst_fraction") or 10),  # type: ignore[call-overload]
         only=spec.get("claims"),  # type: ignore[arg-type]
+        external=spec.get("external") or {},  # type: ignore[arg-type]
     )
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out, section)

@@ -237,3 +237,24 @@ def test_probe_keeps_per_item_results_that_recompute_its_test_score(kind: str) -
         kind, idx, correct=score.test_correct, pred=score.test_pred, targets=targets
     )
     assert again[0] == pytest.approx(score.test)
+
+
+def test_the_report_writes_claim_4s_verdict_for_the_claims_table(tmp_path) -> None:
+    from bigssl.probe.report import write_report
+    from bigssl.score.claims import external_verdict
+
+    results = [
+        _result("langid", "pretrained", _correct(60, range(60, 95)), _correct(60)),
+        _result("langid", "random", _correct(50), _correct(50)),
+        _result("accent", "pretrained", _correct(60, [60]), _correct(60)),
+        _result("accent", "random", _correct(50), _correct(50)),
+    ]
+    write_report(
+        _summary(results), tmp_path / "noss.md", "pretrained", "random", None, None
+    )
+    verdict, why, numbers = external_verdict(tmp_path / "noss.claim4.json")
+    assert (
+        verdict == "inconclusive"
+    )  # holds on langid, not beyond noise on accent: no majority
+    assert why.startswith("holds on 1 of 2 tasks against the random control")
+    assert "accent: gain +0.008" in why and "2 mini-NOSS tasks" in numbers

@@ -272,3 +272,28 @@ def test_spec_can_judge_a_subset_of_the_claims(tmp_path: Path) -> None:
     text = out.read_text()
     assert text.count("**holds**") == 1
     assert "| 2 |" in text and "| 1 |" not in text and "| 3 |" not in text
+
+
+def test_an_external_verdict_joins_the_table_in_order(tmp_path: Path) -> None:
+    scores = _scores(tmp_path, GOOD)
+    verdict = tmp_path / "noss.claim4.json"
+    verdict.write_text(
+        json.dumps(
+            {
+                "verdict": INCONCLUSIVE,
+                "why": "holds on 1 of 5 tasks",
+                "numbers": "5 tasks",
+            }
+        )
+    )
+    text = claims.claims_section(
+        scores, external={4: verdict, 7: tmp_path / "none.json"}
+    )
+    rows = [line for line in text.splitlines() if line.startswith("| ")]
+    keys = [r.split("|")[1].strip() for r in rows[1 : 1 + 7]]
+    assert keys[:7] == ["1", "2", "3", "4", "5", "6", "7"]
+    assert "| **inconclusive** | holds on 1 of 5 tasks |" in text
+    assert f"missing: {tmp_path / 'none.json'}" in text
+    verdict.write_text("{}")
+    with pytest.raises(ValueError, match="expected verdict, why, numbers"):
+        claims.claims_section(scores, external={4: verdict})

@@ -3,6 +3,8 @@
 #   (1) P+NST with 10 % of the labels is within 1.15x of supervised training on 100 %;
 #   (2) pretraining helps more the fewer the labels (from scratch vs pretrained at 3, 10, 30 %);
 #   (3) each NST generation beats the previous one and its same-steps control (generations 0, 1, 2);
+#   (4) an intermediate layer of the pretrained encoder beats the last one on non-semantic tasks
+#       (./run_noss.sh: linear probes, against a random-weights encoder);
 #   (6) unlabeled audio of a new domain (flite voices) cuts error on that domain without its labels.
 # Every system is trained with every seed of --seeds (verdicts pair them by seed and need two) and
 # normalizes its features with the pretraining pool's statistics (--feats_stats ssl), pretrained or not.
@@ -185,6 +187,9 @@ log "the same-steps controls of generations 2..${nst_generations}"
 run_lanes "${lanes}"
 rm -f "${lanes}"
 
+# ---- claim 4: linear probes of the frozen encoders (mini-NOSS) against a random-weights encoder --
+./run_noss.sh --pretrained exp/ssl_iter1 --finetuned "exp/asr_claims_pre_p${nst_fraction}_s${seeds%% *}"
+
 # ---- the claims table, computed from the scores --------------------------------------------------
 nolm="decode_decode_ctc_valid.cer_ctc.ave"
 withlm="decode_decode_ctc_lm_valid.cer_ctc.ave_lm_train_lm_valid.loss.ave"
@@ -213,7 +218,8 @@ role() {  # role NAME TEST_SET EXP_PATTERN (with SEED standing for each seed)
   done
   role crossdomain_without test_flite "exp/nst_iter1_claims_sSEED/${withlm}"
   role crossdomain_with test_flite "exp/nst_iter1_claims_xflite_sSEED/${withlm}"
-  echo "claims: [1, 2, 3, 6]"
+  echo "external: {4: exp/results_sections/noss.claim4.json}"
+  echo "claims: [1, 2, 3, 4, 6]"
   echo "notes:"
   echo "  2: \"no-LM decodes (the acoustic models themselves); from scratch and pretrained share data, config, step budget, seeds and feature statistics per fraction; pretraining: ${pretrain_config}, ${pretrain_epochs} passes\""
   echo "  3: \"students start from their teacher (--nst_student_init teacher), 3 annealed passes over labeled + kept pseudo-labels of ${nst_unlabeled_utts} utterances; control_gen<k>: generation k-1 trained on its labeled data alone with generation k's recipe and step count\""
