@@ -402,6 +402,23 @@ REQUIRED = ["--train_set", "t", "--valid_set", "v", "--test_sets", "x"]
             ],
             "--nst_student_config s.yaml: no such file",
         ),
+        (
+            [
+                "--nst_stop_iter",
+                "1",
+                "--nst_unlabeled_set",
+                "u",
+                "--nst_student_config",
+                "a.yaml",
+                "--nst_pseudo_from",
+                "exp/nst_iter1",
+            ],
+            "--nst_pseudo_from exp/nst_iter1: no finished pseudo-labels (exp/nst_iter1/pseudo/.done)",
+        ),
+        (
+            ["--feats_stats", "pool"],
+            "--feats_stats must be auto, ssl or train, not 'pool'",
+        ),
         ([], "--inference_config i.yaml: no such file"),
     ],
 )

@@ -52,6 +52,7 @@ nst_filter_args="--keep_top_percent 80"  # confidence filter (bigssl.bin.filter_
 nst_pseudo_label_args="" # extra bigssl.bin.pseudo_label options (e.g. "--batch_seconds 120")
 nst_decode_config=""     # Speech2Text options of pseudo-labeling (YAML, e.g. beam_size, lm_weight; passed as --decode_config)
 nst_nj=2                 # pseudo-labeling shards run in parallel
+nst_pseudo_from=""       # a generation dir whose pseudo-labels (pseudo/) generation nst_start_iter reuses instead of labeling (same teacher and unlabeled set; e.g. another student on the same labels)
 gpu_inference=false      # decode (stage 60) and pseudo-label (stage 75) on GPUs: one GPU per job (${cuda_cmd} --gpu 1, --device cuda)
 nst_labels=pseudo        # pseudo: the NST loop; reference: all-labels topline on nst_reference_text
 nst_reference_text=""    # the unlabeled set's own transcripts (topline; kept-vs-dropped WER of the filter)
@@ -113,6 +114,9 @@ if [ "${nst_stop_iter}" -ge 1 ]; then
   [ -n "${nst_unlabeled_set}" ] && [ -n "${nst_student_config}" ] || bad_option "NST (--nst_stop_iter ${nst_stop_iter}) needs --nst_unlabeled_set and --nst_student_config"
   case "${nst_labels}" in pseudo|reference) ;; *) bad_option "--nst_labels must be pseudo or reference, not '${nst_labels}'" ;; esac
   case "${nst_student_init}" in pretrained|teacher) ;; *) bad_option "--nst_student_init must be pretrained or teacher, not '${nst_student_init}'" ;; esac
+  if [ -n "${nst_pseudo_from}" ] && [ ! -f "${nst_pseudo_from}/pseudo/.done" ]; then
+    bad_option "--nst_pseudo_from ${nst_pseudo_from}: no finished pseudo-labels (${nst_pseudo_from}/pseudo/.done)"
+  fi
   if [ "${nst_labels}" = reference ] && [ ! -f "${nst_reference_text}" ]; then
     bad_option "--nst_labels reference needs --nst_reference_text (no file '${nst_reference_text}')"
   fi

@@ -3,6 +3,7 @@
 #   (1) P+NST with 10 % of the labels is within 1.15x of supervised training on 100 %;
 #   (2) pretraining helps more the fewer the labels (from scratch vs pretrained at 3, 10, 30 %);
 #   (3) each NST generation beats the previous one and its same-steps control (generations 0, 1, 2);
+#   (5) a student bigger (deeper) than its teacher beats a same-size one and the same-steps control;
 #   (4) an intermediate layer of the pretrained encoder beats the last one on non-semantic tasks
 #       (./run_noss.sh: linear probes, against a random-weights encoder);
 #   (6) unlabeled audio of a new domain (flite voices) cuts error on that domain without its labels.
@@ -169,6 +170,16 @@ control() {  # control SEED GENERATION
     --asr_args "--init_param ${teacher}/valid.cer_ctc.ave.pth --nst_mix_ratio 0 --batch_type unsorted --batch_size 10 --num_iters_per_epoch ${control_steps} --seed ${seed} ${nst_student_args}"
   echo
 }
+bigger() {  # bigger SEED: claim 5's deeper student on generation 1's pseudo-labels (its teacher, data and steps)
+  printf '%q ' ./run.sh --stage 75 --stop_stage 75 --train_set "pool_p${nst_fraction}" --asr_config "${asr_config}" \
+    --asr_tag "claims_pre_p${nst_fraction}_s$1" "${common[@]}" "${pretrained[@]}" "${lm_decode[@]}" \
+    --nst_decode_config conf/decode_ctc_lm.yaml --nst_tag "claims_deeper_s$1" --nst_unlabeled_set "${unlabeled}" --nst_stop_iter 1 \
+    --nst_pseudo_from "exp/nst_iter1_claims_s$1" \
+    --nst_student_config conf/train_student_ctc_from_teacher_deeper.yaml --nst_student_init teacher \
+    --nst_student_args "--seed $1 ${nst_student_args}" --nst_filter_args "${nst_filter_args}" \
+    --nst_reference_text "data/local/${unlabeled}_reference/text"
+  echo
+}
 lanes=$(mktemp)
 {
   for seed in ${seeds}; do nst "${seed}" claims "${unlabeled}" "${nst_generations}"; done
@@ -182,8 +193,11 @@ lanes=$(mktemp)
 } > "${lanes}"
 log "NST chains (generations 1..${nst_generations}), cross-domain students, generation-1 controls, ${jobs} at a time"
 run_lanes "${lanes}"
-for k in $(seq 2 "${nst_generations}"); do for seed in ${seeds}; do control "${seed}" "${k}"; done; done > "${lanes}"
-log "the same-steps controls of generations 2..${nst_generations}"
+{
+  for k in $(seq 2 "${nst_generations}"); do for seed in ${seeds}; do control "${seed}" "${k}"; done; done
+  for seed in ${seeds}; do bigger "${seed}"; done
+} > "${lanes}"
+log "the same-steps controls of generations 2..${nst_generations}; claim 5's deeper students"
 run_lanes "${lanes}"
 rm -f "${lanes}"
 
@@ -216,13 +230,16 @@ role() {  # role NAME TEST_SET EXP_PATTERN (with SEED standing for each seed)
     role "nst_gen${k}_${nst_fraction}" test "exp/nst_iter${k}_claims_sSEED/${withlm}"
     role "control_gen${k}_${nst_fraction}" test "exp/asr_claims_control_gen${k}_p${nst_fraction}_sSEED/${withlm}"
   done
+  role student_same_size test "exp/nst_iter1_claims_sSEED/${withlm}"
+  role student_bigger test "exp/nst_iter1_claims_deeper_sSEED/${withlm}"
   role crossdomain_without test_flite "exp/nst_iter1_claims_sSEED/${withlm}"
   role crossdomain_with test_flite "exp/nst_iter1_claims_xflite_sSEED/${withlm}"
   echo "external: {4: exp/results_sections/noss.claim4.json}"
-  echo "claims: [1, 2, 3, 4, 6]"
+  echo "claims: [1, 2, 3, 4, 5, 6]"
   echo "notes:"
   echo "  2: \"no-LM decodes (the acoustic models themselves); from scratch and pretrained share data, config, step budget, seeds and feature statistics per fraction; pretraining: ${pretrain_config}, ${pretrain_epochs} passes\""
   echo "  3: \"students start from their teacher (--nst_student_init teacher), 3 annealed passes over labeled + kept pseudo-labels of ${nst_unlabeled_utts} utterances; control_gen<k>: generation k-1 trained on its labeled data alone with generation k's recipe and step count\""
+  echo "  5: \"student_same_size is generation 1; student_bigger has 7 blocks to its teacher's 5 (the teacher's 5, head and norm copied, 2 new blocks on top), trained on generation 1's pseudo-labels with its recipe and steps\""
   echo "  6: \"the flite audio (${flite_utts} utterances) is used through NST only, not in pretraining\""
 } > "${spec}"
 mkdir -p exp/results_sections

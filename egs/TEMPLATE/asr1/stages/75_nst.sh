@@ -12,6 +12,7 @@
 #                 model; labeled:pseudo mixed per batch; then decoded and scored.
 # With --nst_labels reference the loop instead trains one all-labels topline (${expdir}/nst_topline[_<tag>])
 # on the unlabeled set's own transcripts (nst_reference_text): same student recipe, no teacher.
+# --nst_pseudo_from DIR: generation nst_start_iter takes DIR/pseudo (copied, with its .done) instead of labeling.
 # Pseudo-labeling decodes with nst_decode_config (Speech2Text options) when set, and with --use_lm true
 # adds the stage-55 LM by shallow fusion; nst_pseudo_label_args come last, so they override both.
 . "${pipeline_dir}/stages/common.sh"
@@ -52,6 +53,11 @@ for k in $(seq "${first}" "${last}"); do
       pseudo_args=(--pseudo "${unlabeled_dir}" --pseudo_text "${nst_reference_text}")
     else
       [ -f "${teacher}/${inference_model}" ] || { log "generation ${k}: no teacher model ${teacher}/${inference_model}; $([ "${k}" -gt 1 ] && echo "run generation $((k - 1)) first (--nst_start_iter $((k - 1)))" || echo "train it with stage 50")"; exit 1; }
+      if [ -n "${nst_pseudo_from}" ] && [ "${k}" -eq "${first}" ] && ! is_done "${gen_dir}/pseudo"; then
+        log "generation ${k}: the pseudo-labels of ${nst_pseudo_from} (--nst_pseudo_from; its teacher and unlabeled set)"
+        rm -rf "${gen_dir}/pseudo.tmp" && cp -r "${nst_pseudo_from}/pseudo" "${gen_dir}/pseudo.tmp"
+        rm -rf "${gen_dir}/pseudo" && mv "${gen_dir}/pseudo.tmp" "${gen_dir}/pseudo"
+      fi
       if ! is_done "${gen_dir}/pseudo"; then
         log "generation ${k}: ${teacher} pseudo-labels ${unlabeled_dir} (a job array of ${nst_nj} shards; logs: ${gen_dir}/log/pseudo_label.*.log)"
         # shellcheck disable=SC2206
