@@ -315,35 +315,14 @@ def test_wrappers_with_good_options_reach_run_sh_with_their_command(
     )
 
 
-def test_claim2_gpu_pretraining_anneals_over_exactly_its_steps(recipe: Path) -> None:
-    """--part 1 runs stage 46 in exp_gpu on the GPUs asked for, its schedule's max_steps = epochs x steps."""
-    (recipe / "dump/raw/ssl_train").mkdir(parents=True)
-    (recipe / "dump/raw/ssl_train/.done").touch()
-    (recipe / "exp/ssl_stats/train").mkdir(parents=True)
-    (recipe / "exp/ssl_stats/train/feats_stats.npz").touch()
-    cmd = ["./run_claim2_gpu.sh", "--part", "1", "--ngpu", "2", "--epochs", "7"]
-    result = _run(cmd + ["--iters_per_epoch", "300"], recipe)
-    assert result.returncode == 3, result.stderr  # the stub's exit status
-    top, args = (recipe / "calls").read_text().splitlines()[0].split("|")
-    assert top == " ".join(cmd + ["--iters_per_epoch", "300"])
-    assert args.startswith("--expdir exp_gpu --stage 46 --stop_stage 46 --ngpu 2 ")
-    assert args.endswith(
-        "--pretrain_args --max_epoch 7 --num_iters_per_epoch 300 --scheduler_conf max_steps=2100"
-    )
-    assert os.readlink(recipe / "exp_gpu/ssl_stats") == "../exp/ssl_stats"
-
-
-def test_claim2_gpu_fine_tuning_needs_the_gpu_pretraining(recipe: Path) -> None:
-    (recipe / "dump/raw/ssl_train").mkdir(parents=True)
-    (recipe / "dump/raw/ssl_train/.done").touch()
-    (recipe / "exp/ssl_stats/train").mkdir(parents=True)
-    (recipe / "exp/ssl_stats/train/feats_stats.npz").touch()
-    result = _run(["./run_claim2_gpu.sh", "--part", "2"], recipe)
+def test_claims_part_2_needs_every_seeds_teacher(recipe: Path) -> None:
+    (recipe / "exp/asr_claims_pre_p10_s1").mkdir(parents=True)
+    (recipe / "exp/asr_claims_pre_p10_s1/.done").touch()
+    (recipe / "conf/ssl").mkdir(parents=True)
+    (recipe / "conf/ssl/pretrain_mini_gpu.yaml").touch()
+    result = _run(["./run_claims.sh", "--part", "2", "--seeds", "1 2"], recipe)
     assert result.returncode == 1
-    assert (
-        "no exp_gpu/ssl_iter1/.done: run --part 1 on a GPU machine first"
-        in result.stdout
-    )
+    assert "no teacher exp/asr_claims_pre_p10_s2: run --part 1 first" in result.stdout
     assert not (recipe / "calls").exists()
 
 
