@@ -37,6 +37,7 @@ asr_args=""              # extra trainer options of every supervised system (aft
 nst_student_args=""      # extra trainer options of the NST students and controls
 nst_filter_args="--keep_top_percent 80"  # pseudo-label confidence filter (bigssl.bin.filter_pseudo options)
 lm_args=""               # extra trainer options of the LMs
+noss_opts=""             # extra ./run_noss.sh options (claim 4's probes, e.g. "--num_train 120")
 nst_nj=1                 # pseudo-labeling jobs per NST run (two NST runs go side by side)
 jobs=2                   # systems trained side by side (each one thread)
 # RESULTS.md lists this command first, then the ./run.sh command of every experiment.
@@ -202,7 +203,8 @@ run_lanes "${lanes}"
 rm -f "${lanes}"
 
 # ---- claim 4: linear probes of the frozen encoders (mini-NOSS) against a random-weights encoder --
-./run_noss.sh --pretrained exp/ssl_iter1 --finetuned "exp/asr_claims_pre_p${nst_fraction}_s${seeds%% *}"
+# shellcheck disable=SC2086
+./run_noss.sh --pretrained exp/ssl_iter1 --finetuned "exp/asr_claims_pre_p${nst_fraction}_s${seeds%% *}" ${noss_opts}
 
 # ---- the claims table, computed from the scores --------------------------------------------------
 nolm="decode_decode_ctc_valid.cer_ctc.ave"
