@@ -106,6 +106,8 @@ fi
 [ "${part}" != 1 ] || { log "done (part 1)"; exit 0; }
 
 # ---- part 2 -------------------------------------------------------------------------------------
+# Part 2's systems are decoded (with their LM) on the two sets the claims read, not on dev.
+common=(--feats_stats ssl --test_sets "test test_flite")
 for seed in ${seeds}; do
   [ -f "exp/asr_claims_pre_p${nst_fraction}_s${seed}/.done" ] || { log "no teacher exp/asr_claims_pre_p${nst_fraction}_s${seed}: run --part 1 first"; exit 1; }
 done
