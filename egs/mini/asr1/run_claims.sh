@@ -18,9 +18,11 @@
 #           generations on --nst_unlabeled_utts utterances of the pool's rest, a same-steps control per
 #           generation, a cross-domain student (the same utterances + --flite_utts flite ones)
 # Every system is a ./run.sh experiment (restartable, .done markers); two run side by side (--jobs).
-#   ./run_claims.sh [--part all|1|2] [--fractions "3 10 30"] [--seeds "1 2"] [--asr_args "--max_epoch 1"]
+# --part report writes the table and RESULTS.md from what is scored so far (a claim missing a system
+# is "not measured"; one with a single seed, "inconclusive").
+#   ./run_claims.sh [--part all|1|2|report] [--fractions "3 10 30"] [--seeds "1 2"] [--asr_args "--max_epoch 1"]
 set -euo pipefail
-part=all                 # 1, 2 or all (see the header)
+part=all                 # 1, 2, all or report (see the header)
 fractions="3 10 30"      # labeled fractions (%) of the pool for claim 2
 seeds="1 2"              # training seeds of every system (verdicts need two)
 nst_fraction=10          # labeled fraction (%) of the NST teacher (claims 1, 3, 6)
@@ -46,7 +48,7 @@ if [ $# -gt 0 ]; then BIGSSL_TOP_COMMAND+=$(printf ' %q' "$@"); fi
 . utils/parse_options.sh  # before any work: a bad option fails here
 . ./path.sh
 if [ $# -gt 0 ]; then echo "$0: unexpected argument '$1'" >&2; exit 2; fi
-case "${part}" in 1|2|all) ;; *) echo "$0: --part must be 1, 2 or all, not '${part}'" >&2; exit 2 ;; esac
+case "${part}" in 1|2|all|report) ;; *) echo "$0: --part must be 1, 2, all or report, not '${part}'" >&2; exit 2 ;; esac
 for n in nst_fraction nst_generations nst_unlabeled_utts flite_utts pretrain_epochs pretrain_procs pretrain_ngpu nst_nj jobs; do
   [[ "${!n}" =~ ^[0-9]+$ ]] || { echo "$0: --${n} must be a whole number, not '${!n}'" >&2; exit 2; }
 done
@@ -71,7 +73,7 @@ system() {  # system INIT FRACTION SEED: the ./run.sh line training and scoring 
 }
 
 # ---- part 1 -------------------------------------------------------------------------------------
-if [ "${part}" != 2 ]; then
+if [ "${part}" = 1 ] || [ "${part}" = all ]; then
   ./run.sh --stage 10 --stop_stage 10 --local_data_opts "${corpus_opts}"
   for dset in test_flite train_unlabeled_flite; do
     [ -f "data/${dset}/wav.scp" ] || { log "data/${dset} is missing: this corpus was built without the flite sets; remove data/ and downloads/mini and rerun"; exit 1; }
@@ -108,105 +110,108 @@ fi
 # ---- part 2 -------------------------------------------------------------------------------------
 # Part 2's systems are decoded (with their LM) on the two sets the claims read, not on dev.
 common=(--feats_stats ssl --test_sets "test test_flite")
-for seed in ${seeds}; do
-  [ -f "exp/asr_claims_pre_p${nst_fraction}_s${seed}/.done" ] || { log "no teacher exp/asr_claims_pre_p${nst_fraction}_s${seed}: run --part 1 first"; exit 1; }
-done
-# LM text per labeled set: the corpus's sentences no split uses + that set's own transcripts (never
-# the transcripts of the audio it will pseudo-label).
-for fraction in "${nst_fraction}" 100; do
-  lm_text="data/local/lm_pool_p${fraction}.txt"
-  if [ ! -s "${lm_text}" ]; then
-    awk 'FNR == NR { $1 = ""; sub(/^ /, ""); labeled[$0] = 1; next } !($0 in labeled)' \
-      data/train_labeled/text data/local/lm_train.txt > "${lm_text}.tmp"
-    cut -d' ' -f2- "data/pool_p${fraction}/text" >> "${lm_text}.tmp"
-    mv "${lm_text}.tmp" "${lm_text}"
-  fi
-  ./run.sh --stage 55 --stop_stage 55 --train_set "pool_p${fraction}" --test_sets "${test_sets}" \
-    --lm_config conf/train_lm.yaml --lm_train_text "${lm_text}" --lm_args "${lm_args}"
-done
-# The unlabeled sets: a seeded subset of the pool's rest, and the same plus flite-voiced audio (claim 6).
-unlabeled="pool_p${nst_fraction}_unlabeled_n${nst_unlabeled_utts}"
-xflite="${unlabeled}_xflite${flite_utts}"
-subset_once() {  # subset_once SRC DST N REFERENCE: a seeded subset of data/SRC, and its transcripts
-  [ -f "data/$2/.done" ] && return 0
-  python -m bigssl.bin.subset_data_dir --src "data/$1" --dst "data/$2" --num "$3"
-  mkdir -p "data/local/$2_reference"
-  awk 'FNR == NR { keep[$1] = 1; next } $1 in keep' "data/$2/wav.scp" "$4" > "data/local/$2_reference/text"
-  touch "data/$2/.done"
-}
-subset_once "pool_p${nst_fraction}_unlabeled" "${unlabeled}" "${nst_unlabeled_utts}" \
-  "data/local/pool_p${nst_fraction}_unlabeled_reference/text"
-subset_once train_unlabeled_flite "train_unlabeled_flite_n${flite_utts}" "${flite_utts}" data/local/unlabeled_flite_reference/text
-if [ ! -f "data/${xflite}/.done" ]; then
-  python -m bigssl.bin.combine_data_dirs --out "data/${xflite}" "data/${unlabeled}" "data/train_unlabeled_flite_n${flite_utts}"
-  mkdir -p "data/local/${xflite}_reference"
-  cat "data/local/${unlabeled}_reference/text" "data/local/train_unlabeled_flite_n${flite_utts}_reference/text" | sort > "data/local/${xflite}_reference/text"
-  touch "data/${xflite}/.done"
-fi
-for dset in "${unlabeled}" "${xflite}"; do
-  [ -f "dump/raw/${dset}/.done" ] && continue
-  python -m bigssl.bin.validate_data_dir --src "data/${dset}" --dst "dump/raw/${dset}" --require_text false
-  touch "dump/raw/${dset}/.done"
-done
-
-nst() {  # nst SEED TAG UNLABELED_SET GENERATIONS: the ./run.sh line of an NST chain from seed SEED's teacher
-  printf '%q ' ./run.sh --stage 60 --stop_stage 75 --train_set "pool_p${nst_fraction}" --asr_config "${asr_config}" \
-    --asr_tag "claims_pre_p${nst_fraction}_s$1" "${common[@]}" "${pretrained[@]}" "${lm_decode[@]}" \
-    --nst_decode_config conf/decode_ctc_lm.yaml --nst_tag "$2_s$1" --nst_unlabeled_set "$3" --nst_stop_iter "$4" \
-    --nst_student_config conf/train_student_ctc_from_teacher.yaml --nst_student_init teacher \
-    --nst_student_args "--seed $1 ${nst_student_args}" --nst_filter_args "${nst_filter_args}" --nst_nj "${nst_nj}" \
-    --nst_reference_text "data/local/$3_reference/text"
-  echo
-}
-# The same-steps control of generation k: its teacher (generation k-1) trained on the labeled data
-# alone with generation k's recipe and step count (labeled + the kept pseudo-labels, 10 per step,
-# 3 passes): is the gain the pseudo-labels' or the extra steps'?
-labeled_count=$(wc -l < "data/pool_p${nst_fraction}/wav.scp")
-control_steps=$(( (labeled_count + nst_unlabeled_utts * 8 / 10 + 9) / 10 ))
-control() {  # control SEED GENERATION
-  local seed=$1 k=$2 teacher
-  teacher="exp/asr_claims_pre_p${nst_fraction}_s${seed}"
-  [ "${k}" -gt 1 ] && teacher="exp/nst_iter$((k - 1))_claims_s${seed}"
-  printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${nst_fraction}" \
-    --asr_config conf/train_student_ctc_from_teacher.yaml --asr_tag "claims_control_gen${k}_p${nst_fraction}_s${seed}" \
-    "${common[@]}" "${pretrained[@]}" "${lm_decode[@]}" \
-    --asr_args "--init_param ${teacher}/valid.cer_ctc.ave.pth --nst_mix_ratio 0 --batch_type unsorted --batch_size 10 --num_iters_per_epoch ${control_steps} --seed ${seed} ${nst_student_args}"
-  echo
-}
-bigger() {  # bigger SEED: claim 5's deeper student on generation 1's pseudo-labels (its teacher, data and steps)
-  printf '%q ' ./run.sh --stage 75 --stop_stage 75 --train_set "pool_p${nst_fraction}" --asr_config "${asr_config}" \
-    --asr_tag "claims_pre_p${nst_fraction}_s$1" "${common[@]}" "${pretrained[@]}" "${lm_decode[@]}" \
-    --nst_decode_config conf/decode_ctc_lm.yaml --nst_tag "claims_deeper_s$1" --nst_unlabeled_set "${unlabeled}" --nst_stop_iter 1 \
-    --nst_pseudo_from "exp/nst_iter1_claims_s$1" \
-    --nst_student_config conf/train_student_ctc_from_teacher_deeper.yaml --nst_student_init teacher \
-    --nst_student_args "--seed $1 ${nst_student_args}" --nst_filter_args "${nst_filter_args}" \
-    --nst_reference_text "data/local/${unlabeled}_reference/text"
-  echo
-}
-lanes=$(mktemp)
-{
-  for seed in ${seeds}; do nst "${seed}" claims "${unlabeled}" "${nst_generations}"; done
-  for seed in ${seeds}; do nst "${seed}" claims_xflite "${xflite}" 1; done
-  for seed in ${seeds}; do control "${seed}" 1; done
-  for seed in ${seeds}; do  # the supervised 100 % system with its LM (the same LM recipe as the students')
-    printf '%q ' ./run.sh --stage 60 --stop_stage 70 --train_set pool_p100 --asr_config "${asr_config}" \
-      --asr_tag "claims_scratch_p100_s${seed}" "${common[@]}" "${lm_decode[@]}"
-    echo
+if [ "${part}" != report ]; then
+  for seed in ${seeds}; do
+    [ -f "exp/asr_claims_pre_p${nst_fraction}_s${seed}/.done" ] || { log "no teacher exp/asr_claims_pre_p${nst_fraction}_s${seed}: run --part 1 first"; exit 1; }
   done
-} > "${lanes}"
-log "NST chains (generations 1..${nst_generations}), cross-domain students, generation-1 controls, ${jobs} at a time"
-run_lanes "${lanes}"
-{
-  for k in $(seq 2 "${nst_generations}"); do for seed in ${seeds}; do control "${seed}" "${k}"; done; done
-  for seed in ${seeds}; do bigger "${seed}"; done
-} > "${lanes}"
-log "the same-steps controls of generations 2..${nst_generations}; claim 5's deeper students"
-run_lanes "${lanes}"
-rm -f "${lanes}"
+  # LM text per labeled set: the corpus's sentences no split uses + that set's own transcripts (never
+  # the transcripts of the audio it will pseudo-label).
+  for fraction in "${nst_fraction}" 100; do
+    lm_text="data/local/lm_pool_p${fraction}.txt"
+    if [ ! -s "${lm_text}" ]; then
+      awk 'FNR == NR { $1 = ""; sub(/^ /, ""); labeled[$0] = 1; next } !($0 in labeled)' \
+        data/train_labeled/text data/local/lm_train.txt > "${lm_text}.tmp"
+      cut -d' ' -f2- "data/pool_p${fraction}/text" >> "${lm_text}.tmp"
+      mv "${lm_text}.tmp" "${lm_text}"
+    fi
+    ./run.sh --stage 55 --stop_stage 55 --train_set "pool_p${fraction}" --test_sets "${test_sets}" \
+      --lm_config conf/train_lm.yaml --lm_train_text "${lm_text}" --lm_args "${lm_args}"
+  done
+  # The unlabeled sets: a seeded subset of the pool's rest, and the same plus flite-voiced audio (claim 6).
+  unlabeled="pool_p${nst_fraction}_unlabeled_n${nst_unlabeled_utts}"
+  xflite="${unlabeled}_xflite${flite_utts}"
+  subset_once() {  # subset_once SRC DST N REFERENCE: a seeded subset of data/SRC, and its transcripts
+    [ -f "data/$2/.done" ] && return 0
+    python -m bigssl.bin.subset_data_dir --src "data/$1" --dst "data/$2" --num "$3"
+    mkdir -p "data/local/$2_reference"
+    awk 'FNR == NR { keep[$1] = 1; next } $1 in keep' "data/$2/wav.scp" "$4" > "data/local/$2_reference/text"
+    touch "data/$2/.done"
+  }
+  subset_once "pool_p${nst_fraction}_unlabeled" "${unlabeled}" "${nst_unlabeled_utts}" \
+    "data/local/pool_p${nst_fraction}_unlabeled_reference/text"
+  subset_once train_unlabeled_flite "train_unlabeled_flite_n${flite_utts}" "${flite_utts}" data/local/unlabeled_flite_reference/text
+  if [ ! -f "data/${xflite}/.done" ]; then
+    python -m bigssl.bin.combine_data_dirs --out "data/${xflite}" "data/${unlabeled}" "data/train_unlabeled_flite_n${flite_utts}"
+    mkdir -p "data/local/${xflite}_reference"
+    cat "data/local/${unlabeled}_reference/text" "data/local/train_unlabeled_flite_n${flite_utts}_reference/text" | sort > "data/local/${xflite}_reference/text"
+    touch "data/${xflite}/.done"
+  fi
+  for dset in "${unlabeled}" "${xflite}"; do
+    [ -f "dump/raw/${dset}/.done" ] && continue
+    python -m bigssl.bin.validate_data_dir --src "data/${dset}" --dst "dump/raw/${dset}" --require_text false
+    touch "dump/raw/${dset}/.done"
+  done
 
-# ---- claim 4: linear probes of the frozen encoders (mini-NOSS) against a random-weights encoder --
-# shellcheck disable=SC2086
-./run_noss.sh --pretrained exp/ssl_iter1 --finetuned "exp/asr_claims_pre_p${nst_fraction}_s${seeds%% *}" ${noss_opts}
+  nst() {  # nst SEED TAG UNLABELED_SET GENERATIONS: the ./run.sh line of an NST chain from seed SEED's teacher
+    printf '%q ' ./run.sh --stage 60 --stop_stage 75 --train_set "pool_p${nst_fraction}" --asr_config "${asr_config}" \
+      --asr_tag "claims_pre_p${nst_fraction}_s$1" "${common[@]}" "${pretrained[@]}" "${lm_decode[@]}" \
+      --nst_decode_config conf/decode_ctc_lm.yaml --nst_tag "$2_s$1" --nst_unlabeled_set "$3" --nst_stop_iter "$4" \
+      --nst_student_config conf/train_student_ctc_from_teacher.yaml --nst_student_init teacher \
+      --nst_student_args "--seed $1 ${nst_student_args}" --nst_filter_args "${nst_filter_args}" --nst_nj "${nst_nj}" \
+      --nst_reference_text "data/local/$3_reference/text"
+    echo
+  }
+  # The same-steps control of generation k: its teacher (generation k-1) trained on the labeled data
+  # alone with generation k's recipe and step count (labeled + the kept pseudo-labels, 10 per step,
+  # 3 passes): is the gain the pseudo-labels' or the extra steps'?
+  labeled_count=$(wc -l < "data/pool_p${nst_fraction}/wav.scp")
+  control_steps=$(( (labeled_count + nst_unlabeled_utts * 8 / 10 + 9) / 10 ))
+  control() {  # control SEED GENERATION
+    local seed=$1 k=$2 teacher
+    teacher="exp/asr_claims_pre_p${nst_fraction}_s${seed}"
+    [ "${k}" -gt 1 ] && teacher="exp/nst_iter$((k - 1))_claims_s${seed}"
+    printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${nst_fraction}" \
+      --asr_config conf/train_student_ctc_from_teacher.yaml --asr_tag "claims_control_gen${k}_p${nst_fraction}_s${seed}" \
+      "${common[@]}" "${pretrained[@]}" "${lm_decode[@]}" \
+      --asr_args "--init_param ${teacher}/valid.cer_ctc.ave.pth --nst_mix_ratio 0 --batch_type unsorted --batch_size 10 --num_iters_per_epoch ${control_steps} --seed ${seed} ${nst_student_args}"
+    echo
+  }
+  bigger() {  # bigger SEED: claim 5's deeper student on generation 1's pseudo-labels (its teacher, data and steps)
+    printf '%q ' ./run.sh --stage 75 --stop_stage 75 --train_set "pool_p${nst_fraction}" --asr_config "${asr_config}" \
+      --asr_tag "claims_pre_p${nst_fraction}_s$1" "${common[@]}" "${pretrained[@]}" "${lm_decode[@]}" \
+      --nst_decode_config conf/decode_ctc_lm.yaml --nst_tag "claims_deeper_s$1" --nst_unlabeled_set "${unlabeled}" --nst_stop_iter 1 \
+      --nst_pseudo_from "exp/nst_iter1_claims_s$1" \
+      --nst_student_config conf/train_student_ctc_from_teacher_deeper.yaml --nst_student_init teacher \
+      --nst_student_args "--seed $1 ${nst_student_args}" --nst_filter_args "${nst_filter_args}" \
+      --nst_reference_text "data/local/${unlabeled}_reference/text"
+    echo
+  }
+  lanes=$(mktemp)
+  {
+    for seed in ${seeds}; do nst "${seed}" claims "${unlabeled}" "${nst_generations}"; done
+    for seed in ${seeds}; do nst "${seed}" claims_xflite "${xflite}" 1; done
+    for seed in ${seeds}; do control "${seed}" 1; done
+    for seed in ${seeds}; do  # the supervised 100 % system with its LM (the same LM recipe as the students')
+      printf '%q ' ./run.sh --stage 60 --stop_stage 70 --train_set pool_p100 --asr_config "${asr_config}" \
+        --asr_tag "claims_scratch_p100_s${seed}" "${common[@]}" "${lm_decode[@]}"
+      echo
+    done
+  } > "${lanes}"
+  log "NST chains (generations 1..${nst_generations}), cross-domain students, generation-1 controls, ${jobs} at a time"
+  run_lanes "${lanes}"
+  {
+    for k in $(seq 2 "${nst_generations}"); do for seed in ${seeds}; do control "${seed}" "${k}"; done; done
+    for seed in ${seeds}; do bigger "${seed}"; done
+  } > "${lanes}"
+  log "the same-steps controls of generations 2..${nst_generations}; claim 5's deeper students"
+  run_lanes "${lanes}"
+  rm -f "${lanes}"
+
+  # ---- claim 4: linear probes of the frozen encoders (mini-NOSS) against a random-weights encoder --
+  # shellcheck disable=SC2086
+  ./run_noss.sh --pretrained exp/ssl_iter1 --finetuned "exp/asr_claims_pre_p${nst_fraction}_s${seeds%% *}" ${noss_opts}
+
+fi
 
 # ---- the claims table, computed from the scores --------------------------------------------------
 nolm="decode_decode_ctc_valid.cer_ctc.ave"
