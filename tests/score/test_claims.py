@@ -108,10 +108,16 @@ def test_a_control_that_explains_the_gain(tmp_path: Path) -> None:
         tmp_path / "b", {**GOOD, "control_gen1_10": [(11.0, 25.0), (11.5, 26.0)]}
     )
     assert better["3"].verdict == FAILS
-    # a generation without its control is not judged
+    # a generation without its control is not judged ...
     no_control = {k: v for k, v in GOOD.items() if k != "control_gen2_10"}
     missing = _verdicts(tmp_path / "c", no_control)["3"]
     assert missing.verdict == NOT_MEASURED and missing.why == "missing: control_gen2_10"
+    # ... but generation 1 losing to its teacher refutes the claim whatever generation 2 shows
+    worse = {**no_control, "nst_gen1_10": [(24.0, 45.0), (25.0, 46.0)]}
+    refuted = _verdicts(tmp_path / "d", worse)["3"]
+    assert refuted.verdict == FAILS and refuted.why.endswith(
+        "(missing: control_gen2_10)"
+    )
 
 
 def test_the_older_control_name_is_generation_ones(tmp_path: Path) -> None:
