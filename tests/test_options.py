@@ -250,7 +250,10 @@ def recipe(tmp_path: Path) -> Path:
         (["./run_ssl.sh", "--labeled_sizes"], "option '--labeled_sizes' needs a value"),
         (["local/data.sh", "--HOME", "/x"], "unknown option '--HOME'"),
         (["./run_claims.sh", "--seedz", "1"], "unknown option '--seedz'"),
-        (["./run_claims.sh", "--part", "3"], "--part must be 1, 2, all or report, not '3'"),
+        (
+            ["./run_claims.sh", "--part", "3"],
+            "--part must be 1, 2, all or report, not '3'",
+        ),
         (
             ["./run_claims.sh", "--pretrain_epochs", "1.5"],
             "--pretrain_epochs must be a whole number, not '1.5'",
