@@ -278,8 +278,10 @@ def section(
     control: Optional[str],
     figure: Optional[str],
     title: str = "Non-semantic probes",
+    claim: Optional[Sequence[Claim4Task]] = None,
 ) -> str:
-    """Markdown of the probe results (see the module doc)."""
+    """Markdown of the probe results (see the module doc); ``claim``: claim 4 already judged
+    (default: judged here)."""
     results: List[Result] = summary["results"]  # type: ignore[assignment]
     chance: Mapping[str, float] = summary["chance"]  # type: ignore[assignment]
     rows = []
@@ -316,7 +318,8 @@ def section(
             rows,
         ),
     ]
-    claim = judge_claim4(results, claim_encoder, control)
+    if claim is None:
+        claim = judge_claim4(results, claim_encoder, control)
     if claim:
         lines += _claim4_lines(claim, claim_encoder, control)
     if control:
@@ -401,22 +404,23 @@ def write_report(
 ) -> None:
     if figure_path:
         plot(summary, figure_path)
+    tasks = judge_claim4(summary["results"], claim_encoder, control)  # type: ignore[arg-type]
     write_text_atomic(
-        section_path, section(summary, claim_encoder, control, figure_link, title)
+        section_path,
+        section(summary, claim_encoder, control, figure_link, title, tasks),
     )
     write_text_atomic(
         Path(section_path).with_suffix(".claim4.json"),
-        json.dumps(claim4_verdict(summary, claim_encoder, control), indent=2) + "\n",
+        json.dumps(claim4_verdict(tasks, claim_encoder, control), indent=2) + "\n",
     )
 
 
 def claim4_verdict(
-    summary: Mapping[str, object], encoder: str, control: Optional[str]
+    tasks: Sequence[Claim4Task], encoder: str, control: Optional[str]
 ) -> Dict[str, str]:
     """Claim 4's overall verdict, the reason and the per-task numbers, for the claims table
     (``bigssl.score.claims`` reads it as an external verdict: ``verdict``, ``why``, ``numbers``).
     """
-    tasks = judge_claim4(summary["results"], encoder, control)  # type: ignore[arg-type]
     per_task = [f"{t.task}: gain {_gain_text(t.gain)}, {t.verdict}" for t in tasks]
     held = sum(t.verdict == "holds" for t in tasks)
     return {
