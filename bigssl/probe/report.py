@@ -218,8 +218,7 @@ def _gain_text(gain: Union[Interval, float, None]) -> str:
     if gain is None:
         return "not measured"
     if isinstance(gain, Interval):
-        pct = round(100 * gain.confidence)
-        return f"{gain.estimate:+.3f} ({pct} % CI [{gain.low:+.3f}, {gain.high:+.3f}])"
+        return gain.text(3)
     return f"{gain:+.3f} (no CI)"
 
 

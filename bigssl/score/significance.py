@@ -34,9 +34,14 @@ class Interval:
         """True when the whole interval lies on one side of ``value``."""
         return self.low > value or self.high < value
 
-    def __str__(self) -> str:
+    def text(self, digits: int = 2) -> str:
+        """``+1.23 (95 % CI [+0.45, +2.01])`` with ``digits`` decimals."""
         pct = round(100 * self.confidence)
-        return f"{self.estimate:+.2f} ({pct} % CI [{self.low:+.2f}, {self.high:+.2f}])"
+        f = f"+.{digits}f"
+        return f"{self.estimate:{f}} ({pct} % CI [{self.low:{f}}, {self.high:{f}}])"
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 def paired_bootstrap(
