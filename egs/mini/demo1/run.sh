@@ -9,7 +9,7 @@
 #   4. the teacher decoded without and with the LM by shallow fusion (stages 60-70);
 #   5. one Noisy Student generation (stage 75): the teacher + LM pseudo-labels part of
 #      train_unlabeled, the confidence filter keeps the best, and a student (started from the
-#      teacher, SpecAugment as its noise, labeled:pseudo = 1:9 per batch) trains and is decoded with
+#      teacher, labeled:pseudo = 1:1 per batch, dropout as its noise) trains and is decoded with
 #      the LM;
 #   6. RESULTS.md, opened by the table of these three systems with their training cost (stage 80),
 #      and the student + LM packed into a zip that stock ESPnet decodes (stage 90).
@@ -112,6 +112,6 @@ python -m bigssl.bin.system_table --out "${expdir}/results_headline.md" --test_s
   --row "teacher: pretrained, fine-tuned with CTC, no LM|${teacher}/${decode}|${expdir}/ssl_iter1,${teacher}" \
   --row "teacher + LM (shallow fusion)|${teacher}/${decode_lm}|${expdir}/ssl_iter1,${teacher},${lm_exp}" \
   --row "student, NST generation 1, + LM|${student}/${decode_lm}|${expdir}/ssl_iter1,${teacher},${lm_exp},${student}" \
-  --note "Labeled: train_labeled ($(python -m bigssl.bin.audio_hours data/train_labeled/wav.scp) h). Pretraining: the audio of train_unlabeled + train_labeled, ${pretrain_steps} updates (\`${expdir}/ssl_iter1\`). The student learned from the teacher + LM's pseudo-labels of ${unlabeled} (${kept} by \`${nst_filter_args}\`; report: \`${student}/data/pseudo/filter/report.md\`), mixed 1:9 with the labeled data, ${student_epochs} passes, started from the teacher. The training column adds up what each system needed (pseudo-labeling and decoding not counted). One seed and no controls: this shows the method running, not its size; egs/mini/asr1/run_claims.sh measures the claims."
+  --note "Labeled: train_labeled ($(python -m bigssl.bin.audio_hours data/train_labeled/wav.scp) h). Pretraining: the audio of train_unlabeled + train_labeled, ${pretrain_steps} updates (\`${expdir}/ssl_iter1\`). The student learned from the teacher + LM's pseudo-labels of ${unlabeled} (${kept} by \`${nst_filter_args}\`; report: \`${student}/data/pseudo/filter/report.md\`), mixed 1:1 with the labeled data, ${student_epochs} passes, started from the teacher (\`conf/train_student_ctc_from_teacher.yaml\`). The training column adds up what each system needed (pseudo-labeling and decoding not counted). One seed and no controls: this shows the method running, not its size; egs/mini/asr1/run_claims.sh measures the claims."
 ./pipeline.sh "${demo[@]}" "${with_lm[@]}" --pack_exp "${student}" --stage 80 --stop_stage 90
 log "done in $(( ($(date +%s) - start) / 60 )) min: RESULTS.md (the table first); the packed student: ${student}/*.zip"
