@@ -52,7 +52,9 @@ def test_a_run_with_other_pretraining_sets_stops_naming_both(tmp_path: Path) -> 
     assert len((ssl / "wav.scp").read_text().splitlines()) == 3
     assert (ssl / "pretrain_sets").read_text().strip() == "unlab"
 
-    again = _stage44(tmp_path, "  unlab ")  # the same sets, other spacing: nothing to do
+    again = _stage44(
+        tmp_path, "  unlab "
+    )  # the same sets, other spacing: nothing to do
     assert again.returncode == 0, again.stderr
 
     other = _stage44(tmp_path, "unlab flite")

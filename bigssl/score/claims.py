@@ -415,16 +415,26 @@ def judge_claims(
     scores: Scores, fractions: Sequence[int] = FRACTIONS, nst_fraction: int = 10
 ) -> List[Tuple[Claim, Verdict]]:
     """Every claim's verdict; claim 2 uses ``fractions``, claims 1, 3 and 5 ``nst_fraction``."""
-    out = []
-    for claim in CLAIMS:
-        if claim.judge is judge_pretraining_gain:
-            verdict = judge_pretraining_gain(scores, fractions)
-        elif claim.judge is judge_new_domain:
-            verdict = judge_new_domain(scores)
-        else:
-            verdict = claim.judge(scores, nst_fraction)
-        out.append((claim, verdict))
-    return out
+    return [(c, judge_claim(c, scores, fractions, nst_fraction)) for c in CLAIMS]
+
+
+def judge_claim(
+    claim: Claim,
+    scores: Scores,
+    fractions: Sequence[int] = FRACTIONS,
+    nst_fraction: int = 10,
+) -> Verdict:
+    """One claim's verdict (claim 2 reads ``fractions``, claims 1, 3 and 5 ``nst_fraction``)."""
+    if claim.judge is judge_pretraining_gain:
+        return judge_pretraining_gain(scores, fractions)
+    if claim.judge is judge_new_domain:
+        return judge_new_domain(scores)
+    return claim.judge(scores, nst_fraction)
+
+
+def rescore_on(scores: Scores, test_set: str) -> Scores:
+    """The same roles and experiments, scored on another test set."""
+    return {role: load_role(role, s.exp_dirs, test_set) for role, s in scores.items()}
 
 
 def _seed_errors(exp: Path, test_set: str, unit: str) -> Optional[SeedErrors]:
@@ -503,6 +513,11 @@ def external_verdict(path: PathLike) -> Tuple[str, str, str]:
         raise ValueError(f"{path}: no {err} (expected verdict, why, numbers)") from None
 
 
+def _row_order(row: Tuple[str, ...]) -> Tuple[int, str]:
+    number, _, rest = row[0].partition(" ")
+    return int(number), rest
+
+
 def claims_section(
     scores: Scores,
     notes: Optional[Mapping[str, str]] = None,
@@ -511,17 +526,36 @@ def claims_section(
     nst_fraction: int = 10,
     only: Optional[Sequence[str]] = None,
     external: Optional[Mapping[str, PathLike]] = None,
+    also_on: Optional[Mapping[str, str]] = None,
 ) -> str:
     """The markdown section: a row per claim (numbers, verdict, why), then the systems behind them.
 
     ``only``: the claim numbers to judge (default: all), for a study that measures some of them.
     ``external``: claim number -> a verdict file judged elsewhere (claim 4: the probe report's).
+    ``also_on``: claim number -> another test set on which that claim is judged again, with the
+    same experiments (a row ``<n> (<test set>)`` below the claim's own).
     """
     notes = {str(k): v for k, v in (notes or {}).items()}
     judged = [
         (claim.key, claim.text, _numbers(scores, v.roles), v.verdict, v.why)
         for claim, v in judge_claims(scores, fractions, nst_fraction)
     ]
+    by_key = {c.key: c for c in CLAIMS}
+    for key, test_set in (also_on or {}).items():
+        if str(key) not in by_key:
+            raise ValueError(f"also_on: no claim {key} to judge again on {test_set}")
+        claim = by_key[str(key)]
+        other = rescore_on(scores, str(test_set))
+        v = judge_claim(claim, other, fractions, nst_fraction)
+        judged.append(
+            (
+                f"{claim.key} ({test_set})",
+                f"{claim.text}, on {test_set}",
+                _numbers(other, v.roles),
+                v.verdict,
+                v.why,
+            )
+        )
     texts = {"4": CLAIM4_TEXT}
     for key, path in (external or {}).items():
         verdict, why, numbers = external_verdict(path)
@@ -529,8 +563,8 @@ def claims_section(
             (str(key), texts.get(str(key), f"claim {key}"), numbers, verdict, why)
         )
     rows = []
-    for key, text, numbers, verdict, why in sorted(judged, key=lambda j: int(j[0])):
-        if only is not None and key not in {str(k) for k in only}:
+    for key, text, numbers, verdict, why in sorted(judged, key=_row_order):
+        if only is not None and key.split()[0] not in {str(k) for k in only}:
             continue
         row = [key, _cell(text), numbers, f"**{verdict}**", _cell(why)]
         if notes:
@@ -565,7 +599,8 @@ def claims_section(
 def load_spec(path: PathLike) -> Dict[str, object]:
     """Read the YAML spec: ``roles`` (role -> exp dirs, or {exps, test_set}), ``test_set``, ``notes``,
     ``fractions``, ``nst_fraction``, ``claims`` (the claim numbers to judge; default all),
-    ``external`` (claim number -> a verdict JSON judged elsewhere, e.g. 4: the probe report's).
+    ``external`` (claim number -> a verdict JSON judged elsewhere, e.g. 4: the probe report's),
+    ``also_on`` (claim number -> another test set the claim is also judged on).
     """
     spec = yaml.safe_load(Path(path).read_text()) or {}
     if not isinstance(spec.get("roles"), dict):
@@ -605,6 +640,7 @@ def write_claims_report(spec_path: PathLike, out: PathLike) -> str:
         nst_fraction=int(spec.get("nst_fraction") or 10),  # type: ignore[call-overload]
         only=spec.get("claims"),  # type: ignore[arg-type]
         external=spec.get("external") or {},  # type: ignore[arg-type]
+        also_on=spec.get("also_on") or {},  # type: ignore[arg-type]
     )
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out, section)

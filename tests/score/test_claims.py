@@ -303,3 +303,41 @@ def test_an_external_verdict_joins_the_table_in_order(tmp_path: Path) -> None:
     verdict.write_text("{}")
     with pytest.raises(ValueError, match="expected verdict, why, numbers"):
         claims.claims_section(scores, external={4: verdict})
+
+
+def test_a_claim_judged_again_on_another_test_set_gets_its_own_row(
+    tmp_path: Path,
+) -> None:
+    """Claim 3 inside the spread on the main test set, beyond it on held-out voices: two rows, each
+    with its own verdict and numbers, the second after the first."""
+    flat = {"nst_gen0_10": (20.0, 40.0), "control_gen1_10": (20.0, 40.0)}
+    flat |= {"nst_gen1_10": (19.8, 40.0), "control_gen2_10": (19.8, 40.0)}
+    flat["nst_gen2_10"] = (19.7, 40.0)
+    held_out = {k: GOOD[k][0] for k in flat}
+    roles = {}
+    for role in flat:
+        exps = []
+        for seed in range(2):
+            name = f"{role}_s{seed}"
+            _exp(tmp_path, name, *flat[role], test_set="test")
+            c, w = held_out[role]
+            exps.append(str(_exp(tmp_path, name, c + 0.5 * seed, w, test_set="flite")))
+        roles[role] = exps
+    spec = tmp_path / "claims.yaml"
+    spec.write_text(
+        yaml.safe_dump(
+            {"test_set": "test", "roles": roles, "claims": [3], "also_on": {3: "flite"}}
+        )
+    )
+    out = tmp_path / "claims.md"
+    claims_report.main(["--spec", str(spec), "--out", str(out)])
+    rows = [r for r in out.read_text().splitlines() if r.startswith(("| 3 ", "| 3 ("))]
+    assert [r.split("|")[1].strip() for r in rows] == ["3", "3 (flite)"]
+    assert f"**{HOLDS}**" not in rows[0] and f"**{HOLDS}**" in rows[1]
+    assert "on flite" in rows[1] and "nst_gen2_10 (2 seeds): CER 9." in rows[1]
+
+    spec.write_text(
+        yaml.safe_dump({"test_set": "test", "roles": roles, "also_on": {9: "flite"}})
+    )
+    with pytest.raises(ValueError, match="no claim 9"):
+        claims_report.main(["--spec", str(spec), "--out", str(out)])
