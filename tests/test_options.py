@@ -255,6 +255,10 @@ def recipe(tmp_path: Path) -> Path:
             "--part must be 1, 2, all or report, not '3'",
         ),
         (
+            ["./run_claims.sh", "--domain_route", "both"],
+            "--domain_route must be pretrain or nst, not 'both'",
+        ),
+        (
             ["./run_claims.sh", "--pretrain_epochs", "1.5"],
             "--pretrain_epochs must be a whole number, not '1.5'",
         ),

@@ -6,17 +6,21 @@
 #   (5) a student bigger (deeper) than its teacher beats a same-size one and the same-steps control;
 #   (4) an intermediate layer of the pretrained encoder beats the last one on non-semantic tasks
 #       (./run_noss.sh: linear probes, against a random-weights encoder);
-#   (6) unlabeled audio of a new domain (flite voices) cuts error on that domain without its labels.
+#   (6) unlabeled audio of a new domain (flite voices) cuts error on that domain without its labels
+#       (--domain_route pretrain: the flite audio joins the pretraining; nst: a student's pseudo-labels).
 # Every system is trained with every seed of --seeds (verdicts pair them by seed and need two) and
 # normalizes its features with the pretraining pool's statistics (--feats_stats ssl), pretrained or not.
 # The pool is train_labeled + train_unlabeled (espeak-ng voices); each fraction re-splits it into a
 # labeled part and an unlabeled rest (bigssl.bin.split_labeled_pool, nested across fractions).
 #   part 1: pretraining on the pool's audio (the GPU recipe, conf/ssl/pretrain_mini_gpu.yaml, on the
 #           CPU: ~320 s batches, lr 3e-3, annealed over the run; DDP over --pretrain_procs processes);
-#           from scratch and pretrained at each fraction; supervised 100 %
+#           from scratch and pretrained at each fraction; supervised 100 %; with --domain_route pretrain,
+#           a second pretraining on the pool's audio + train_unlabeled_flite (exp_domain/, the same recipe
+#           and feature statistics) and its --nst_fraction systems, claim 6's "with" arm
 #   part 2: LMs; per seed: the 10 % teacher decoded with its LM, an NST chain of --nst_generations
 #           generations on --nst_unlabeled_utts utterances of the pool's rest, a same-steps control per
-#           generation, a cross-domain student (the same utterances + --flite_utts flite ones)
+#           generation, claim 5's deeper students; with --domain_route nst, a cross-domain student (the
+#           same utterances + --flite_utts flite ones)
 # Every system is a ./run.sh experiment (restartable, .done markers); two run side by side (--jobs).
 # --part report writes the table and RESULTS.md from what is scored so far (a claim missing a system
 # is "not measured"; one with a single seed, "inconclusive").
@@ -28,7 +32,8 @@ seeds="1 2"              # training seeds of every system (verdicts need two)
 nst_fraction=10          # labeled fraction (%) of the NST teacher (claims 1, 3, 6)
 nst_generations=2        # NST generations (claim 3)
 nst_unlabeled_utts=1000  # utterances of the pool's rest the NST chains pseudo-label (a seeded subset)
-flite_utts=600           # flite-voiced utterances added to them for the cross-domain student (claim 6)
+domain_route=pretrain    # claim 6: pretrain (flite audio in a second pretraining) or nst (in a student's data)
+flite_utts=600           # with --domain_route nst: flite utterances added to the cross-domain student's
 corpus_opts="--num_unlabeled_flite 1200 --num_test_flite 200"  # local/data.sh options (the flite sets are claim 6's)
 pretrain_config=conf/ssl/pretrain_mini_gpu.yaml  # wav2vec 2.0 pretraining recipe on the pool's audio
 pretrain_epochs=10       # pretraining passes over the pool (the schedule anneals over them)
@@ -52,6 +57,7 @@ case "${part}" in 1|2|all|report) ;; *) echo "$0: --part must be 1, 2, all or re
 for n in nst_fraction nst_generations nst_unlabeled_utts flite_utts pretrain_epochs pretrain_procs pretrain_ngpu nst_nj jobs; do
   [[ "${!n}" =~ ^[0-9]+$ ]] || { echo "$0: --${n} must be a whole number, not '${!n}'" >&2; exit 2; }
 done
+case "${domain_route}" in pretrain|nst) ;; *) echo "$0: --domain_route must be pretrain or nst, not '${domain_route}'" >&2; exit 2 ;; esac
 [ -f "${pretrain_config}" ] || { echo "$0: --pretrain_config ${pretrain_config}: no such file" >&2; exit 2; }
 
 asr_config=conf/train_asr_conformer_ctc_anneal.yaml
@@ -63,10 +69,11 @@ log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (run_claims) $*"; }
 full_epochs=3 epochs_exponent=0.65  # epochs_for: 30, 14, 7, 3 epochs at 3, 10, 30, 100 % (~800-2600 steps)
 . utils/study.sh  # epochs_for FRACTION, run_lanes CMD_FILE
 
-system() {  # system INIT FRACTION SEED: the ./run.sh line training and scoring one supervised system
+system() {  # system INIT FRACTION SEED [RUN_OPTS...]: the ./run.sh line training and scoring one supervised system
   local init=$1 fraction=$2 seed=$3 opts=()
+  shift 3
   [ "${init}" = pre ] && opts=("${pretrained[@]}")
-  printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${fraction}" --asr_config "${asr_config}" \
+  printf '%q ' ./run.sh "$@" --stage 50 --stop_stage 70 --train_set "pool_p${fraction}" --asr_config "${asr_config}" \
     --asr_tag "claims_${init}_p${fraction}_s${seed}" "${common[@]}" "${opts[@]}" \
     --asr_args "--max_epoch $(epochs_for "${fraction}") --seed ${seed} ${asr_args}"
   echo
@@ -94,10 +101,31 @@ if [ "${part}" = 1 ] || [ "${part}" = all ]; then
   ./run.sh --stage 44 --stop_stage 46 --test_sets "${test_sets}" --pretrain_config "${pretrain_config}" \
     --pretrain_sets "train_unlabeled train_labeled" --pretrain_stop_iter 1 "${devices[@]}" \
     --pretrain_args "--max_epoch ${pretrain_epochs} --num_workers 1 ${pretrain_args}"
+  domain=(--dumpdir dump_domain --expdir exp_domain)
+  if [ "${domain_route}" = pretrain ]; then
+    # Claim 6's "with" arm: the same pretraining on the pool's audio + train_unlabeled_flite, in its own
+    # dump and exp dirs (every other validated set and the ASR shape statistics are linked from dump/
+    # and exp/); the pool's feature statistics replace its own, so both arms normalize alike.
+    mkdir -p dump_domain/raw exp_domain
+    for d in dump/raw/*/; do
+      name=$(basename "${d}"); [ "${name}" = ssl_train ] || ln -sfn "../../dump/raw/${name}" "dump_domain/raw/${name}"
+    done
+    for d in exp/asr_stats_*/; do ln -sfn "../exp/$(basename "${d}")" "exp_domain/$(basename "${d}")"; done
+    log "pretraining exp_domain/ssl_iter1: the same recipe on the pool's audio + train_unlabeled_flite"
+    domain_pretrain=("${domain[@]}" --test_sets "${test_sets}" --pretrain_config "${pretrain_config}"
+      --pretrain_sets "train_unlabeled train_labeled train_unlabeled_flite" --pretrain_stop_iter 1 "${devices[@]}"
+      --pretrain_args "--max_epoch ${pretrain_epochs} --num_workers 1 ${pretrain_args}")
+    ./run.sh --stage 44 --stop_stage 45 "${domain_pretrain[@]}"
+    cp exp/ssl_stats/train/feats_stats.npz exp_domain/ssl_stats/train/feats_stats.npz
+    ./run.sh --stage 46 --stop_stage 46 "${domain_pretrain[@]}"
+  fi
   lanes=$(mktemp)
   for fraction in $(echo ${fractions} ${nst_fraction} | tr ' ' '\n' | sort -nu); do
     for seed in ${seeds}; do system pre "${fraction}" "${seed}"; done
   done > "${lanes}"
+  if [ "${domain_route}" = pretrain ]; then
+    for seed in ${seeds}; do system pre "${nst_fraction}" "${seed}" "${domain[@]}"; done >> "${lanes}"
+  fi
   for fraction in $(echo ${fractions} 100 | tr ' ' '\n' | sort -nu); do
     for seed in ${seeds}; do system scratch "${fraction}" "${seed}"; done
   done >> "${lanes}"
@@ -139,14 +167,18 @@ if [ "${part}" != report ]; then
   }
   subset_once "pool_p${nst_fraction}_unlabeled" "${unlabeled}" "${nst_unlabeled_utts}" \
     "data/local/pool_p${nst_fraction}_unlabeled_reference/text"
-  subset_once train_unlabeled_flite "train_unlabeled_flite_n${flite_utts}" "${flite_utts}" data/local/unlabeled_flite_reference/text
-  if [ ! -f "data/${xflite}/.done" ]; then
-    python -m bigssl.bin.combine_data_dirs --out "data/${xflite}" "data/${unlabeled}" "data/train_unlabeled_flite_n${flite_utts}"
-    mkdir -p "data/local/${xflite}_reference"
-    cat "data/local/${unlabeled}_reference/text" "data/local/train_unlabeled_flite_n${flite_utts}_reference/text" | sort > "data/local/${xflite}_reference/text"
-    touch "data/${xflite}/.done"
+  nst_sets=("${unlabeled}")
+  if [ "${domain_route}" = nst ]; then
+    subset_once train_unlabeled_flite "train_unlabeled_flite_n${flite_utts}" "${flite_utts}" data/local/unlabeled_flite_reference/text
+    if [ ! -f "data/${xflite}/.done" ]; then
+      python -m bigssl.bin.combine_data_dirs --out "data/${xflite}" "data/${unlabeled}" "data/train_unlabeled_flite_n${flite_utts}"
+      mkdir -p "data/local/${xflite}_reference"
+      cat "data/local/${unlabeled}_reference/text" "data/local/train_unlabeled_flite_n${flite_utts}_reference/text" | sort > "data/local/${xflite}_reference/text"
+      touch "data/${xflite}/.done"
+    fi
+    nst_sets+=("${xflite}")
   fi
-  for dset in "${unlabeled}" "${xflite}"; do
+  for dset in "${nst_sets[@]}"; do
     [ -f "dump/raw/${dset}/.done" ] && continue
     python -m bigssl.bin.validate_data_dir --src "data/${dset}" --dst "dump/raw/${dset}" --require_text false
     touch "dump/raw/${dset}/.done"
@@ -192,7 +224,9 @@ if [ "${part}" != report ]; then
   lanes=$(mktemp)
   {
     for seed in ${seeds}; do nst "${seed}" claims "${unlabeled}" "${nst_generations}"; done
-    for seed in ${seeds}; do nst "${seed}" claims_xflite "${xflite}" 1; done
+    if [ "${domain_route}" = nst ]; then
+      for seed in ${seeds}; do nst "${seed}" claims_xflite "${xflite}" 1; done
+    fi
     for seed in ${seeds}; do control "${seed}" 1; done
     for seed in ${seeds}; do  # the supervised 100 % system with its LM (the same LM recipe as the students')
       printf '%q ' ./run.sh --stage 60 --stop_stage 70 --train_set pool_p100 --asr_config "${asr_config}" \
@@ -244,8 +278,13 @@ role() {  # role NAME TEST_SET EXP_PATTERN (with SEED standing for each seed)
   done
   role student_same_size test "exp/nst_iter1_claims_sSEED/${withlm}"
   role student_bigger test "exp/nst_iter1_claims_deeper_sSEED/${withlm}"
-  role crossdomain_without test_flite "exp/nst_iter1_claims_sSEED/${withlm}"
-  role crossdomain_with test_flite "exp/nst_iter1_claims_xflite_sSEED/${withlm}"
+  if [ "${domain_route}" = pretrain ]; then
+    role crossdomain_without test_flite "exp/asr_claims_pre_p${nst_fraction}_sSEED/${nolm}"
+    role crossdomain_with test_flite "exp_domain/asr_claims_pre_p${nst_fraction}_sSEED/${nolm}"
+  else
+    role crossdomain_without test_flite "exp/nst_iter1_claims_sSEED/${withlm}"
+    role crossdomain_with test_flite "exp/nst_iter1_claims_xflite_sSEED/${withlm}"
+  fi
   echo "external: {4: exp/results_sections/noss.claim4.json}"
   echo "also_on: {3: test_flite}"  # claim 3 again on voices none of its systems trains on
   echo "claims: [1, 2, 3, 4, 5, 6]"
@@ -253,7 +292,11 @@ role() {  # role NAME TEST_SET EXP_PATTERN (with SEED standing for each seed)
   echo "  2: \"no-LM decodes (the acoustic models themselves); from scratch and pretrained share data, config, step budget, seeds and feature statistics per fraction; pretraining: ${pretrain_config}, ${pretrain_epochs} passes\""
   echo "  3: \"students start from their teacher (--nst_student_init teacher): 3 annealed passes over labeled + kept pseudo-labels of ${nst_unlabeled_utts} utterances (1:1 in every batch, peak lr 2e-4, dropout as the noise: conf/train_student_ctc_from_teacher.yaml); control_gen<k>: generation k-1 trained on its labeled data alone with generation k's recipe and step count; 3 (test_flite): the same systems scored on the flite voices, which none of them trains or pseudo-labels on (a row added after the in-domain verdict was seen)\""
   echo "  5: \"student_same_size is generation 1; student_bigger has 7 blocks to its teacher's 5 (the teacher's 5, head and norm copied, 2 new blocks on top), trained on generation 1's pseudo-labels with its recipe and steps\""
-  echo "  6: \"the flite audio (${flite_utts} utterances) is used through NST only, not in pretraining\""
+  if [ "${domain_route}" = pretrain ]; then
+    echo "  6: \"the ${nst_fraction} % systems pretrained on the pool's audio (without) or on it + train_unlabeled_flite (with, exp_domain/), same recipe, feature statistics, fine-tuning and seeds; no-LM decodes of test_flite\""
+  else
+    echo "  6: \"the flite audio (${flite_utts} utterances) is used through NST only, not in pretraining\""
+  fi
 } > "${spec}"
 # The claims table opens RESULTS.md (exp/results_headline.md); the systems and sections follow.
 python -m bigssl.bin.claims_report --spec "${spec}" --out exp/results_headline.md
