@@ -13,4 +13,4 @@ export BIGSSL_EXP_COMMAND="./run.sh${quoted_args}"  # written to exp/<x>/run_com
   --asr_config conf/train_asr_conformer_ctc.yaml --inference_config conf/decode_ctc.yaml \
   --inference_model valid.cer_ctc.ave.pth \
   --nbpe 40 --results_title "mini (synthetic espeak-ng corpus): Conformer + CTC" \
-  --results_expdirs "exp_encoder_conv2d exp_encoder_linear" "$@"  # local/compare_encoders.sh's experiment dirs
+  --results_expdirs "exp_domain exp_encoder_conv2d exp_encoder_linear" "$@"  # run_claims.sh's claim-6 arm, local/compare_encoders.sh's experiment dirs
