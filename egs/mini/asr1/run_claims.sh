@@ -196,8 +196,8 @@ if [ "${part}" != report ]; then
   # The same-steps control of generation k: its teacher (generation k-1) trained on the labeled data
   # alone with generation k's recipe and step count (labeled + the kept pseudo-labels, 10 per step,
   # 3 passes): is the gain the pseudo-labels' or the extra steps'? Length-sorted batches, as the
-  # students' mixing sampler builds them: batches of random lengths pad ~55 % and shift the BatchNorm
-  # statistics, which cost a control from the teacher 7 greedy dev CER points in 324 steps (0.336 ->
+  # students' mixing sampler builds them: batches of random lengths pad ~55 % and (likely through the BatchNorm
+  # statistics) cost a control from the teacher 7 greedy dev CER points in 324 steps (0.336 ->
   # 0.402; sorted: 0.337).
   labeled_count=$(wc -l < "data/pool_p${nst_fraction}/wav.scp")
   control_steps=$(( (labeled_count + nst_unlabeled_utts * 8 / 10 + 9) / 10 ))
