@@ -536,16 +536,19 @@ def claims_section(
     same experiments (a row ``<n> (<test set>)`` below the claim's own).
     """
     notes = {str(k): v for k, v in (notes or {}).items()}
+    verdicts = judge_claims(scores, fractions, nst_fraction)
     judged = [
         (claim.key, claim.text, _numbers(scores, v.roles), v.verdict, v.why)
-        for claim, v in judge_claims(scores, fractions, nst_fraction)
+        for claim, v in verdicts
     ]
-    by_key = {c.key: c for c in CLAIMS}
+    by_key = {c.key: (c, v) for c, v in verdicts}
     for key, test_set in (also_on or {}).items():
         if str(key) not in by_key:
             raise ValueError(f"also_on: no claim {key} to judge again on {test_set}")
-        claim = by_key[str(key)]
-        other = rescore_on(scores, str(test_set))
+        claim, first = by_key[str(key)]
+        # only the roles the claim read on the main test set are scored again
+        read = {role: scores[role] for role in first.roles if role in scores}
+        other = rescore_on(read, str(test_set))
         v = judge_claim(claim, other, fractions, nst_fraction)
         judged.append(
             (
