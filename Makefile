@@ -13,8 +13,11 @@ install:
 demo: install
 	cd egs/mini/demo1 && ./run.sh
 
+# The suite runs on every core (pytest-xdist), one test file per worker at a time so each file's
+# module fixtures (a recipe run end to end) are built once; one thread per worker unless set.
+TEST_WORKERS ?= auto
 test: install
-	$(PYTHON) -m pytest -q --durations=25 tests
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PYTHON) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25 tests
 
 bench: install
 	$(PYTHON) bench/bench_asr.py
