@@ -460,6 +460,33 @@ def test_decoding_and_scoring_before_their_inputs_name_the_stage_to_run(
     assert "Traceback" not in result.stdout + result.stderr
 
 
+def test_nst_with_a_set_per_generation_names_the_missing_one(tmp_path: Path) -> None:
+    """--nst_unlabeled_set "A B": generation 2 labels B; stage 75 checks every set before any work."""
+    recipe = tmp_path / "r" / "asr1"
+    setup = REPO / "egs/TEMPLATE/asr1/setup.sh"
+    _run(
+        ["bash", str(setup), "--from", str(REPO / "egs/mini/asr1"), str(recipe)],
+        tmp_path,
+    )
+    (recipe / "dump/raw/gen1_audio").mkdir(parents=True)
+    (recipe / "dump/raw/gen1_audio/wav.scp").write_text("u1 /x.wav\n")
+    nst = [
+        "--nst_stop_iter",
+        "2",
+        "--nst_student_config",
+        "conf/train_student_ctc.yaml",
+    ]
+    result = _run(
+        ["./run.sh", "--stage", "75", "--stop_stage", "75", *nst]
+        + ["--nst_unlabeled_set", "gen1_audio gen2_audio"],
+        recipe,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "no dump/raw/gen2_audio/wav.scp; run stage 20 on gen2_audio" in result.stdout
+    assert "gen1_audio/wav.scp" not in result.stdout
+    assert not (recipe / "exp").exists() or not any((recipe / "exp").glob("nst_iter*"))
+
+
 # ---- make demo's recipe (egs/mini/demo1/run.sh) --------------------------------------------
 
 

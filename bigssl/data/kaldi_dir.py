@@ -104,17 +104,32 @@ def combine_data_dirs(sources: Sequence[PathLike], target: PathLike) -> DataDir:
 
 
 def random_subset(
-    source: PathLike, target: PathLike, num: int, seed: int = 1
+    source: PathLike,
+    target: PathLike,
+    num: int,
+    seed: int = 1,
+    exclude: Sequence[PathLike] = (),
 ) -> DataDir:
-    """Write a seeded random subset of ``num`` utterances of ``source`` to ``target``."""
+    """Write a seeded random subset of ``num`` utterances of ``source`` to ``target``, drawn from the
+    utterances that none of the data dirs ``exclude`` holds (e.g. an earlier generation's slice).
+    """
     data = load_data_dir(source)
-    if not 0 < num <= len(data.wav_scp):
+    excluded: set = set()
+    for other in exclude:
+        excluded.update(load_data_dir(other).wav_scp)
+    pool = [u for u in data.utt_ids if u not in excluded]
+    left_out = (
+        f" ({len(data.utt_ids) - len(pool)} left out: in {', '.join(map(str, exclude))})"
+        if exclude
+        else ""
+    )
+    if not 0 < num <= len(pool):
         raise SystemExit(
-            f"{source} has {len(data.wav_scp)} utterances; cannot take {num}"
+            f"{source} has {len(pool)} utterances to draw from{left_out}; cannot take {num}"
         )
-    subset = data.subset(random.Random(seed).sample(data.utt_ids, num))
+    subset = data.subset(random.Random(seed).sample(pool, num))
     subset.save(target)
-    print(f"{target}: {num} of {len(data.wav_scp)} utterances of {source}")
+    print(f"{target}: {num} of {len(pool)} utterances of {source}{left_out}")
     return subset
 
 

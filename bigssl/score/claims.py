@@ -377,6 +377,37 @@ def judge_new_domain(scores: Scores) -> Verdict:
     return Verdict(verdict, why, roles)
 
 
+def judge_comparison(scores: Scores, better: str, than: Sequence[str]) -> Verdict:
+    """A comparison of the spec (not one of the paper's claims): ``better`` has lower error than every
+    role of ``than``, each contrast shown beyond the spread as a claim's are."""
+    roles = (*than, better)
+    missing = _missing(scores, roles)
+    if missing:
+        return missing
+    needed = {
+        unit: [reduction(scores, baseline, better, unit) for baseline in than]
+        for unit in UNITS
+    }
+    verdict, why = _combine(needed["cer"], needed["wer"])
+    return Verdict(verdict, why, roles)
+
+
+def _comparison_roles(key: str, entry: object) -> Tuple[str, str, List[str]]:
+    """``(text, better, than)`` of a spec comparison; a ValueError names what is wrong."""
+    if not isinstance(entry, Mapping):
+        raise ValueError(
+            f"comparison {key}: expected text, better and than, got {entry!r}"
+        )
+    text, better, than = entry.get("text"), entry.get("better"), entry.get("than")
+    if isinstance(than, str):
+        than = [than]
+    if not text or not isinstance(better, str) or not than:
+        raise ValueError(
+            f"comparison {key}: needs 'text', 'better' (a role) and 'than' (roles), got {dict(entry)}"
+        )
+    return str(text), better, [str(r) for r in than]
+
+
 CLAIMS: Tuple[Claim, ...] = (
     Claim(
         "1",
@@ -527,6 +558,7 @@ def claims_section(
     only: Optional[Sequence[str]] = None,
     external: Optional[Mapping[str, PathLike]] = None,
     also_on: Optional[Mapping[str, str]] = None,
+    comparisons: Optional[Mapping[str, object]] = None,
 ) -> str:
     """The markdown section: a row per claim (numbers, verdict, why), then the systems behind them.
 
@@ -534,6 +566,8 @@ def claims_section(
     ``external``: claim number -> a verdict file judged elsewhere (claim 4: the probe report's).
     ``also_on``: claim number -> another test set on which that claim is judged again, with the
     same experiments (a row ``<n> (<test set>)`` below the claim's own).
+    ``comparisons``: key -> {text, better, than}: rows of the study's own, judged as the claims are
+    (``better`` beats every role of ``than`` beyond the spread), after the claims.
     """
     notes = {str(k): v for k, v in (notes or {}).items()}
     verdicts = judge_claims(scores, fractions, nst_fraction)
@@ -573,6 +607,19 @@ def claims_section(
         if notes:
             row.append(_cell(notes.get(key, "")))
         rows.append(row)
+    for key, entry in (comparisons or {}).items():
+        text, better, than = _comparison_roles(str(key), entry)
+        v = judge_comparison(scores, better, than)
+        row = [
+            str(key),
+            _cell(text),
+            _numbers(scores, v.roles),
+            f"**{v.verdict}**",
+            _cell(v.why),
+        ]
+        if notes:
+            row.append(_cell(notes.get(str(key), "")))
+        rows.append(row)
     header = ["#", "claim", "numbers (test %)", "verdict", "why"]
     if notes:
         header.append("levers tried")
@@ -603,7 +650,8 @@ def load_spec(path: PathLike) -> Dict[str, object]:
     """Read the YAML spec: ``roles`` (role -> exp dirs, or {exps, test_set}), ``test_set``, ``notes``,
     ``fractions``, ``nst_fraction``, ``claims`` (the claim numbers to judge; default all),
     ``external`` (claim number -> a verdict JSON judged elsewhere, e.g. 4: the probe report's),
-    ``also_on`` (claim number -> another test set the claim is also judged on).
+    ``also_on`` (claim number -> another test set the claim is also judged on), ``comparisons``
+    (key -> {text, better, than}: the study's own rows, judged as the claims are).
     """
     spec = yaml.safe_load(Path(path).read_text()) or {}
     if not isinstance(spec.get("roles"), dict):
@@ -644,6 +692,7 @@ def write_claims_report(spec_path: PathLike, out: PathLike) -> str:
         only=spec.get("claims"),  # type: ignore[arg-type]
         external=spec.get("external") or {},  # type: ignore[arg-type]
         also_on=spec.get("also_on") or {},  # type: ignore[arg-type]
+        comparisons=spec.get("comparisons") or {},  # type: ignore[arg-type]
     )
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out, section)

@@ -38,6 +38,32 @@ def test_subset_is_seeded_and_consistent(tiny_corpus: Path, tmp_path: Path) -> N
         )
 
 
+def test_a_subset_can_leave_out_an_earlier_slice(
+    tiny_corpus: Path, tmp_path: Path
+) -> None:
+    """NST generations on disjoint slices: the second draws only from what the first left."""
+    src = tiny_corpus / "data" / "train_labeled"
+    first, second = tmp_path / "slice1", tmp_path / "slice2"
+    subset_data_dir.main(["--src", str(src), "--dst", str(first), "--num", "5"])
+    argv = [
+        "--src",
+        str(src),
+        "--dst",
+        str(second),
+        "--num",
+        "7",
+        "--exclude",
+        str(first),
+    ]
+    subset_data_dir.main(argv)
+    a, b = load_data_dir(first), load_data_dir(second)
+    assert len(b.wav_scp) == 7 and not set(a.wav_scp) & set(b.wav_scp)
+    assert set(a.wav_scp) | set(b.wav_scp) == set(load_data_dir(src).wav_scp)
+    too_many = ["--src", str(src), "--dst", str(tmp_path / "x"), "--num", "8"]
+    with pytest.raises(SystemExit, match=r"7 utterances to draw from \(5 left out"):
+        subset_data_dir.main(too_many + ["--exclude", str(first)])
+
+
 def test_combine_drops_text_and_rejects_id_clashes(
     tiny_corpus: Path, tmp_path: Path
 ) -> None:

