@@ -22,5 +22,7 @@ setup(
         "tensorboard",
     ],
     # black and isort with ESPnet's settings (pyproject.toml); tests/test_format.py runs both.
-    extras_require={"test": ["pytest", "pytest-xdist", "black==24.10.0", "isort==6.0.0"]},
+    extras_require={
+        "test": ["pytest", "pytest-xdist", "black==24.10.0", "isort==6.0.0"]
+    },
 )
