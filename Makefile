@@ -13,9 +13,10 @@ install:
 demo: install
 	cd egs/mini/demo1 && ./run.sh
 
-# The suite runs on every core (pytest-xdist), one test file per worker at a time so each file's
-# module fixtures (a recipe run end to end) are built once; one thread per worker unless set.
-TEST_WORKERS ?= auto
+# The suite runs on every core up to 8 (pytest-xdist), one test file per worker
+# at a time so each file's module fixtures (a recipe run end to end) are built once; one thread per
+# worker unless OMP_NUM_THREADS is set. `make test TEST_WORKERS=1` runs it in one process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 8 ? n : 8 )))
 test: install
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PYTHON) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25 tests
 

@@ -41,7 +41,7 @@ rnnt=(--asr_config conf/train_asr_conformer_rnnt_anneal.yaml --inference_config 
   --inference_model valid.loss.ave.pth)
 nst_opts() {  # nst_opts SEED TYPE: the stage-75 options of generation 1 on ${unlabeled}
   local config=conf/train_student_ctc_from_teacher.yaml decode=conf/decode_ctc_lm.yaml
-  [ "$2" = rnnt ] && { config=conf/train_student_rnnt_from_teacher.yaml; decode=conf/decode_rnnt_lm.yaml; }
+  [ "$2" = rnnt ] && { config=conf/train_student_rnnt_from_teacher.yaml; decode=conf/decode_rnnt_lm_label.yaml; }
   printf '%q ' --nst_unlabeled_set "${unlabeled}" --nst_stop_iter 1 --nst_nj 1 --nst_decode_config "${decode}" \
     --nst_student_config "${config}" --nst_student_init teacher --nst_student_args "--seed $1" \
     --nst_filter_args "${nst_filter_args}" --nst_reference_text "data/local/${unlabeled}_reference/text"
@@ -99,7 +99,7 @@ if [[ " ${variants} " == *" rnnt "* ]]; then
     role "nst_gen1_${nst_fraction}" "exp/nst_iter1_claims_rnnt_sSEED/${rnnt_withlm}"
     role "control_gen1_${nst_fraction}" "exp/asr_claims_rnnt_control_gen1_p${nst_fraction}_sSEED/${rnnt_withlm}"
     echo "notes:"
-    echo "  3: \"RNN-T (LSTM prediction network, auxiliary CTC 0.3) from the pretrained encoder, 14 annealed epochs on the ${nst_fraction} % set; generation 1: the teacher + LM (conf/decode_rnnt_lm.yaml) labels ${nst_unlabeled_utts} utterances, top 80 % kept, conf/train_student_rnnt_from_teacher.yaml; control: the teacher on its labels alone with the student's recipe and steps\""
+    echo "  3: \"RNN-T (LSTM prediction network, auxiliary CTC 0.3) from the pretrained encoder, 14 annealed epochs on the ${nst_fraction} % set; generation 1: the teacher + LM (beam 4, conf/decode_rnnt_lm_label.yaml) labels ${nst_unlabeled_utts} utterances, top 80 % kept, conf/train_student_rnnt_from_teacher.yaml; control: the teacher on its labels alone with the student's recipe and steps\""
   } > "${spec}"
   python -m bigssl.bin.claims_report --spec "${spec}" --out exp/results_sections/nst_variants_rnnt.md
   sections+=(exp/results_sections/nst_variants_rnnt.md)
