@@ -196,3 +196,33 @@ def load_nbest(directory: PathLike, utts: Sequence[str]) -> Optional[NBest]:
                 f"{directory}/{NBEST_WEIGHT}.1..{k}: utterance '{utt}': the {k} weights sum to {total:.6f}, not 1"
             )
     return NBest(k, texts, weights)
+
+
+def subset_pseudo_dir(source: PathLike, utts: Sequence[str], target: PathLike) -> int:
+    """Write the pseudo-labels of ``utts`` (and their K-best files) from ``source`` into ``target``.
+
+    Labels decoded by beam search are per utterance, so another generation whose unlabeled set is
+    part of ``source``'s can reuse them (``--nst_pseudo_from``). Every utterance of ``utts`` must be
+    in ``source``; an error names how many are not and the first of them. Returns the count.
+    """
+    source, target = Path(source), Path(target)
+    data, _ = load_pseudo_dir(source)
+    missing = [u for u in utts if u not in data.wav_scp]
+    if missing:
+        raise ValueError(
+            f"{source}: {len(missing)} of {len(utts)} utterances have no pseudo-label "
+            f"(first: '{missing[0]}')"
+        )
+    keep = set(utts)
+    load_nbest(
+        source, sorted(data.wav_scp)
+    )  # checks the K-best files before copying them
+    target.mkdir(parents=True, exist_ok=True)
+    for path in [source / name for name in PSEUDO_FILES] + nbest_files(source):
+        rows = read_kv(path)
+        write_kv(target / path.name, ((u, v) for u, v in rows.items() if u in keep))
+    DataDir(
+        wav_scp={u: data.wav_scp[u] for u in keep},
+        utt2spk={u: data.utt2spk[u] for u in keep},
+    ).save(target, write_text=False)
+    return len(keep)

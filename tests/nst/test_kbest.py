@@ -586,3 +586,44 @@ def test_task_iterator_draws_one_alternative_per_base_and_warns_without_mixing(
         _task_args(data, []), DistributedOption(), mode="train"
     )
     assert "utt2weight exists but --nst_mix_ratio is 0" in caplog.text
+
+
+def test_a_pseudo_dir_subset_keeps_rows_and_kbest_of_its_utterances(
+    tmp_path: Path,
+) -> None:
+    """--nst_pseudo_from on a smaller set: the labels (and K-best files) of that set's utterances,
+    byte for byte; an utterance without a label is an error naming it."""
+    from bigssl.bin import subset_pseudo_dir as cli
+    from bigssl.nst.pseudo_dir import load_pseudo_dir
+
+    source = _write_pl(tmp_path / "pl")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "wav.scp").write_text("s1-u2 /audio/s1-u2.wav\ns2-u4 /audio/s2-u4.wav\n")
+    (data / "utt2spk").write_text("s1-u2 s1\ns2-u4 s2\n")
+    cli.main(
+        ["--src", str(source), "--data_dir", str(data), "--out", str(tmp_path / "sub")]
+    )
+    subset, labels = load_pseudo_dir(tmp_path / "sub")
+    assert [label.utt for label in labels] == ["s1-u2", "s2-u4"]
+    assert [label.confidence for label in labels] == [0.2, 0.95]
+    nbest = load_nbest(tmp_path / "sub", ["s1-u2", "s2-u4"])
+    assert nbest is not None and nbest.texts["s2-u4"] == ["SIX", "", "SICKS"]
+    for name in ("text", "nbest_weight.2"):
+        rows = (source / name).read_text().splitlines()
+        assert (tmp_path / "sub" / name).read_text().splitlines() == [rows[1], rows[3]]
+    (data / "wav.scp").write_text("s1-u2 /audio/s1-u2.wav\ns9-u9 /audio/s9-u9.wav\n")
+    (data / "utt2spk").write_text("s1-u2 s1\ns9-u9 s9\n")
+    with pytest.raises(
+        SystemExit, match="1 of 2 utterances have no pseudo-label .first: 's9-u9'"
+    ):
+        cli.main(
+            [
+                "--src",
+                str(source),
+                "--data_dir",
+                str(data),
+                "--out",
+                str(tmp_path / "bad"),
+            ]
+        )

@@ -12,7 +12,8 @@
 #                 model; labeled:pseudo mixed per batch; then decoded and scored.
 # With --nst_labels reference the loop instead trains one all-labels topline (${expdir}/nst_topline[_<tag>])
 # on the unlabeled set's own transcripts (nst_reference_text): same student recipe, no teacher.
-# --nst_pseudo_from DIR: generation nst_start_iter takes DIR/pseudo (copied, with its .done) instead of labeling.
+# --nst_pseudo_from DIR: generation nst_start_iter takes the labels of its unlabeled set's utterances from
+# DIR/pseudo (labeled by the same teacher, on the same set or a larger one) instead of labeling.
 # --nst_unlabeled_set "A B ...": generation k labels the k-th set (the last one for every later generation),
 # so that a generation can label audio its teacher never trained on.
 # Pseudo-labeling decodes with nst_decode_config (Speech2Text options) when set, and with --use_lm true
@@ -63,9 +64,11 @@ for k in $(seq "${first}" "${last}"); do
     else
       [ -f "${teacher}/${inference_model}" ] || { log "generation ${k}: no teacher model ${teacher}/${inference_model}; $([ "${k}" -gt 1 ] && echo "run generation $((k - 1)) first (--nst_start_iter $((k - 1)))" || echo "train it with stage 50")"; exit 1; }
       if [ -n "${nst_pseudo_from}" ] && [ "${k}" -eq "${first}" ] && ! is_done "${gen_dir}/pseudo"; then
-        log "generation ${k}: the pseudo-labels of ${nst_pseudo_from} (--nst_pseudo_from; its teacher and unlabeled set)"
-        rm -rf "${gen_dir}/pseudo.tmp" && cp -r "${nst_pseudo_from}/pseudo" "${gen_dir}/pseudo.tmp"
+        log "generation ${k}: the pseudo-labels of ${nst_pseudo_from} for ${unlabeled_dir} (--nst_pseudo_from; its teacher)"
+        rm -rf "${gen_dir}/pseudo.tmp"
+        python -m bigssl.bin.subset_pseudo_dir --src "${nst_pseudo_from}/pseudo" --data_dir "${unlabeled_dir}" --out "${gen_dir}/pseudo.tmp"
         rm -rf "${gen_dir}/pseudo" && mv "${gen_dir}/pseudo.tmp" "${gen_dir}/pseudo"
+        mark_done "${gen_dir}/pseudo"
       fi
       if ! is_done "${gen_dir}/pseudo"; then
         log "generation ${k}: ${teacher} pseudo-labels ${unlabeled_dir} (a job array of ${nst_nj} shards; logs: ${gen_dir}/log/pseudo_label.*.log)"
