@@ -99,7 +99,7 @@ if [[ " ${variants} " == *" rnnt "* ]]; then
     role "nst_gen1_${nst_fraction}" "exp/nst_iter1_claims_rnnt_sSEED/${rnnt_withlm}"
     role "control_gen1_${nst_fraction}" "exp/asr_claims_rnnt_control_gen1_p${nst_fraction}_sSEED/${rnnt_withlm}"
     echo "notes:"
-    echo "  3: \"RNN-T (LSTM prediction network, auxiliary CTC 0.3) from the pretrained encoder, 14 annealed epochs on the ${nst_fraction} % set; generation 1: the teacher + LM (beam 4, conf/decode_rnnt_lm_label.yaml) labels ${nst_unlabeled_utts} utterances, top 80 % kept, conf/train_student_rnnt_from_teacher.yaml; control: the teacher on its labels alone with the student's recipe and steps\""
+    echo "  3: \"RNN-T (LSTM prediction network, auxiliary CTC 0.3) from the pretrained encoder, 14 annealed epochs on the ${nst_fraction} % set; generation 1: the teacher labels (greedy, without the LM: conf/decode_rnnt_lm_label.yaml) ${nst_unlabeled_utts} utterances, top 80 % kept, conf/train_student_rnnt_from_teacher.yaml; control: the teacher on its labels alone with the student's recipe and steps\""
   } > "${spec}"
   python -m bigssl.bin.claims_report --spec "${spec}" --out exp/results_sections/nst_variants_rnnt.md
   sections+=(exp/results_sections/nst_variants_rnnt.md)
