@@ -3,8 +3,10 @@
 # pretraining exp/ssl_iter1, its 10 % labeled set and LM, its generation-1 unlabeled set, its CTC
 # teachers and 1-best students), each with every seed of --seeds:
 #   rnnt:  an RNN-T teacher (the pretrained encoder fine-tuned with an LSTM prediction network, the CTC
-#          teachers' schedule and steps), one NST generation with the LM in labeling and decoding, and
-#          its same-steps control; judged as claim 3 is (generation 1 beats its teacher and the control);
+#          teachers' schedule and steps), one NST generation (greedy pseudo-labels: ESPnet's transducer beam
+#          search with the LM is too slow to label 2400 utterances per seed here), every system decoded
+#          with the LM, and the same-steps control; judged as claim 3 is (generation 1 beats its teacher
+#          and the control);
 #   kbest: a CTC generation 1 trained on the teacher's --kbest best hypotheses (one drawn per utterance
 #          and pass in proportion to its posterior) against the 1-best generation 1 (same teacher,
 #          unlabeled audio, filter, recipe and steps).
