@@ -211,15 +211,18 @@ if [ "${part}" != report ]; then
     touch "dump/raw/${dset}/.done"
   done
 
-  nst() {  # nst SEED TAG UNLABELED_SETS GENERATIONS REFERENCE: the ./run.sh line of an NST chain from seed
-    # SEED's teacher (generation k labels the k-th set of UNLABELED_SETS, the last one for later
-    # generations; REFERENCE: their true transcripts, for the filter's report only)
+  nst() {  # nst SEED TAG UNLABELED_SETS GENERATIONS REFERENCE [RUN_OPTS...]: the ./run.sh line of an NST
+    # chain from seed SEED's teacher (generation k labels the k-th set of UNLABELED_SETS, the last one
+    # for later generations; REFERENCE: their true transcripts, for the filter's report only)
+    local seed=$1 tag=$2 sets=$3 generations=$4 reference=$5
+    shift 5
+    set -- "${seed}" "${tag}" "${sets}" "${generations}" "${reference}" "$@"
     printf '%q ' ./run.sh --stage 60 --stop_stage 75 --train_set "pool_p${nst_fraction}" --asr_config "${asr_config}" \
       --asr_tag "claims_pre_p${nst_fraction}_s$1" "${common[@]}" "${pretrained[@]}" "${lm_decode[@]}" \
       --nst_decode_config conf/decode_ctc_lm.yaml --nst_tag "$2_s$1" --nst_unlabeled_set "$3" --nst_stop_iter "$4" \
       --nst_student_config conf/train_student_ctc_from_teacher.yaml --nst_student_init teacher \
       --nst_student_args "--seed $1 ${nst_student_args}" --nst_filter_args "${nst_filter_args}" --nst_nj "${nst_nj}" \
-      --nst_reference_text "$5"
+      --nst_reference_text "${reference}" "${@:6}"
     echo
   }
   # The same-steps control of generation k: its teacher (generation k-1) trained on the labeled data
@@ -247,7 +250,7 @@ if [ "${part}" != report ]; then
       --nst_pseudo_from "exp/nst_iter1_claims_s$1" \
       --nst_student_config conf/train_student_ctc_from_teacher_deeper.yaml --nst_student_init teacher \
       --nst_student_args "--seed $1 ${nst_student_args}" --nst_filter_args "${nst_filter_args}" \
-      --nst_reference_text "data/local/${unlabeled}_reference/text"
+      --nst_reference_text "data/local/${unlabeled}_reference/text" --test_sets test  # claim 5 reads test
     echo
   }
   lanes=$(mktemp)
@@ -257,7 +260,7 @@ if [ "${part}" != report ]; then
         # claim 6's "with" arm first: its teacher labels generation 1's slice + the flite audio, and
         # generation 1 reuses those labels of its slice (--nst_pseudo_from) instead of decoding them again
         printf '%s && %s --nst_pseudo_from %q\n' \
-          "$(nst "${seed}" claims_xflite "${xflite}" 1 "data/local/${xflite}_reference/text")" \
+          "$(nst "${seed}" claims_xflite "${xflite}" 1 "data/local/${xflite}_reference/text" --test_sets test_flite)" \
           "$(nst "${seed}" claims "${chain_sets}" "${nst_generations}" "${pool_reference}")" "exp/nst_iter1_claims_xflite_s${seed}"
       else
         nst "${seed}" claims "${chain_sets}" "${nst_generations}" "${pool_reference}"
@@ -266,7 +269,7 @@ if [ "${part}" != report ]; then
     for seed in ${seeds}; do control "${seed}" 1; done
     for seed in ${seeds}; do  # the supervised 100 % system with its LM (the same LM recipe as the students')
       printf '%q ' ./run.sh --stage 60 --stop_stage 70 --train_set pool_p100 --asr_config "${asr_config}" \
-        --asr_tag "claims_scratch_p100_s${seed}" "${common[@]}" "${lm_decode[@]}"
+        --asr_tag "claims_scratch_p100_s${seed}" --feats_stats ssl --test_sets test "${lm_decode[@]}"  # claim 1 reads test
       echo
     done
   } > "${lanes}"
@@ -275,14 +278,14 @@ if [ "${part}" != report ]; then
   {
     for k in $(seq 2 "${nst_generations}"); do for seed in ${seeds}; do control "${seed}" "${k}"; done; done
     for seed in ${seeds}; do bigger "${seed}"; done
+    # claim 4: linear probes of the frozen encoders (mini-NOSS) against a random-weights encoder
+    printf '%q ' ./run_noss.sh --pretrained exp/ssl_iter1 --finetuned "exp/asr_claims_pre_p${nst_fraction}_s${seeds%% *}"
+    echo "${noss_opts}"
   } > "${lanes}"
-  log "the same-steps controls of generations 2..${nst_generations}; claim 5's deeper students"
+  log "the same-steps controls of generations 2..${nst_generations}; claim 5's deeper students; claim 4's probes"
   run_lanes "${lanes}"
   rm -f "${lanes}"
 
-  # ---- claim 4: linear probes of the frozen encoders (mini-NOSS) against a random-weights encoder --
-  # shellcheck disable=SC2086
-  ./run_noss.sh --pretrained exp/ssl_iter1 --finetuned "exp/asr_claims_pre_p${nst_fraction}_s${seeds%% *}" ${noss_opts}
 
 fi
 
