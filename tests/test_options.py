@@ -422,13 +422,19 @@ def test_bad_options_fail_before_any_stage_runs(
     assert "stage" not in result.stdout  # nothing ran
 
 
-def test_training_before_its_inputs_names_the_stage_to_run(tmp_path: Path) -> None:
+def _new_mini_recipe(tmp_path: Path) -> Path:
+    """A recipe made from egs/mini/asr1 by TEMPLATE's setup.sh (nothing run in it yet)."""
     recipe = tmp_path / "r" / "asr1"
     setup = REPO / "egs/TEMPLATE/asr1/setup.sh"
     _run(
         ["bash", str(setup), "--from", str(REPO / "egs/mini/asr1"), str(recipe)],
         tmp_path,
     )
+    return recipe
+
+
+def test_training_before_its_inputs_names_the_stage_to_run(tmp_path: Path) -> None:
+    recipe = _new_mini_recipe(tmp_path)
     result = _run(["./run.sh", "--stage", "50", "--stop_stage", "50"], recipe)
     assert result.returncode != 0
     assert (
@@ -448,12 +454,7 @@ def test_training_before_its_inputs_names_the_stage_to_run(tmp_path: Path) -> No
 def test_decoding_and_scoring_before_their_inputs_name_the_stage_to_run(
     tmp_path: Path, stage: str, message: str
 ) -> None:
-    recipe = tmp_path / "r" / "asr1"
-    setup = REPO / "egs/TEMPLATE/asr1/setup.sh"
-    _run(
-        ["bash", str(setup), "--from", str(REPO / "egs/mini/asr1"), str(recipe)],
-        tmp_path,
-    )
+    recipe = _new_mini_recipe(tmp_path)
     result = _run(["./run.sh", "--stage", stage, "--stop_stage", stage], recipe)
     assert result.returncode != 0
     assert message in result.stdout + result.stderr
@@ -462,12 +463,7 @@ def test_decoding_and_scoring_before_their_inputs_name_the_stage_to_run(
 
 def test_nst_with_a_set_per_generation_names_the_missing_one(tmp_path: Path) -> None:
     """--nst_unlabeled_set "A B": generation 2 labels B; stage 75 checks every set before any work."""
-    recipe = tmp_path / "r" / "asr1"
-    setup = REPO / "egs/TEMPLATE/asr1/setup.sh"
-    _run(
-        ["bash", str(setup), "--from", str(REPO / "egs/mini/asr1"), str(recipe)],
-        tmp_path,
-    )
+    recipe = _new_mini_recipe(tmp_path)
     (recipe / "dump/raw/gen1_audio").mkdir(parents=True)
     (recipe / "dump/raw/gen1_audio/wav.scp").write_text("u1 /x.wav\n")
     nst = [

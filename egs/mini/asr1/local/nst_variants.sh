@@ -87,31 +87,25 @@ role() {  # role NAME EXP_PATTERN (with SEED standing for each seed)
   for seed in ${seeds}; do printf '%s%s' "${sep}" "${2//SEED/${seed}}"; sep=", "; done
   echo "]"
 }
+report() {  # report NAME TITLE CLAIMS (roles and the rest of the spec on stdin): write exp/nst_variants_NAME.yaml, judge it into a section
+  local spec="exp/nst_variants_$1.yaml"
+  { printf 'title: "%s"\ntest_set: test\nnst_fraction: %s\nclaims: [%s]\n' "$2" "${nst_fraction}" "$3"; cat; } > "${spec}"
+  python -m bigssl.bin.claims_report --spec "${spec}" --out "exp/results_sections/nst_variants_$1.md"
+  log "wrote exp/results_sections/nst_variants_$1.md"
+}
 mkdir -p exp/results_sections
-sections=()
 if [[ " ${variants} " == *" rnnt "* ]]; then
-  spec=exp/nst_variants_rnnt.yaml
   {
-    echo "title: \"NST with RNN-T models (local/nst_variants.sh)\""
-    echo "test_set: test"
-    echo "nst_fraction: ${nst_fraction}"
-    echo "claims: [3]"
     echo "roles:"
     role "nst_gen0_${nst_fraction}" "exp/asr_claims_rnnt_pre_p${nst_fraction}_sSEED/${rnnt_withlm}"
     role "nst_gen1_${nst_fraction}" "exp/nst_iter1_claims_rnnt_sSEED/${rnnt_withlm}"
     role "control_gen1_${nst_fraction}" "exp/asr_claims_rnnt_control_gen1_p${nst_fraction}_sSEED/${rnnt_withlm}"
     echo "notes:"
     echo "  3: \"RNN-T (LSTM prediction network, auxiliary CTC 0.3) from the pretrained encoder, 14 annealed epochs on the ${nst_fraction} % set; generation 1: the teacher labels (greedy, without the LM: conf/decode_rnnt_lm_label.yaml) ${nst_unlabeled_utts} utterances, top 80 % kept, conf/train_student_rnnt_from_teacher.yaml; control: the teacher on its labels alone with the student's recipe and steps\""
-  } > "${spec}"
-  python -m bigssl.bin.claims_report --spec "${spec}" --out exp/results_sections/nst_variants_rnnt.md
-  sections+=(exp/results_sections/nst_variants_rnnt.md)
+  } | report rnnt "NST with RNN-T models (local/nst_variants.sh)" 3
 fi
 if [[ " ${variants} " == *" kbest "* ]]; then
-  spec=exp/nst_variants_kbest.yaml
   {
-    echo "title: \"NST with the teacher's ${kbest} best hypotheses (local/nst_variants.sh)\""
-    echo "test_set: test"
-    echo "claims: []"
     echo "roles:"
     role one_best "exp/nst_iter1_${ctc_tag}_sSEED/${withlm}"
     role "k_best" "exp/nst_iter1_claims_kbest${kbest}_sSEED/${withlm}"
@@ -120,8 +114,5 @@ if [[ " ${variants} " == *" kbest "* ]]; then
     echo "    text: \"A student trained on its teacher's ${kbest} best hypotheses (one drawn per utterance and pass, by posterior) beats the 1-best student (same teacher, audio, filter, recipe and steps)\""
     echo "    better: k_best"
     echo "    than: [one_best]"
-  } > "${spec}"
-  python -m bigssl.bin.claims_report --spec "${spec}" --out exp/results_sections/nst_variants_kbest.md
-  sections+=(exp/results_sections/nst_variants_kbest.md)
+  } | report kbest "NST with the teacher's ${kbest} best hypotheses (local/nst_variants.sh)" ""
 fi
-log "wrote ${sections[*]}"
