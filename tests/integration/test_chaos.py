@@ -16,6 +16,7 @@ import re
 import signal
 import subprocess
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -70,26 +71,48 @@ COMMAND = [
     "data/local/unlabeled_reference/text",
 ]
 
-# (stage line that starts the clock, seconds after it) for a timed kill of the whole run, or
-# (None, file name) for a kill of the process writing that file, between its write and its rename.
+# (stage line that starts the clock, when) for a timed kill of the whole run, or (None, file name) for
+# a kill of the process writing that file, between its write and its rename. ``when`` is (fraction,
+# seconds): the kill comes that fraction into the stage as the clean run (ahead, side by side) took it,
+# or after the seconds when the clean run has not finished that stage yet; fixed delays alone stopped
+# landing inside their stages when the processes got faster.
 KillPoint = Tuple[Optional[str], object]
 KILL_POINTS: List[KillPoint] = [
-    ("stage 10_data", 1.0),
-    ("stage 20_validate", 0.5),
-    ("stage 30_tokenizer", 0.3),
-    ("stage 40_stats", 4.0),
-    ("stage 46_pretrain", 16.0),
+    ("stage 10_data", (0.5, 1.0)),
+    ("stage 20_validate", (0.5, 0.5)),
+    ("stage 30_tokenizer", (0.5, 0.3)),
+    ("stage 40_stats", (0.5, 2.0)),
+    ("stage 46_pretrain", (0.5, 8.0)),
     (None, "checkpoint.pth"),
-    ("stage 50_train", 16.0),
+    ("stage 50_train", (0.4, 8.0)),
     (None, "valid.cer_ctc.ave_2best.pth"),
-    ("stage 55_lm", 14.0),
+    ("stage 55_lm", (0.4, 5.0)),
     (None, "checkpoint.pth"),
-    ("stage 60_decode", 6.0),
-    ("stage 70_score", 0.1),
-    ("stage 75_nst", 18.0),
-    ("stage 75_nst", 40.0),
-    ("stage 80_results", 0.5),
+    ("stage 60_decode", (0.5, 3.0)),
+    ("stage 70_score", (0.3, 0.1)),
+    ("stage 75_nst", (0.3, 8.0)),
+    ("stage 75_nst", (0.7, 20.0)),
+    ("stage 80_results", (0.3, 0.5)),
 ]
+STAMP = re.compile(r"^(\S+) \(pipeline\) (?:stage (\S+)|finished stages)", re.M)
+
+
+def _stage_seconds(log: Path, stage: str) -> Optional[float]:
+    """How long the run of ``log`` spent in ``stage`` (its first pass), if it has left it."""
+    marks = [
+        (datetime.fromisoformat(m.group(1)), m.group(2))
+        for m in STAMP.finditer(log.read_text(errors="replace"))
+    ]
+    for (start, name), (end, _) in zip(marks, marks[1:]):
+        if name == stage:
+            return (end - start).total_seconds()
+    return None
+
+
+def _delay(clean_log: Path, trigger: str, when: Tuple[float, float]) -> float:
+    fraction, fallback = when
+    seconds = _stage_seconds(clean_log, trigger.split()[-1])
+    return fallback if seconds is None else max(0.1, fraction * seconds)
 
 
 def _make_recipe(target: Path) -> Path:
@@ -182,13 +205,14 @@ def test_pipeline_killed_anywhere_reruns_to_identical_outputs(
             ):  # the writer killed itself; the pipeline stops with the failure
                 landed.append(f"inside the write of {when}")
         else:
+            delay = _delay(root / "clean.log", trigger, when)  # type: ignore[arg-type]
             proc = _start(chaos, log)
-            if _kill_after(proc, log, trigger, float(when)):
+            if _kill_after(proc, log, trigger, delay):
                 stages = re.findall(
                     r"\(pipeline\) stage (\S+)", log.read_text(errors="replace")
                 )
                 landed.append(
-                    f"{when} s after '{trigger}' (in {stages[-1] if stages else '?'})"
+                    f"{delay:.1f} s after '{trigger}' (in {stages[-1] if stages else '?'})"
                 )
         if (chaos / "RESULTS.md").exists() and proc.returncode == 0:
             break
