@@ -119,7 +119,7 @@ def random_subset(
         excluded.update(load_data_dir(other).wav_scp)
     pool = [u for u in data.utt_ids if u not in excluded]
     left_out = (
-        f" ({len(data.utt_ids) - len(pool)} left out: in {', '.join(map(str, exclude))})"
+        f" ({len(data.wav_scp) - len(pool)} left out: in {', '.join(map(str, exclude))})"
         if exclude
         else ""
     )

@@ -216,13 +216,11 @@ def subset_pseudo_dir(source: PathLike, utts: Sequence[str], target: PathLike) -
     keep = set(utts)
     load_nbest(
         source, sorted(data.wav_scp)
-    )  # checks the K-best files before copying them
-    target.mkdir(parents=True, exist_ok=True)
-    for path in [source / name for name in PSEUDO_FILES] + nbest_files(source):
+    )  # checks the K-best files before they are copied
+    # wav.scp, utt2spk (and spk2utt) through the data-dir model; the label files row by row
+    data.subset(sorted(keep)).save(target, write_text=False)
+    labels = [n for n in PSEUDO_FILES if n not in ("wav.scp", "utt2spk")]
+    for path in [source / name for name in labels] + nbest_files(source):
         rows = read_kv(path)
         write_kv(target / path.name, ((u, v) for u, v in rows.items() if u in keep))
-    DataDir(
-        wav_scp={u: data.wav_scp[u] for u in keep},
-        utt2spk={u: data.utt2spk[u] for u in keep},
-    ).save(target, write_text=False)
     return len(keep)

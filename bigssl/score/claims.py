@@ -599,26 +599,20 @@ def claims_section(
         judged.append(
             (str(key), texts.get(str(key), f"claim {key}"), numbers, verdict, why)
         )
+    if only is not None:
+        judged = [j for j in judged if j[0].split()[0] in {str(k) for k in only}]
+    judged.sort(key=_row_order)
+    for key, entry in (
+        comparisons or {}
+    ).items():  # after the claims, in the spec's order
+        text, better, than = _comparison_roles(str(key), entry)
+        v = judge_comparison(scores, better, than)
+        judged.append((str(key), text, _numbers(scores, v.roles), v.verdict, v.why))
     rows = []
-    for key, text, numbers, verdict, why in sorted(judged, key=_row_order):
-        if only is not None and key.split()[0] not in {str(k) for k in only}:
-            continue
+    for key, text, numbers, verdict, why in judged:
         row = [key, _cell(text), numbers, f"**{verdict}**", _cell(why)]
         if notes:
             row.append(_cell(notes.get(key, "")))
-        rows.append(row)
-    for key, entry in (comparisons or {}).items():
-        text, better, than = _comparison_roles(str(key), entry)
-        v = judge_comparison(scores, better, than)
-        row = [
-            str(key),
-            _cell(text),
-            _numbers(scores, v.roles),
-            f"**{v.verdict}**",
-            _cell(v.why),
-        ]
-        if notes:
-            row.append(_cell(notes.get(str(key), "")))
         rows.append(row)
     header = ["#", "claim", "numbers (test %)", "verdict", "why"]
     if notes:
