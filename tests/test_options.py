@@ -433,6 +433,69 @@ def _new_mini_recipe(tmp_path: Path) -> Path:
     return recipe
 
 
+def _broken(recipe: Path, name: str, old: str, new: str) -> str:
+    """A copy of conf/NAME in the recipe with OLD replaced by NEW; its path relative to the recipe."""
+    text = (recipe / "conf" / name).read_text()
+    assert old in text
+    (recipe / "conf" / f"broken_{name}").write_text(text.replace(old, new, 1))
+    return f"conf/broken_{name}"
+
+
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("yaml", "conf/broken_train_asr_conformer_ctc.yaml: not valid YAML"),
+        (
+            "encoder_key",
+            "encoder_conf: num_blokcs not accepted by --encoder conformer",
+        ),
+        ("asr_args", "unrecognized arguments: --max_epohc"),
+        ("decode_key", "beam_szie not accepted by Speech2Text"),
+    ],
+)
+def test_configs_are_parsed_with_the_runs_overrides_before_any_stage(
+    tmp_path: Path, case: str, message: str
+) -> None:
+    """Issue 23 item 4: each of these surfaced at stage 40/50 after data prep (7292821)."""
+    recipe = _new_mini_recipe(tmp_path)
+    asr = "train_asr_conformer_ctc.yaml"
+    args = {
+        "yaml": [
+            "--asr_config",
+            _broken(recipe, asr, "encoder_conf:", "encoder_conf: ["),
+        ],
+        "encoder_key": [
+            "--asr_config",
+            _broken(recipe, asr, "num_blocks:", "num_blokcs:"),
+        ],
+        "asr_args": ["--asr_args", "--max_epohc 3"],
+        "decode_key": [
+            "--inference_config",
+            _broken(recipe, "decode_ctc.yaml", "beam_size:", "beam_szie:"),
+        ],
+    }[case]
+    result = _run(["./run.sh", *args], recipe)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert "no stage has run" in result.stderr
+    assert "stage 10" not in result.stdout and not any((recipe / "data").iterdir())
+    assert "Traceback" not in result.stderr and "usage:" not in result.stderr
+
+
+def test_a_passed_config_check_is_remembered(tmp_path: Path) -> None:
+    recipe = _new_mini_recipe(tmp_path)
+    args = ["--stage", "60", "--stop_stage", "60"]
+    result = _run(["./run.sh", *args], recipe)  # fails later: nothing trained yet
+    assert "train it with stage 50" in result.stdout + result.stderr
+    assert len(list((recipe / "exp/.checked_configs").iterdir())) == 1
+    _broken(recipe, "decode_ctc.yaml", "beam_size:", "beam_szie:")
+    (recipe / "conf/decode_ctc.yaml").write_text(
+        (recipe / "conf/broken_decode_ctc.yaml").read_text()
+    )
+    result = _run(["./run.sh", *args], recipe)  # the edited config is checked again
+    assert result.returncode == 2 and "beam_szie" in result.stderr
+
+
 def test_training_before_its_inputs_names_the_stage_to_run(tmp_path: Path) -> None:
     recipe = _new_mini_recipe(tmp_path)
     result = _run(["./run.sh", "--stage", "50", "--stop_stage", "50"], recipe)

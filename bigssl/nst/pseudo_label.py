@@ -8,9 +8,13 @@ Layout of the output directory ``PL``::
     PL/wav.scp utt2spk           copied from the source data dir
     PL/throughput.json           audio seconds per wall second, per shard and overall
 
-Utterances are dealt to ``nj`` shards round-robin in sorted-id order. Each shard decodes in
-batches of at most ``batch_seconds`` of padded audio (longest first) and writes its files
-atomically, then its ``.done`` marker; a rerun redoes only the shards without one. The merge
+The decoding batches are formed once, over the whole data dir (longest first, at most
+``batch_seconds`` of padded audio each; the durations are cached in ``PL/shards/durations``), and
+then dealt whole to ``nj`` shards, each batch to the shard with the least padded audio so far. A
+batched decode's last digits depend on which utterances share its batch (padding, matmul shapes),
+so this makes the labels a function of the teacher, the data and the decoding options, and the
+same for any ``nj``. Each shard writes its files atomically, then its ``.done`` marker; a rerun
+redoes only the shards without one. The merge
 checks that the shards together hold every source utterance exactly once. The shards run in
 one call (a process pool) or as a job array, one ``shard_id`` per job (several jobs may start on
 the same directory at once: ``spec.json`` is written atomically and checked by each), followed
@@ -118,12 +122,52 @@ def load_decode_conf(path: Optional[str]) -> Dict[str, Any]:
     return conf
 
 
-def shard_assignment(utts: Sequence[str], nj: int) -> List[List[str]]:
-    """Deal sorted utterance ids to ``nj`` shards round-robin (balanced counts, deterministic)."""
+def shard_assignment(
+    batches: Sequence[Sequence[str]], durations: Dict[str, float], nj: int
+) -> List[List[List[str]]]:
+    """Deal whole batches (in order) to ``nj`` shards, each to the one with the least padded audio so far.
+
+    Deterministic; the batches themselves do not depend on ``nj``, so neither do the labels.
+    """
     if nj < 1:
         raise ValueError(f"--nj must be >= 1, got {nj}")
-    ordered = sorted(utts, key=lambda u: u.encode("utf-8"))
-    return [ordered[i::nj] for i in range(nj)]
+    shards: List[List[List[str]]] = [[] for _ in range(nj)]
+    load = [0.0] * nj
+    for batch in batches:
+        target = min(range(nj), key=lambda i: (load[i], i))
+        shards[target].append(list(batch))
+        load[target] += max(durations[u] for u in batch) * len(batch)
+    return shards
+
+
+def shard_utts(shard: Sequence[Sequence[str]]) -> List[str]:
+    """The utterances of a shard's batches, in decoding order."""
+    return [utt for batch in shard for utt in batch]
+
+
+def audio_durations(
+    wav_scp: Dict[str, str], utts: Sequence[str], cache: Path
+) -> Dict[str, float]:
+    """Seconds of audio per utterance, from the files' headers; kept in ``cache`` for reruns and jobs."""
+    import soundfile
+
+    if cache.is_file():
+        cached = {u: float(d) for u, d in read_kv(cache).items()}
+        if set(cached) == set(utts):
+            return cached
+    durations: Dict[str, float] = {}
+    for utt in utts:
+        try:
+            info = soundfile.info(wav_scp[utt])
+        except (
+            Exception
+        ) as error:  # soundfile raises several types for unreadable files
+            raise RuntimeError(
+                f"{utt}: cannot read audio {wav_scp[utt]}: {error}"
+            ) from error
+        durations[utt] = info.frames / info.samplerate
+    write_kv(cache, ((u, repr(durations[u])) for u in utts))
+    return durations
 
 
 def utt_list_digest(utts: Sequence[str]) -> str:
@@ -358,11 +402,12 @@ def merge_nbest(scored: Sequence[Tuple[str, float]], k: int) -> List[Tuple[str, 
 def label_shard(
     shard_dir: Path,
     wav_scp: Dict[str, str],
-    utts: List[str],
+    batches: List[List[str]],
+    durations: Dict[str, float],
     options: LabelOptions,
     position: int = 0,
 ) -> Dict[str, float]:
-    """Decode one shard and write its files; ``.done`` last. Returns its throughput figures."""
+    """Decode one shard's batches and write its files; ``.done`` last. Returns its throughput figures."""
     import soundfile
     from tqdm import tqdm
 
@@ -370,17 +415,7 @@ def label_shard(
     if shard_dir.exists():
         shutil.rmtree(shard_dir)  # an incomplete shard from a killed run: redo it whole
     shard_dir.mkdir(parents=True)
-    durations: Dict[str, float] = {}
-    for utt in utts:
-        try:
-            info = soundfile.info(wav_scp[utt])
-        except (
-            Exception
-        ) as error:  # soundfile raises several types for unreadable files
-            raise RuntimeError(
-                f"{utt}: cannot read audio {wav_scp[utt]}: {error}"
-            ) from error
-        durations[utt] = info.frames / info.samplerate
+    utts = shard_utts(batches)
     teacher = Teacher(options)
     decode_start = time.perf_counter()
     rows: Dict[str, Tuple[str, int, float]] = {}
@@ -392,7 +427,7 @@ def label_shard(
         position=position,
         leave=False,
     ) as bar:
-        for batch in make_batches(durations, options.batch_seconds):
+        for batch in batches:
             waves = [soundfile.read(wav_scp[utt], dtype="float32")[0] for utt in batch]
             if options.uses_beam:  # one beam decode per utterance: 1-best and K-best
                 for utt, wave in zip(batch, waves):
@@ -424,7 +459,7 @@ def label_shard(
         )
     decode_wall = time.perf_counter() - decode_start
     wall = time.perf_counter() - start
-    audio = sum(durations.values())
+    audio = sum(durations[u] for u in utts)
     figures = {
         "utterances": len(utts),
         "audio_seconds": audio,
@@ -453,7 +488,9 @@ def label_shard(
 
 
 def _label_shard_job(
-    job: Tuple[Path, Dict[str, str], List[str], LabelOptions, int]
+    job: Tuple[
+        Path, Dict[str, str], List[List[str]], Dict[str, float], LabelOptions, int
+    ]
 ) -> Dict[str, float]:
     from bigssl.cli import setup_logging
 
@@ -495,7 +532,7 @@ def check_spec(spec_path: Path, spec: Dict[str, object]) -> None:
 
 
 def merge_shards(
-    out_dir: Path, shards: List[List[str]], source_utts: Sequence[str]
+    out_dir: Path, shards: List[List[List[str]]], source_utts: Sequence[str]
 ) -> None:
     """Concatenate shard files into ``out_dir``; every source utterance must appear exactly once."""
     shard_dirs = [out_dir / "shards" / str(i) for i in range(len(shards))]
@@ -517,7 +554,10 @@ def merge_shards(
         for name in names:
             table = read_kv(shard_dir / name)
             check_same_ids(
-                table, expected, shard_dir / name, f"the list of shard {shard_dir.name}"
+                table,
+                shard_utts(expected),
+                shard_dir / name,
+                f"the list of shard {shard_dir.name}",
             )
             for utt, value in table.items():
                 if utt in merged[name]:
@@ -550,25 +590,31 @@ def pseudo_label(
     utts = source.utt_ids
     if not utts:
         raise ValueError(f"{data_dir}: no utterances to pseudo-label")
-    shards = shard_assignment(utts, nj)
     spec = {
         "data_dir": str(data_dir),
         "num_utts": len(utts),
         "utt_digest": utt_list_digest(utts),
         "nj": nj,
+        "batch_seconds": options.batch_seconds,
         "asr_model_file": options.asr_model_file,
         "nbest": options.nbest,
         **beam_spec(options),
     }
     (out_dir / "shards").mkdir(parents=True, exist_ok=True)
     check_spec(out_dir / "shards" / "spec.json", spec)
+    durations = audio_durations(source.wav_scp, utts, out_dir / "shards" / "durations")
+    shards = shard_assignment(
+        make_batches(durations, options.batch_seconds), durations, nj
+    )
     wanted = [shard_id] if shard_id is not None else list(range(nj))
     if shard_id is not None and not 0 <= shard_id < nj:
         raise ValueError(f"--shard_id {shard_id} is outside 0..{nj - 1}")
     pending = [
         i
         for i in wanted
-        if not shard_is_complete(out_dir / "shards" / str(i), len(shards[i]))
+        if not shard_is_complete(
+            out_dir / "shards" / str(i), len(shard_utts(shards[i]))
+        )
     ]
     if merge_only and pending:
         raise RuntimeError(
@@ -583,7 +629,14 @@ def pseudo_label(
             pending,
         )
     jobs = [
-        (out_dir / "shards" / str(i), source.wav_scp, shards[i], options, position)
+        (
+            out_dir / "shards" / str(i),
+            source.wav_scp,
+            shards[i],
+            durations,
+            options,
+            position,
+        )
         for position, i in enumerate(pending)
     ]
     start = time.perf_counter()

@@ -13,6 +13,8 @@ import pytest
 import soundfile
 import torch
 
+from bigssl.data.kaldi_dir import load_data_dir
+from bigssl.io_utils import read_kv
 from bigssl.nst import pseudo_label as pl
 from bigssl.nst.confidence import ctc_greedy_with_posteriors, mean_token_posterior
 
@@ -54,14 +56,19 @@ def test_confidence_is_in_unit_interval_and_length_normalized() -> None:
     assert mean_token_posterior([]) == 0.0
 
 
-def test_shards_are_balanced_disjoint_and_deterministic() -> None:
-    utts = [f"u{i:03d}" for i in range(10)]
-    shards = pl.shard_assignment(list(reversed(utts)), 3)
-    assert [len(s) for s in shards] == [4, 3, 3]
-    assert sorted(u for s in shards for u in s) == utts
-    assert shards == pl.shard_assignment(utts, 3)
+def test_shards_take_whole_batches_balanced_by_padded_audio() -> None:
+    durations = {f"u{i:02d}": 1.0 + (i * 7) % 10 for i in range(20)}
+    batches = pl.make_batches(durations, batch_seconds=12.0)
+    shards = pl.shard_assignment(batches, durations, 3)
+    assert sorted(u for s in shards for u in pl.shard_utts(s)) == sorted(durations)
+    # every batch goes whole to one shard: the batches do not depend on the shard count
+    assert sorted(b for s in shards for b in s) == sorted(batches)
+    padded = [sum(max(durations[u] for u in b) * len(b) for b in s) for s in shards]
+    assert max(padded) - min(padded) <= max(durations.values()) * 12
+    assert shards == pl.shard_assignment(batches, durations, 3)
+    assert pl.shard_assignment(batches, durations, 1) == [batches]
     with pytest.raises(ValueError):
-        pl.shard_assignment(utts, 0)
+        pl.shard_assignment(batches, durations, 0)
 
 
 def test_batches_respect_the_padded_budget() -> None:
@@ -198,20 +205,21 @@ def test_merge_catches_lost_and_duplicated_utterances(
 ) -> None:
     out = tmp_path / "pl"
     _run_each_shard_then_merge(unlabeled_dir, out, nj=2)
-    shards = pl.shard_assignment(
-        sorted(
-            line.split()[0]
-            for line in (unlabeled_dir / "wav.scp").read_text().splitlines()
-        ),
-        2,
+    source = load_data_dir(unlabeled_dir)
+    durations = pl.audio_durations(
+        source.wav_scp, source.utt_ids, out / "shards" / "durations"
     )
+    shards = pl.shard_assignment(
+        pl.make_batches(durations, _options().batch_seconds), durations, 2
+    )
+    utts = [u for s in shards for u in pl.shard_utts(s)]
     text0 = out / "shards" / "0" / "text"
     lines = text0.read_text().splitlines()
     text0.write_text("\n".join(lines[1:]) + "\n")  # one utterance lost
     with pytest.raises(ValueError, match=lines[0].split()[0]):
-        pl.merge_shards(out, shards, [u for s in shards for u in s])
+        pl.merge_shards(out, shards, utts)
     text0.write_text("\n".join(lines) + "\n")
-    moved = shards[1][0]  # shard 0 also (wrongly) holds an utterance of shard 1
+    moved = shards[1][0][0]  # shard 0 also (wrongly) holds an utterance of shard 1
     for name in ("text", "confidence", "num_tokens", "duration"):
         row = next(
             line
@@ -221,9 +229,7 @@ def test_merge_catches_lost_and_duplicated_utterances(
         with open(out / "shards" / "0" / name, "a") as handle:
             handle.write(row + "\n")
     with pytest.raises(RuntimeError, match="more than one shard"):
-        pl.merge_shards(
-            out, [shards[0] + [moved], shards[1]], [u for s in shards for u in s]
-        )
+        pl.merge_shards(out, [shards[0] + [[moved]], shards[1]], utts)
 
 
 def test_default_spec_is_unchanged_and_beam_settings_refuse_a_rerun(
@@ -237,9 +243,10 @@ def test_default_spec_is_unchanged_and_beam_settings_refuse_a_rerun(
         "num_utts",
         "utt_digest",
         "nj",
+        "batch_seconds",  # it forms the batches, and the batches the shards
         "asr_model_file",
         "nbest",
-    }  # as before the beam options existed: old pseudo dirs resume
+    }  # no beam options on the greedy path
     decode = tmp_path / "decode.yaml"
     decode.write_text("beam_size: 3\nlm_weight: 0.5\n")
     lm = {"lm_train_config": "lm/config.yaml", "lm_file": "lm/model.pth"}
@@ -298,7 +305,10 @@ def test_merge_only_names_incomplete_shards_and_labels_nothing(
 
 @pytest.fixture(scope="module")
 def ctc_teacher(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
-    """config.yaml + model.pth of a tiny random CTC model, and an unlabeled dir of 9 utterances."""
+    """config.yaml + model.pth of a tiny random CTC model, and an unlabeled dir of 9 utterances.
+
+    4 to 20 s each (108 s): three decoding batches at the default --batch_seconds 60.
+    """
     from bigssl.espnet_compat import quiet_espnet_imports
 
     quiet_espnet_imports()
@@ -323,7 +333,7 @@ def ctc_teacher(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
     for i in range(9):
         utt = f"spk{i % 2}-utt{i:02d}"
         wav = root / f"{utt}.wav"
-        samples = 2000 + 700 * ((i * 5) % 9)
+        samples = 16000 * (4 + 2 * ((i * 5) % 9))
         soundfile.write(
             wav, (0.3 * rng.standard_normal(samples)).astype("float32"), 16000
         )
@@ -338,26 +348,34 @@ def test_job_array_through_cmd_sh_merges_to_the_one_job_result(
 ) -> None:
     """Stage 75's commands: ${decode_cmd} JOB=1:2 ... --job_id JOB, then --merge_only.
 
-    One utterance per decoding batch (--batch_seconds 0.1): a batched decode's last digits depend
-    on which utterances share its batch (padding, matmul shapes), and the batches of a shard
-    depend on how many shards there are; per utterance the result is exactly reproducible.
+    At the default batch size: a batched decode's last digits depend on which utterances share
+    its batch (padding, matmul shapes), so the batches are formed over the whole set before
+    sharding, and 1, 2 or 3 jobs give the same labels and confidences byte for byte.
     """
     import subprocess
 
     from tests.conftest import REPO
 
-    one = tmp_path / "one"
     options = pl.LabelOptions(
         asr_train_config=str(ctc_teacher["config"]),
         asr_model_file=str(ctc_teacher["model"]),
-        batch_seconds=0.1,
     )
+    assert options.batch_seconds == 60.0  # the pipeline's (bin.pseudo_label's) default
+    one = tmp_path / "one"
     pl.pseudo_label(ctc_teacher["data"], one, options, nj=1)
+    durations = {
+        utt: float(seconds)
+        for utt, seconds in read_kv(one / "shards" / "durations").items()
+    }
+    assert len(pl.make_batches(durations, options.batch_seconds)) == 3
+    three = tmp_path / "three"
+    pl.pseudo_label(ctc_teacher["data"], three, options, nj=3)
+    assert _outputs(three) == _outputs(one)
 
     two = tmp_path / "two"
     common = (
         f"--asr_train_config {ctc_teacher['config']} --asr_model_file {ctc_teacher['model']} "
-        f"--data_dir {ctc_teacher['data']} --out_dir {two} --nj 2 --batch_seconds 0.1"
+        f"--data_dir {ctc_teacher['data']} --out_dir {two} --nj 2"
     )
     script = (
         ". ./cmd.sh && "

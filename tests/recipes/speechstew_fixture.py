@@ -107,7 +107,7 @@ AMI_MEETINGS = {  # meeting -> split, [(agent, channel, global id, [(start, end,
                     (
                         3.00,
                         5.20,
-                        '<w>the</w><w>remote</w><w>control</w><w>T_V_</w><w punc="true">,</w><w>Mm-hmm</w>',
+                        '<w>the</w><w trunc="true">re</w><w>remote</w><w>control</w><w>T_V_</w><w punc="true">,</w><w>Mm-hmm</w>',  # a cut-off word (trunc): dropped
                     ),
                 ],
             ),

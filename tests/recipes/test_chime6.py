@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -270,9 +271,12 @@ def test_worn_channel_options(corpus: Path, tmp_path: Path) -> None:
     assert len(fixed.segments) == len(kept("eval"))
 
 
-def test_excluded_worn_mics(corpus: Path, tmp_path: Path) -> None:
+def test_excluded_worn_mics(
+    corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     options = Chime6Options(mics=["worn"], exclude_worn=["P10_S03"])
-    data = prepare_chime6(corpus, tmp_path / "data", options)["train_worn"]
+    with caplog.at_level(logging.INFO):
+        data = prepare_chime6(corpus, tmp_path / "data", options)["train_worn"]
     p10_s03 = [
         line
         for line in SESSIONS["train"]["S03"]
@@ -280,6 +284,15 @@ def test_excluded_worn_mics(corpus: Path, tmp_path: Path) -> None:
     ]
     assert len(data.segments) == len(kept("train")) - len(p10_s03)
     assert not any(u.startswith("P10_S03") for u in data.segments)
+    # issue 23: the exclusion is logged with its count, and the LM text leaves it out too
+    assert (
+        f"train: left out {len(p10_s03)} utterances of the excluded worn mics P10_S03"
+        in caplog.text
+    )
+    lm_text = (tmp_path / "data/local/lm_train.txt").read_text().splitlines()
+    assert sorted(lm_text) == sorted(
+        line.expected for line in kept("train") if line not in p10_s03
+    )
 
 
 # ---- corpus errors -----------------------------------------------------------------------------

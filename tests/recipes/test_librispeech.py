@@ -208,6 +208,14 @@ def test_voice_activity_is_grouped_up_to_the_target_voiced_length(
         (76, 80),
     ]
     assert group_voice_activity([], 60) == []
+    # issue 23: a 120 s pause inside a group made one 140 s segment (stage 44 then refused the set)
+    paused = [(0.0, 10.0), (11.0, 20.0), (140.0, 150.0)]
+    assert group_voice_activity(paused, 60) == [(0.0, 20.0), (140.0, 150.0)]
+    # pauses within the limit stay inside, but a span never exceeds twice the target
+    sparse = [(i * 4.5, i * 4.5 + 0.5) for i in range(40)]  # 0.5 s of voice every 4.5 s
+    groups = group_voice_activity(sparse, 10)
+    assert all(end - start <= 20 for start, end in groups) and len(groups) == 8
+    assert groups[0] == (0.0, 18.5)
 
 
 def test_vad_target_cuts_the_fixture_recordings_into_segments(
@@ -457,6 +465,43 @@ def test_db_local_sh_without_export_sets_the_corpus_root(tmp_path: Path) -> None
     result = run(recipe, "local/data.sh")
     assert result.returncode == 1, result.stderr
     assert f"{tmp_path / 'from_db'}: no LibriSpeech/" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "parts",
+    ["'dev-clean test-other'", '"dev-clean test-other"', "dev-clean,test-other"],
+)
+def test_several_parts_pass_through_run_sh(
+    corpus: LibriFixture, tmp_path: Path, parts: str
+) -> None:
+    """Issue 23: stage 10 split --local_data_opts on spaces, and local/data.sh rejected commas."""
+    recipe = make_recipe(tmp_path / "recipe")
+    opts = f"--librispeech_root {corpus.librispeech_root} --parts {parts}"
+    result = run(
+        recipe,
+        "./run.sh",
+        "--stage",
+        "10",
+        "--stop_stage",
+        "10",
+        "--local_data_opts",
+        opts,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    made = sorted(p.name for p in (recipe / "data").iterdir() if p.is_dir())
+    assert "dev_clean" in made and "test_other" in made
+    assert not {"dev_other", "test_clean", "train_960", "dev"} & set(made)
+    result = run(
+        recipe, "./run.sh", "--stage", "10", "--stop_stage", "10",
+        "--local_data_opts", "--parts 'dev-clean",
+    )  # fmt: skip
+    assert "already prepared" in result.stdout  # the finished stage is not redone
+    (recipe / "data/.done").unlink()
+    result = run(
+        recipe, "./run.sh", "--stage", "10", "--stop_stage", "10",
+        "--local_data_opts", "--parts 'dev-clean",
+    )  # fmt: skip
+    assert result.returncode == 2 and "unbalanced quotes" in result.stdout
 
 
 def test_download_sh_checks_options_and_checksums(tmp_path: Path) -> None:

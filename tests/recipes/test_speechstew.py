@@ -210,6 +210,34 @@ def test_commonvoice_validated_training_set_holds_out_dev_and_test_sentences(
     assert len(read_kv(tmp_path / "cv_dev" / "utt2spk")) == corpora.sets["cv_dev"].utts
 
 
+@pytest.mark.parametrize("corpus", ["ami", "bn", "swbd"])
+def test_a_symlinked_corpus_subfolder_is_found(
+    corpora: Fixture, tmp_path: Path, corpus: str
+) -> None:
+    """Issue 23: the readers' rglob did not follow a linked folder (amicorpus -> elsewhere)."""
+    original = Path(corpora.roots[corpus])
+    linked = tmp_path / "linked_root"
+    linked.mkdir()
+    for (
+        child
+    ) in (
+        original.iterdir()
+    ):  # every top folder a link, as a corpus assembled from disks
+        (linked / child.name).symlink_to(
+            child.resolve(), target_is_directory=child.is_dir()
+        )
+    (linked / "loop").symlink_to(
+        linked, target_is_directory=True
+    )  # visited once, no endless walk
+    direct = prepare_speechstew({corpus: original}, tmp_path / "direct")
+    via_links = prepare_speechstew({corpus: linked}, tmp_path / "via_links")
+    assert sorted(direct) == sorted(via_links)
+    for name in direct:
+        ours, theirs = direct[name], via_links[name]
+        assert [u.utt for u in ours.utterances] == [u.utt for u in theirs.utterances]
+        assert [u.text for u in ours.utterances] == [u.text for u in theirs.utterances]
+
+
 def test_sphere_audio_is_read_by_commands_on_the_right_channel(prepared: Path) -> None:
     wav = read_kv(prepared / "swbd_train" / "wav.scp")
     assert wav["swbd-sw02001-A"].startswith("sox -t sph ") and wav[

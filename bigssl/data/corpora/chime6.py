@@ -358,6 +358,11 @@ def _add_unique(
     data.add(utt_id, rec, utt.start / 100, utt.end / 100, utt.text, utt.speaker)
 
 
+def is_excluded(utt: Utterance, exclude: Sequence[str]) -> bool:
+    """Whether the utterance's worn recording (``<speaker>_<session>``) is one of ``exclude``."""
+    return f"{utt.speaker}_{utt.session}" in exclude
+
+
 def worn_set(
     utts: Sequence[Utterance],
     audio_dir: Path,
@@ -367,8 +372,15 @@ def worn_set(
 ) -> SegmentedDataDir:
     """Each utterance from its speaker's own worn mic (``S02_P05.wav``)."""
     data = SegmentedDataDir()
-    excluded = set(exclude)
-    kept = [u for u in utts if f"{u.speaker}_{u.session}" not in excluded]
+    kept = [u for u in utts if not is_excluded(u, exclude)]
+    if len(kept) < len(utts):
+        left_out = sorted({f"{u.speaker}_{u.session}" for u in utts} & set(exclude))
+        logger.info(
+            "%s: left out %d utterances of the excluded worn mics %s (--exclude_worn)",
+            audio_dir.name,
+            len(utts) - len(kept),
+            " ".join(left_out),
+        )
     for (session, speaker), group in sorted(
         _group(kept, lambda u: (u.session, u.speaker)).items()
     ):
@@ -522,7 +534,7 @@ def prepare_chime6(
 
     ``worn``: train_worn, dev_worn, eval_worn (+ train_worn_sp with ``speed_perturb``);
     ``array``: dev_array, eval_array. Also data/local/lm_train.txt (the training transcripts, for
-    the LM stage) and data/local/chime6_skipped.txt. Nothing is written if there are problems and
+    the LM stage, without those of ``exclude_worn``) and data/local/chime6_skipped.txt. Nothing is written if there are problems and
     ``drop_bad`` is false.
     """
     check_options(options)
@@ -601,10 +613,11 @@ def prepare_chime6(
     with atomic_open(data_dir / "local" / "chime6_skipped.txt") as handle:
         for p in problems.items:
             handle.write(f"{p.where}: {p.reason} ({p.utterances} utterances)\n")
-    if "train" in utts:
+    if (
+        "train" in utts
+    ):  # the transcripts of what train_worn holds (excluded mics left out)
+        lm_utts = [u for u in utts["train"] if not is_excluded(u, options.exclude_worn)]
         with atomic_open(data_dir / "local" / "lm_train.txt") as handle:
-            for utt in sorted(
-                utts["train"], key=lambda u: (u.session, u.speaker, u.start)
-            ):
+            for utt in sorted(lm_utts, key=lambda u: (u.session, u.speaker, u.start)):
                 handle.write(utt.text + "\n")
     return sets

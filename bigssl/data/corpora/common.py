@@ -1,15 +1,39 @@
-"""What the corpus readers share: the error for a missing or malformed corpus, and per-utterance
-problems collected while reading (fatal together, or logged and counted skips with ``drop_bad``)."""
+"""What the corpus readers share: the error for a missing or malformed corpus, per-utterance
+problems collected while reading (fatal together, or logged and counted skips with ``drop_bad``),
+and a recursive search that follows symlinked folders."""
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import List
 
 from bigssl.io_utils import PathLike
 
 logger = logging.getLogger(__name__)
+
+
+def find_under(root: Path, pattern: str) -> List[Path]:
+    """Sorted paths below ``root`` that ``root.rglob(pattern)`` would give, symlinked folders followed.
+
+    Corpora are often assembled from links (``amicorpus -> /bigdisk/amicorpus``); ``rglob`` does
+    not descend into a linked folder. Each real folder is visited once (no loops through links).
+    """
+    found: List[Path] = []
+    seen = set()
+    for folder, subfolders, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            subfolders[:] = []
+            continue
+        seen.add(real)
+        for name in subfolders + files:
+            path = Path(folder) / name
+            if path.relative_to(root).match(pattern):
+                found.append(path)
+    return sorted(found)
 
 
 class CorpusError(ValueError):

@@ -61,6 +61,9 @@ LIBRILIGHT_SUBSETS = ("small", "medium", "large")
 # data/librilight: the unlabeled subsets prepared, together
 UNLABELED_SET = "librilight"
 VAD_TARGET_SECONDS = 60.0  # cut_by_vad.py's --target_len_sec default
+# A pause longer than this ends a group, and a group spans at most twice its voiced target: a Kaldi
+# segment keeps the pauses that cut_by_vad.py cuts out (a 120 s gap once made a 140 s segment).
+VAD_MAX_PAUSE_SECONDS = 5.0
 _WORD = re.compile(r"^[A-Z']*[A-Z][A-Z']*$")
 
 
@@ -256,19 +259,26 @@ def read_voice_activity(json_path: Path) -> List[Tuple[float, float]]:
 def group_voice_activity(
     voice_activity: Sequence[Tuple[float, float]],
     target_seconds: float = VAD_TARGET_SECONDS,
+    max_pause_seconds: float = VAD_MAX_PAUSE_SECONDS,
 ) -> List[Tuple[float, float]]:
     """Group consecutive VAD segments into pretraining segments, as Libri-Light's ``cut_by_vad.py``.
 
     A group takes segments while its voiced length (the sum of segment lengths) stays within
     ``target_seconds``; a segment that would exceed it starts the next group (a segment longer
     than the target is a group by itself). cut_by_vad.py concatenates the voiced slices of a group;
-    a Kaldi segment is one span, so each group is ``(first start, last end)``, pauses included.
+    a Kaldi segment is one span, so each group is ``(first start, last end)``, pauses included, and
+    a segment after a pause longer than ``max_pause_seconds``, or one that would stretch the span
+    past twice the target, starts the next group too.
     """
     groups: List[Tuple[float, float]] = []
     span: Optional[Tuple[float, float]] = None
     voiced = 0.0
     for start, end in voice_activity:
-        if span is not None and voiced + (end - start) > target_seconds:
+        if span is not None and (
+            voiced + (end - start) > target_seconds
+            or start - span[1] > max_pause_seconds
+            or end - span[0] > 2 * target_seconds
+        ):
             groups.append(span)
             span, voiced = None, 0.0
         span = (start, end) if span is None else (span[0], end)

@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+from bigssl.data.corpora.common import find_under
 from bigssl.data.corpora.speechstew import (
     DataSet,
     Utterance,
@@ -46,7 +47,7 @@ MICS = {"ihm": "Headset-{channel}", "sdm": "Array1-01"}
 
 def find_annotations(root: Path) -> Path:
     """The directory holding ``corpusResources/meetings.xml``, ``words/`` and ``segments/``."""
-    for meetings in sorted(root.rglob("meetings.xml")):
+    for meetings in find_under(root, "meetings.xml"):
         candidate = meetings.parent.parent
         if (
             meetings.parent.name == "corpusResources"
@@ -81,7 +82,12 @@ def read_words(words_xml: Path) -> Tuple[Dict[str, int], List[Optional[str]]]:
     words: List[Optional[str]] = []
     for element in ET.parse(words_xml).getroot():
         positions[element.attrib.get(f"{NITE}id", "")] = len(words)
-        is_word = element.tag == "w" and element.attrib.get("punc") != "true"
+        is_word = (
+            element.tag == "w"
+            and element.attrib.get("punc") != "true"
+            and element.attrib.get("trunc")
+            != "true"  # a cut-off (partial) word: dropped
+        )
         words.append((element.text or "").strip() if is_word else None)
     return positions, words
 
@@ -132,7 +138,9 @@ def read_ami(
         )
     annotations = find_annotations(root)
     speakers = read_speakers(annotations / "corpusResources" / "meetings.xml")
-    audio_dirs = {p.parent.parent.name: p.parent for p in root.rglob("*/audio/*.wav")}
+    audio_dirs = {
+        p.parent.parent.name: p.parent for p in find_under(root, "*/audio/*.wav")
+    }
     if not audio_dirs:
         raise corpus_error(CORPUS, root, "no amicorpus/<meeting>/audio/*.wav")
     meetings = sorted(m for m in audio_dirs if m not in EXCLUDED)

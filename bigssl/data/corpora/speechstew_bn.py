@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+from bigssl.data.corpora.common import find_under
 from bigssl.data.corpora.speechstew import (
     DataSet,
     Utterance,
@@ -123,7 +124,7 @@ def read_bn(root: Path, sph_reader: str = "sox") -> List[DataSet]:
     """``bn_train``: every year whose transcripts are under ``root`` (each needs all of its audio)."""
     transcripts: List[Path] = []
     for year, (directory, pattern) in TRANSCRIPTS.items():
-        found = sorted(d for d in root.rglob(directory) if d.is_dir())
+        found = [d for d in find_under(root, directory) if d.is_dir()]
         if found:
             files = sorted(found[0].glob(pattern))
             if not files:
@@ -137,7 +138,7 @@ def read_bn(root: Path, sph_reader: str = "sox") -> List[DataSet]:
             root,
             f"neither {TRANSCRIPTS['1996'][0]}/ (1996) nor {TRANSCRIPTS['1997'][0]}/ (1997) found",
         )
-    audio = {_stem(p): p for p in sorted(root.rglob("*.sph"))}
+    audio = {_stem(p): p for p in find_under(root, "*.sph")}
     dataset = DataSet(f"{PREFIX}_train", PREFIX, "train")
     for path in transcripts:
         episode = _stem(path)

@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
+from bigssl.data.corpora.common import find_under
 from bigssl.data.corpora.speechstew import (
     DataSet,
     Utterance,
@@ -38,7 +39,7 @@ def _sph_index(root: Path, pattern: str) -> Dict[str, Path]:
     """SPHERE file stem -> path for every file under ``root`` matching ``pattern`` (any depth)."""
     return {
         p.stem.lower(): p
-        for p in sorted(root.rglob(pattern))
+        for p in find_under(root, pattern)
         if p.suffix.lower() == ".sph"
     }
 
@@ -187,7 +188,7 @@ def read_eval2000(root: Path, sph_reader: str = "sox") -> List[DataSet]:
         raise corpus_error(
             "eval2000", root, "no english/ directory with *.sph (LDC2002S09)"
         )
-    stms = sorted(root.rglob("hub5e00.english.*.stm"))
+    stms = find_under(root, "hub5e00.english.*.stm")
     if not stms:
         raise corpus_error(
             "eval2000", root, "no reference/hub5e00.english.000405.stm (LDC2002T43)"

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Dict, List, Tuple
 
+from bigssl.data.corpora.common import find_under
 from bigssl.data.corpora.speechstew import (
     DataSet,
     Utterance,
@@ -98,7 +99,7 @@ def read_dot_files(discs: Dict[str, Path]) -> Dict[str, str]:
     """Utterance id (``01ic0201``) -> transcript as written, from every ``.dot`` file on the discs."""
     transcripts: Dict[str, str] = {}
     for disc in discs.values():
-        for dot in sorted(disc.rglob("*")):
+        for dot in find_under(disc, "*"):
             if dot.suffix.lower() != ".dot" or not dot.is_file():
                 continue
             for line in dot.read_text(encoding="latin-1").splitlines():

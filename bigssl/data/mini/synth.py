@@ -212,7 +212,8 @@ def _speak(utt: Utterance) -> Tuple[np.ndarray, int]:
             audio, rate = soundfile.read(str(out), dtype="float32")
     elif utt.engine == "espeak-ng":
         cmd = ["espeak-ng", "-v", utt.voice, "-s", str(utt.rate)]
-        cmd += ["-p", str(utt.pitch), "--stdout", utt.text.lower()]
+        # "--": a text that starts with "-" is spoken, not read as an option
+        cmd += ["-p", str(utt.pitch), "--stdout", "--", utt.text.lower()]
         result = subprocess.run(cmd, check=True, capture_output=True)
         audio, rate = soundfile.read(io.BytesIO(result.stdout), dtype="float32")
     else:

@@ -137,6 +137,26 @@ done
 . "${pipeline_dir}/stages/common.sh"  # path.sh and the stage helpers (log, is_done, ...)
 . ./cmd.sh
 
+# The configs the requested stages will read, parsed by ESPnet's own parsers with this run's
+# overrides, before any stage (bigssl.bin.check_configs); a passed check is remembered by content.
+in_range() { [ "${stage}" -le "$1" ] && [ "${stop_stage}" -ge "$2" ]; }
+checks=()
+in_range 40 50 && checks+=(--train asr "${asr_config}" "${asr_args}")
+in_range 44 46 && [ "${pretrain_stop_iter}" -ge 1 ] && checks+=(--train ssl "${pretrain_config}" "${pretrain_args}")
+in_range 55 55 && [ -n "${lm_config}" ] && checks+=(--train lm "${lm_config}" "${lm_args}")
+in_range 60 60 && checks+=(--decode "${inference_config}")
+if in_range 75 75 && [ "${nst_stop_iter}" -ge 1 ]; then
+  checks+=(--train student "${nst_student_config}" "${nst_student_args}" --decode "${inference_config}")
+  [ -z "${nst_decode_config}" ] || checks+=(--decode "${nst_decode_config}")
+fi
+if [ ${#checks[@]} -gt 0 ]; then
+  check_key=$(for arg in "${checks[@]}"; do printf '%s\n' "${arg}"; if [ -f "${arg}" ]; then cat "${arg}"; fi; done | sha1sum | cut -c1-16)
+  if [ ! -f "${expdir}/.checked_configs/${check_key}" ]; then
+    python -m bigssl.bin.check_configs "${checks[@]}" || bad_option "fix the config(s) above; no stage has run"
+    mkdir -p "${expdir}/.checked_configs" && touch "${expdir}/.checked_configs/${check_key}"
+  fi
+fi
+
 asr_exp="${expdir}/asr_${asr_tag}"
 asr_stats_dir="${expdir}/asr_stats_${train_set}_${token_type}${nbpe}"
 token_dir="data/token_list/${train_set}_${token_type}${nbpe}"

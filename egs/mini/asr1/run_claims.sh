@@ -69,7 +69,7 @@ lm_decode=(--use_lm true --lm_config conf/train_lm.yaml --inference_config conf/
 pretrained=(--asr_init_ssl_iter 1 --pretrain_model valid.loss.ave.pth)
 log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (run_claims) $*"; }
 full_epochs=3 epochs_exponent=0.65  # epochs_for: 30, 14, 7, 3 epochs at 3, 10, 30, 100 % (~800-2600 steps)
-. utils/study.sh  # epochs_for FRACTION, run_lanes CMD_FILE
+. utils/study.sh  # epochs_for FRACTION, run_lanes CMD_FILE, role NAME EXP_PATTERN [TEST_SET]
 
 system() {  # system INIT FRACTION SEED DECODE_SETS [RUN_OPTS...]: the ./run.sh line training one supervised
   # system and decoding (no LM) the sets a claim reads of it; none ("") stops after training
@@ -293,12 +293,6 @@ fi
 nolm="decode_decode_ctc_valid.cer_ctc.ave"
 withlm="decode_decode_ctc_lm_valid.cer_ctc.ave_lm_train_lm_valid.loss.ave"
 spec=exp/claims.yaml
-role() {  # role NAME TEST_SET EXP_PATTERN (with SEED standing for each seed)
-  printf '  %s: {test_set: %s, exps: [' "$1" "$2"
-  local sep=""
-  for seed in ${seeds}; do printf '%s%s' "${sep}" "${3//SEED/${seed}}"; sep=", "; done
-  echo "]}"
-}
 {
   echo "title: BigSSL's claims at mini scale"
   echo "test_set: test"
@@ -306,23 +300,23 @@ role() {  # role NAME TEST_SET EXP_PATTERN (with SEED standing for each seed)
   echo "nst_fraction: ${nst_fraction}"
   echo "roles:"
   for fraction in ${fractions}; do
-    role "scratch_${fraction}" test "exp/asr_claims_scratch_p${fraction}_sSEED/${nolm}"
-    role "pretrained_${fraction}" test "exp/asr_claims_pre_p${fraction}_sSEED/${nolm}"
+    role "scratch_${fraction}" "exp/asr_claims_scratch_p${fraction}_sSEED/${nolm}" test
+    role "pretrained_${fraction}" "exp/asr_claims_pre_p${fraction}_sSEED/${nolm}" test
   done
-  role supervised_100 test "exp/asr_claims_scratch_p100_sSEED/${withlm}"
-  role "nst_gen0_${nst_fraction}" test "exp/asr_claims_pre_p${nst_fraction}_sSEED/${withlm}"
+  role supervised_100 "exp/asr_claims_scratch_p100_sSEED/${withlm}" test
+  role "nst_gen0_${nst_fraction}" "exp/asr_claims_pre_p${nst_fraction}_sSEED/${withlm}" test
   for k in $(seq 1 "${nst_generations}"); do
-    role "nst_gen${k}_${nst_fraction}" test "exp/nst_iter${k}_claims_sSEED/${withlm}"
-    role "control_gen${k}_${nst_fraction}" test "exp/asr_claims_control_gen${k}_p${nst_fraction}_sSEED/${withlm}"
+    role "nst_gen${k}_${nst_fraction}" "exp/nst_iter${k}_claims_sSEED/${withlm}" test
+    role "control_gen${k}_${nst_fraction}" "exp/asr_claims_control_gen${k}_p${nst_fraction}_sSEED/${withlm}" test
   done
-  role student_same_size test "exp/nst_iter1_claims_sSEED/${withlm}"
-  role student_bigger test "exp/nst_iter1_claims_deeper_sSEED/${withlm}"
+  role student_same_size "exp/nst_iter1_claims_sSEED/${withlm}" test
+  role student_bigger "exp/nst_iter1_claims_deeper_sSEED/${withlm}" test
   if [ "${domain_route}" = pretrain ]; then
-    role crossdomain_without test_flite "exp/asr_claims_pre_p${nst_fraction}_sSEED/${nolm}"
-    role crossdomain_with test_flite "exp_domain/asr_claims_pre_p${nst_fraction}_sSEED/${nolm}"
+    role crossdomain_without "exp/asr_claims_pre_p${nst_fraction}_sSEED/${nolm}" test_flite
+    role crossdomain_with "exp_domain/asr_claims_pre_p${nst_fraction}_sSEED/${nolm}" test_flite
   else
-    role crossdomain_without test_flite "exp/nst_iter1_claims_sSEED/${withlm}"
-    role crossdomain_with test_flite "exp/nst_iter1_claims_xflite_sSEED/${withlm}"
+    role crossdomain_without "exp/nst_iter1_claims_sSEED/${withlm}" test_flite
+    role crossdomain_with "exp/nst_iter1_claims_xflite_sSEED/${withlm}" test_flite
   fi
   echo "external: {4: exp/results_sections/noss.claim4.json}"
   echo "also_on: {3: test_flite}"  # claim 3 again on voices none of its systems trains on

@@ -234,3 +234,23 @@ def test_flite_off_by_default_and_spec_json_as_before(tiny_corpus: Path) -> None
 def test_missing_flite_voice_is_an_error() -> None:
     with pytest.raises(RuntimeError, match="lacks voice"):
         check_flite_voices(["kal", "no_such_voice"])
+
+
+def test_a_text_starting_with_a_dash_is_spoken_not_read_as_an_option() -> None:
+    """Issue 23: espeak-ng got the text as an argument without ``--`` (``--help me`` is an option)."""
+    from bigssl.data.mini.synth import Utterance, _speak
+
+    utt = Utterance(
+        utt_id="u1",
+        speaker="s1",
+        voice="en-us",
+        rate=160,
+        pitch=50,
+        gain=0.5,
+        snr_db=30.0,
+        noise_seed=0,
+        text="--help me",
+        wav_path="unused.wav",
+    )
+    audio, rate = _speak(utt)
+    assert rate > 0 and len(audio) / rate > 0.3  # speech, not espeak-ng's usage text

@@ -23,6 +23,7 @@ drop_bad=false                       # skip bad utterances (logged, counted) ins
 . utils/parse_options.sh
 . ./path.sh
 if [ $# -gt 0 ]; then echo "$0: unexpected argument '$1'" >&2; exit 2; fi
+parts="${parts//,/ }" librilight_subsets="${librilight_subsets//,/ }"  # "a b" or a,b
 if [ -z "${librispeech_root}" ]; then
   echo "$0: --librispeech_root is required: the directory holding LibriSpeech/ (https://www.openslr.org/12;" \
        "local/download.sh fetches it)" >&2

@@ -28,7 +28,7 @@ for v in ${variants}; do
   case "${v}" in rnnt|kbest) ;; *) echo "$0: --variants takes rnnt and kbest, not '${v}'" >&2; exit 2 ;; esac
 done
 [[ "${kbest}" =~ ^[0-9]+$ ]] && [ "${kbest}" -gt 1 ] || { echo "$0: --kbest must be a whole number > 1, not '${kbest}'" >&2; exit 2; }
-. utils/study.sh  # run_lanes
+. utils/study.sh  # run_lanes, role
 log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (nst_variants) $*"; }
 
 unlabeled="pool_p${nst_fraction}_unlabeled_n${nst_unlabeled_utts}"
@@ -81,12 +81,6 @@ done
 # ---- the verdicts ---------------------------------------------------------------------------------
 withlm="decode_decode_ctc_lm_valid.cer_ctc.ave_lm_train_lm_valid.loss.ave"
 rnnt_withlm="decode_decode_rnnt_lm_valid.loss.ave_lm_train_lm_valid.loss.ave"
-role() {  # role NAME EXP_PATTERN (with SEED standing for each seed)
-  printf '  %s: [' "$1"
-  local sep=""
-  for seed in ${seeds}; do printf '%s%s' "${sep}" "${2//SEED/${seed}}"; sep=", "; done
-  echo "]"
-}
 report() {  # report NAME TITLE CLAIMS (roles and the rest of the spec on stdin): write exp/nst_variants_NAME.yaml, judge it into a section
   local spec="exp/nst_variants_$1.yaml"
   { printf 'title: "%s"\ntest_set: test\nnst_fraction: %s\nclaims: [%s]\n' "$2" "${nst_fraction}" "$3"; cat; } > "${spec}"
