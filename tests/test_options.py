@@ -300,8 +300,8 @@ def test_wrappers_help_lists_their_options_with_comments(
     "cmd, top",
     [
         (
-            ["./run_nst.sh", "--topline", "false", "--kbest", "2"],
-            "./run_nst.sh --topline false --kbest 2",
+            ["./run_nst.sh", "--topline", "false", "--nst_stop_iter", "1"],
+            "./run_nst.sh --topline false --nst_stop_iter 1",
         ),
         (["./run_nst.sh"], "./run_nst.sh"),
         (

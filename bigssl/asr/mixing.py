@@ -17,7 +17,7 @@ of ``--batch_size`` utterances of which ``round(ratio * batch_size)`` (at least 
   under DDP each rank's share of it is (see DDP below).
 
 Layout (``bucketed``, the default): batches are length-homogeneous, since a batch costs
-``batch_size x longest utterance``. Each pass sorts the pseudo units by length times a seeded
+``batch_size x longest utterance``. Each pass sorts the pseudo utterances by length times a seeded
 random factor in ``[1 - length_jitter, 1 + length_jitter]`` (so the passes differ) and cuts the
 sorted list into consecutive batches. The labeled slots of all batches, taken in the order of the
 batches' mean pseudo length, are filled from the labeled utterances sorted by (jittered) length,
@@ -25,19 +25,10 @@ each repeated as often as even use allows (the extra uses go to a seeded random 
 gets the shortest labeled utterances not yet used up, except that one whose remaining uses equal
 the number of batches left is taken at once (that keeps every batch free of duplicates). Finally
 the batch order inside each pass is shuffled with the seed. ``bucketed=False`` restores the random
-layout: each pass a seeded permutation of the pseudo units, labeled utterances drawn cyclically
+layout: each pass a seeded permutation of the pseudo utterances, labeled utterances drawn cyclically
 from successive seeded permutations. :func:`padding_factor` (padded / real length) of the mini
 corpus setup (1-5 s utterances, 1200 labeled + 3840 pseudo, batch 10, 1:9): random 1.55, bucketed
 1.08 (jitter 0.1), 1.005 (jitter 0); see ``bench/bench_mixing.py``.
-
-K-best training (:mod:`bigssl.nst.student_data`): when ``utt2base`` and ``utt2weight`` sit beside
-``utt2group``, the pseudo entries are alternatives ``u-nb<k>`` of base utterances ``u``. A pass then
-covers every BASE utterance exactly once, and for each one a single alternative is drawn with
-probability proportional to its weight (a seeded stream of its own: deterministic, a fresh draw in
-every pass), so in expectation the loss is the posterior-weighted loss over the K hypotheses.
-The layout uses a base's length (its alternatives share its audio), so the draw does not move it.
-The batch list is fixed once, so a base utterance gets one draw per pass of the list, not one per
-epoch: with a single pass, every epoch sees the same alternative.
 
 Like every ESPnet sampler the batch list is fixed once (given the seed); ESPnet's
 ``SequenceIterFactory`` shuffles the batch order every epoch and ``--num_iters_per_epoch`` slices
@@ -54,7 +45,7 @@ of ``pseudo / world_size`` pseudo utterances (their counts differ by at most one
 each share sorted longest first; every batch needs at least ``world_size`` utterances.
 
 The sampler is part of the ASR task (``--nst_mix_ratio``); :mod:`bigssl.nst.student_data` writes
-the files it reads (:data:`UTT2GROUP`, :data:`UTT2WEIGHT`, :data:`UTT2BASE`).
+the file it reads (:data:`UTT2GROUP`).
 """
 
 from __future__ import annotations
@@ -63,21 +54,19 @@ import collections
 import logging
 import math
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Sequence, Tuple
 
 import numpy as np
 from espnet2.fileio.read_text import load_num_sequence_text
 from espnet2.samplers.abs_sampler import AbsSampler
 
-from bigssl.io_utils import check_same_ids, examples, read_kv
+from bigssl.io_utils import check_same_ids, read_kv
 
 logger = logging.getLogger(__name__)
 
 GROUPS = ("labeled", "pseudo")
-# Files beside the student's first training data file (written by bigssl.nst.student_data).
+# The file beside the student's first training data file (written by bigssl.nst.student_data).
 UTT2GROUP = "utt2group"  # <utt> labeled|pseudo
-UTT2WEIGHT = "utt2weight"  # K-best: <utt>-nb<k> <posterior weight>
-UTT2BASE = "utt2base"  # K-best: <utt>-nb<k> <utt>
 
 
 def read_utt2group(path: Path | str) -> Dict[str, str]:
@@ -94,104 +83,6 @@ def read_utt2group(path: Path | str) -> Dict[str, str]:
                 f"{path}: utterance {utt}: expected group 'labeled' or 'pseudo', got {group!r}"
             )
     return groups
-
-
-class KBestAlternatives:
-    """Base utterances and their weighted alternatives (``utt2base`` + ``utt2weight``), drawable in bulk.
-
-    ``bases`` is sorted; ``alternatives[i]`` are base i's entries, highest weight first (ties by id).
-    """
-
-    def __init__(self, utt2base: Dict[str, str], utt2weight: Dict[str, float]) -> None:
-        by_base: Dict[str, List[Tuple[float, str]]] = collections.defaultdict(list)
-        for alt, base in utt2base.items():
-            by_base[base].append((utt2weight[alt], alt))
-        self.bases = sorted(by_base)
-        self.alternatives: List[List[str]] = []
-        flat: List[str] = []
-        cumulative: List[float] = []
-        first: List[int] = []
-        for i, base in enumerate(self.bases):
-            alts = sorted(by_base[base], key=lambda wa: (-wa[0], wa[1]))
-            self.alternatives.append([a for _, a in alts])
-            total = sum(w for w, _ in alts)
-            first.append(len(flat))
-            running = 0.0
-            for w, a in alts:
-                running += w / total
-                flat.append(a)
-                cumulative.append(i + running)
-            cumulative[-1] = i + 1.0
-        self._flat = flat
-        self._cumulative = np.asarray(cumulative)
-        self._first = np.asarray(first, dtype=np.int64)
-        self._last = np.asarray(first[1:] + [len(flat)], dtype=np.int64) - 1
-        self.top = {alts[0] for alts in self.alternatives}
-
-    def draw(self, rng: np.random.RandomState) -> Dict[str, str]:
-        """base -> one alternative, drawn with probability proportional to its weight."""
-        targets = np.arange(len(self.bases)) + rng.random_sample(len(self.bases))
-        index = np.clip(
-            np.searchsorted(self._cumulative, targets, side="right"),
-            self._first,
-            self._last,
-        )
-        return {base: self._flat[i] for base, i in zip(self.bases, index)}
-
-
-def read_kbest(
-    utt2group_file: Path | str, groups: Dict[str, str]
-) -> Optional[KBestAlternatives]:
-    """The K-best alternatives beside ``utt2group_file``, checked against its groups; None without the files."""
-    directory = Path(utt2group_file).parent
-    base_file, weight_file = directory / UTT2BASE, directory / UTT2WEIGHT
-    if not base_file.is_file() and not weight_file.is_file():
-        return None
-    for present, absent in ((base_file, weight_file), (weight_file, base_file)):
-        if present.is_file() and not absent.is_file():
-            raise FileNotFoundError(
-                f"{absent}: missing; K-best training needs both {UTT2BASE} and {UTT2WEIGHT} "
-                f"(found {present})"
-            )
-    utt2base = read_kv(base_file, one_token=True)
-    raw_weights = read_kv(weight_file, one_token=True)
-    check_same_ids(raw_weights, utt2base, weight_file, base_file)
-    utt2weight: Dict[str, float] = {}
-    for utt, value in raw_weights.items():
-        try:
-            weight = float(value)
-        except ValueError:
-            raise ValueError(
-                f"{weight_file}: utterance '{utt}': not a number: '{value}'"
-            ) from None
-        if not (math.isfinite(weight) and weight > 0):
-            raise ValueError(
-                f"{weight_file}: utterance '{utt}': weight must be a positive number, got '{value}'"
-            )
-        utt2weight[utt] = weight
-    unknown = sorted(u for u in utt2base if u not in groups)
-    if unknown:
-        raise ValueError(
-            f"{base_file}: {examples(unknown, 'utterance(s)')} not in {utt2group_file}"
-        )
-    labeled = sorted(u for u in utt2base if groups[u] != "pseudo")
-    if labeled:
-        raise ValueError(
-            f"{base_file}: {examples(labeled, 'alternative(s)')} are not 'pseudo' in {utt2group_file}"
-        )
-    orphans = sorted(
-        u for u, g in groups.items() if g == "pseudo" and u not in utt2base
-    )
-    if orphans:
-        raise ValueError(
-            f"{base_file}: no base utterance for {examples(orphans, 'pseudo utterance(s)')} of {utt2group_file}"
-        )
-    chained = sorted(set(utt2base.values()) & set(utt2base))
-    if chained:
-        raise ValueError(
-            f"{base_file}: {examples(chained, 'base utterance(s)')} are themselves alternatives"
-        )
-    return KBestAlternatives(utt2base, utt2weight)
 
 
 def batch_counts(batch_size: int, labeled_ratio: float) -> Tuple[int, int]:
@@ -286,30 +177,20 @@ class MixedBatchSampler(AbsSampler):
                 f"{utt2group_file}: {len(by_group['labeled'])} labeled utterance(s), fewer than the "
                 f"{self.num_labeled} each batch needs"
             )
-        self.kbest = read_kbest(utt2group_file, groups)
-        self.kbest_stats: Dict[str, int] = {}
-        pseudo_units = (
-            self.kbest.bases if self.kbest is not None else by_group["pseudo"]
-        )
         if self.bucketed:
             self.batch_list = self._bucketed_batches(
-                by_group["labeled"], pseudo_units, lengths
+                by_group["labeled"], by_group["pseudo"], lengths
             )
         else:
             self.batch_list = self._make_batches(
-                by_group["labeled"], pseudo_units, lengths
+                by_group["labeled"], by_group["pseudo"], lengths
             )
         if world_size > 1:  # DDP: ESPnet gives rank r batch[r::world_size]
             self.batch_list = [
                 order_for_ranks(batch, groups, lengths, world_size)
                 for batch in self.batch_list
             ]
-        self._log_composition(groups, len(pseudo_units), lengths)
-
-    def _kbest_rng(self) -> np.random.RandomState:
-        return np.random.RandomState(
-            [self.seed, 0x6B62]
-        )  # a stream of its own: the batch layout stays seeded as before
+        self._log_composition(groups, len(by_group["pseudo"]), lengths)
 
     def _pass_counts(self, num_labeled: int, num_pseudo: int) -> Tuple[int, int]:
         """(batches per pass, passes): enough passes for every labeled utterance to appear."""
@@ -317,46 +198,22 @@ class MixedBatchSampler(AbsSampler):
         passes = max(1, math.ceil(num_labeled / (self.num_labeled * num_batches)))
         return num_batches, passes
 
-    def _draw_alternatives(
-        self, order: List[str], draw_rng: Optional[np.random.RandomState]
-    ) -> List[str]:
-        """K-best: one drawn alternative per base in ``order`` (counted in ``kbest_stats``); else ``order``."""
-        if self.kbest is None:
-            return order
-        drawn = self.kbest.draw(draw_rng)  # type: ignore[arg-type]
-        alts = [drawn[base] for base in order]
-        self.kbest_stats["draws"] = self.kbest_stats.get("draws", 0) + len(alts)
-        self.kbest_stats["non_top_draws"] = self.kbest_stats.get(
-            "non_top_draws", 0
-        ) + sum(1 for alt in alts if alt not in self.kbest.top)
-        return alts
-
-    def _unit_lengths(self, pseudo: List[str], lengths: Dict[str, int]) -> np.ndarray:
-        """Length of each pseudo unit; a K-best base takes its alternatives' (longest) length."""
-        if self.kbest is None:
-            return np.asarray([lengths[u] for u in pseudo], dtype=np.float64)
-        return np.asarray(
-            [max(lengths[a] for a in alts) for alts in self.kbest.alternatives],
-            dtype=np.float64,
-        )
-
     def _bucketed_batches(
         self, labeled: List[str], pseudo: List[str], lengths: Dict[str, int]
     ) -> List[Tuple[str, ...]]:
-        """Length-homogeneous batches (module docstring); ``pseudo`` as in :meth:`_make_batches`."""
+        """Length-homogeneous batches (see the module docstring)."""
         rng = np.random.RandomState(self.seed)
-        draw_rng = self._kbest_rng() if self.kbest is not None else None
         num_batches, passes = self._pass_counts(len(labeled), len(pseudo))
         bounds = [i * len(pseudo) // num_batches for i in range(num_batches + 1)]
-        unit_len = self._unit_lengths(pseudo, lengths)
+        pseudo_len = np.asarray([lengths[u] for u in pseudo], dtype=np.float64)
         chunks: List[List[str]] = []  # pseudo part of every batch, pass after pass
         means: List[float] = []
         for _ in range(passes):
-            order = np.argsort(self._jittered(unit_len, rng), kind="stable")
-            entries = self._draw_alternatives([pseudo[i] for i in order], draw_rng)
+            order = np.argsort(self._jittered(pseudo_len, rng), kind="stable")
+            entries = [pseudo[i] for i in order]
             for b in range(num_batches):
                 chunks.append(entries[bounds[b] : bounds[b + 1]])
-                means.append(float(unit_len[order[bounds[b] : bounds[b + 1]]].mean()))
+                means.append(float(pseudo_len[order[bounds[b] : bounds[b + 1]]].mean()))
         by_length = np.argsort(np.asarray(means), kind="stable")
         labeled_parts = self._deal_labeled(labeled, lengths, len(chunks), rng)
         batches: List[Tuple[str, ...]] = [()] * len(chunks)
@@ -418,10 +275,8 @@ class MixedBatchSampler(AbsSampler):
     def _make_batches(
         self, labeled: List[str], pseudo: List[str], lengths: Dict[str, int]
     ) -> List[Tuple[str, ...]]:
-        """The random layout. ``pseudo``: the pseudo utterances, or with K-best the base utterances
-        (one alternative drawn per pass)."""
+        """The random layout (see the module docstring)."""
         rng = np.random.RandomState(self.seed)
-        draw_rng = self._kbest_rng() if self.kbest is not None else None
         num_batches, passes = self._pass_counts(len(labeled), len(pseudo))
         bounds = [i * len(pseudo) // num_batches for i in range(num_batches + 1)]
         queue: collections.deque = collections.deque()
@@ -429,7 +284,6 @@ class MixedBatchSampler(AbsSampler):
         for b in range(num_batches * passes):
             if b % num_batches == 0:
                 order = [pseudo[i] for i in rng.permutation(len(pseudo))]
-                order = self._draw_alternatives(order, draw_rng)
             chosen: List[str] = []
             deferred: List[str] = []
             while len(chosen) < self.num_labeled:
@@ -447,7 +301,7 @@ class MixedBatchSampler(AbsSampler):
         return batches
 
     def _log_composition(
-        self, groups: Dict[str, str], num_pseudo_units: int, lengths: Dict[str, int]
+        self, groups: Dict[str, str], num_pseudo_utts: int, lengths: Dict[str, int]
     ) -> None:
         labeled = [
             sum(groups[u] == "labeled" for u in batch) for batch in self.batch_list
@@ -468,29 +322,14 @@ class MixedBatchSampler(AbsSampler):
             max(labeled),
             sum(labeled) / sum(sizes),
             self.labeled_ratio,
-            num_pseudo_units,
-            (sum(sizes) - sum(labeled)) // max(1, num_pseudo_units),
+            num_pseudo_utts,
+            (sum(sizes) - sum(labeled)) // max(1, num_pseudo_utts),
             len(uses),
             sum(1 for g in groups.values() if g == "labeled"),
             sum(labeled) / max(1, len(uses)),
             "bucketed" if self.bucketed else "random",
             padding_factor(self.batch_list, lengths),
         )
-        if self.kbest is not None:
-            draws, other = self.kbest_stats.get("draws", 0), self.kbest_stats.get(
-                "non_top_draws", 0
-            )
-            logger.info(
-                "NST K-best: %d base utterances with %d alternatives (%.2f each); %d of %d draws (%.1f%%) picked an "
-                "alternative other than the highest-weight one",
-                len(self.kbest.bases),
-                sum(len(a) for a in self.kbest.alternatives),
-                sum(len(a) for a in self.kbest.alternatives)
-                / max(1, len(self.kbest.bases)),
-                other,
-                draws,
-                100.0 * other / max(1, draws),
-            )
 
     def __repr__(self) -> str:
         return (

@@ -22,12 +22,7 @@ import math
 from pathlib import Path
 from typing import Optional
 
-from bigssl.asr.mixing import (
-    UTT2GROUP,
-    mixed_sampler_builder,
-    read_kbest,
-    read_utt2group,
-)
+from bigssl.asr.mixing import UTT2GROUP, mixed_sampler_builder, read_utt2group
 
 logger = logging.getLogger(__name__)
 
@@ -80,12 +75,9 @@ def steps_per_epoch(args: argparse.Namespace) -> int:
 
 
 def student_data_size(args: argparse.Namespace) -> int:
-    """Utterances in an NST student's training data: labeled + pseudo (K-best: base utterances)."""
+    """Utterances in an NST student's training data: labeled + pseudo."""
     utt2group = Path(args.train_data_path_and_name_and_type[0][0]).parent / UTT2GROUP
-    groups = read_utt2group(utt2group)
-    kbest = read_kbest(utt2group, groups)
-    labeled = sum(1 for g in groups.values() if g == "labeled")
-    return labeled + (len(kbest.bases) if kbest is not None else len(groups) - labeled)
+    return len(read_utt2group(utt2group))
 
 
 def resolve_epoch_size(args: argparse.Namespace) -> Optional[int]:

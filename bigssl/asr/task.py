@@ -37,7 +37,7 @@ from espnet2.tasks.asr import ASRTask
 from espnet2.train.abs_espnet_model import AbsESPnetModel
 from torch.optim import Optimizer
 
-from bigssl.asr.mixing import UTT2GROUP, UTT2WEIGHT, mixed_sampler_builder
+from bigssl.asr.mixing import UTT2GROUP, mixed_sampler_builder
 from bigssl.asr.schedule import resolve_auto_steps, resolve_epoch_size
 from bigssl.asr.specaug import register_specaug_choices
 from bigssl.asr.transducer import register_model_choices
@@ -152,12 +152,6 @@ class BigSSLASRTask(SafeCheckpoints, ASRTask):
             iter_options.data_path_and_name_and_type[0][0]
         ).parent  # where ESPnet looks for utt2category
         if not ratio:
-            if (data_dir / UTT2WEIGHT).is_file():
-                logger.warning(
-                    "%s exists but --nst_mix_ratio is 0: every K-best alternative is trained on "
-                    "equally, not drawn by weight (set --nst_mix_ratio to use the weights)",
-                    data_dir / UTT2WEIGHT,
-                )
             return super().build_sequence_iter_factory(args, iter_options, mode)
         # ESPnet's method calls the module-level build_batch_sampler of espnet2.tasks.abs_task and has
         # no other hook for the sampler; patching that one name keeps the rest of its code path (batch

@@ -10,8 +10,6 @@ filters (empty hypothesis, tokens/s outside [min, max]) run first, then the conf
 absolute threshold (keep >= t) or the top P% of the sane ones (ties by utterance id); with neither,
 every sane utterance is kept. OUT/filter/ gets decisions, report.json, report.md and
 confidence_hist.png; with --reference_text, report.* also give the WER of kept vs dropped vs all.
-When PL also holds nbest_text.<k>/nbest_weight.<k> (pseudo_label --nbest K), they are checked and
-the kept utterances' rows are written to OUT under the same names (for K-best student training).
 """
 
 from __future__ import annotations

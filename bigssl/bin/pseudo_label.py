@@ -2,17 +2,17 @@
 
     python -m bigssl.bin.pseudo_label --asr_train_config exp/asr_x/config.yaml \
         --asr_model_file exp/asr_x/valid.cer_ctc.ave.pth --data_dir dump/raw/train_unlabeled \
-        --out_dir exp/nst_iter1/pseudo --nj 2 [--nbest 4] \
+        --out_dir exp/nst_iter1/pseudo --nj 2 \
         [--decode_config conf/decode_nst.yaml] [--lm_train_config exp/lm/config.yaml \
         --lm_file exp/lm/valid.loss.ave.pth] [--confidence fused|posterior]
 
 Without --decode_config/--lm_file: batched greedy decoding. With either: ESPnet beam search (LM
-shallow fusion with an LM) gives every 1-best and the K-best from one decode, and the confidence
-defaults to the length-normalized fused score (see bigssl.nst.pseudo_label for the formulas).
+shallow fusion with an LM) gives every 1-best, and the confidence defaults to the
+length-normalized fused score (see bigssl.nst.pseudo_label for the formulas).
 
 Writes OUT/text (1-best), OUT/confidence (length-normalized confidence, in [0, 1]),
-OUT/num_tokens, OUT/duration, OUT/wav.scp, OUT/utt2spk, optionally OUT/nbest_text.<k> and
-OUT/nbest_weight.<k>, and OUT/throughput.json. A rerun redoes only missing or incomplete shards.
+OUT/num_tokens, OUT/duration, OUT/wav.scp, OUT/utt2spk and OUT/throughput.json. A rerun redoes
+only missing or incomplete shards.
 
 Job arrays (one shard per job, e.g. through the recipe's cmd.sh, as stage 75 does):
 
@@ -75,23 +75,11 @@ def main(argv: Optional[List[str]] = None) -> None:
         help="padded audio seconds per decoding batch",
     )
     parser.add_argument(
-        "--nbest",
-        type=int,
-        default=1,
-        help="also keep the K best hypotheses (beam search) with posterior weights",
-    )
-    parser.add_argument(
-        "--nbest_beam",
-        type=int,
-        default=4,
-        help="beam size of the K-best decode (and of the beam path if its config sets none)",
-    )
-    parser.add_argument(
         "--decode_config",
         type=Path,
         default=None,
-        help="YAML of Speech2Text options (beam_size, ctc_weight, lm_weight, penalty, ...): "
-        "decode every utterance by beam search",
+        help="YAML of Speech2Text options (beam_size (default 4), ctc_weight, lm_weight, "
+        "penalty, ...): decode every utterance by beam search",
     )
     parser.add_argument(
         "--lm_train_config", type=Path, default=None, help="LM for shallow fusion"
@@ -136,8 +124,6 @@ def main(argv: Optional[List[str]] = None) -> None:
         asr_train_config=str(args.asr_train_config),
         asr_model_file=str(args.asr_model_file),
         batch_seconds=args.batch_seconds,
-        nbest=args.nbest,
-        nbest_beam=args.nbest_beam,
         threads=args.threads,
         device=args.device,
         decode_config=None if args.decode_config is None else str(args.decode_config),

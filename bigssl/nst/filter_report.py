@@ -20,7 +20,7 @@ from bigssl.nst.filter_rules import (
     FilterRule,
     effective_threshold,
 )
-from bigssl.nst.pseudo_dir import NBest, PseudoLabel
+from bigssl.nst.pseudo_dir import PseudoLabel
 from bigssl.score.markdown import fmt, md_table
 
 
@@ -127,24 +127,6 @@ def build_report(
     }
 
 
-def nbest_summary(nbest: NBest, kept: Sequence[str]) -> Dict[str, object]:
-    """K, and over the kept utterances: usable hypotheses per utterance and the mean 1-best weight."""
-    usable = [
-        sum(1 for t, w in zip(nbest.texts[u], nbest.weights[u]) if t and w > 0)
-        for u in kept
-    ]
-    return {
-        "k": nbest.k,
-        "kept_utterances": len(kept),
-        "mean_hypotheses": round(statistics.fmean(usable), 4) if usable else None,
-        "mean_top_weight": (
-            round(statistics.fmean(max(nbest.weights[u]) for u in kept), 4)
-            if kept
-            else None
-        ),
-    }
-
-
 def report_markdown(report: Dict[str, object], hist_link: Optional[str] = None) -> str:
     """A short markdown section: counts per reason, hours, and kept/dropped/all WER when scored."""
     counts, hours, rule = report["counts"], report["hours"], report["rule"]  # type: ignore[index]
@@ -173,12 +155,6 @@ def report_markdown(report: Dict[str, object], hist_link: Optional[str] = None) 
         + ".\n",  # type: ignore[index]
         md_table(["decision", "utterances", "hours"], rows),
     ]
-    nbest = report.get("nbest")
-    if nbest:
-        lines.append(
-            f"\nK-best: K={nbest['k']}; the kept utterances carry {fmt(nbest['mean_hypotheses'], '.2f')} "  # type: ignore[index]
-            f"usable hypotheses on average (best weight {fmt(nbest['mean_top_weight'], '.3f')} on average)."
-        )  # type: ignore[index]
     wer = report.get("wer")
     if wer:
         wer_rows = []
@@ -255,7 +231,7 @@ def plot_confidence_hist(
 
 
 def log_summary(report: Dict[str, object], out_dir: PathLike) -> None:
-    """One INFO line of counts/hours per reason (and one for K-best) of a filter run into ``out_dir``."""
+    """One INFO line of counts/hours per reason of a filter run into ``out_dir``."""
     out_dir = Path(out_dir)
     counts, hours = report["counts"], report["hours"]
     logging.info(
@@ -267,13 +243,3 @@ def log_summary(report: Dict[str, object], out_dir: PathLike) -> None:
         counts["dropped_by_reason"],
         out_dir / "filter" / "report.md",
     )  # type: ignore[index]
-    if report.get("nbest"):
-        nbest = report["nbest"]
-        logging.info(
-            "K-best: K=%d hypotheses per kept utterance written to %s/nbest_{text,weight}.1..%d "
-            "(%.2f usable per utterance on average)",
-            nbest["k"],
-            out_dir,
-            nbest["k"],  # type: ignore[index]
-            nbest["mean_hypotheses"] or 0.0,
-        )  # type: ignore[index]

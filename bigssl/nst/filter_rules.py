@@ -13,10 +13,6 @@ Order of the rules (the first one that fails gives the reason):
    - neither: every sane utterance is kept.
 
 Kept utterances get the reason ``passed``.
-
-A pseudo-label dir written with ``--nbest K`` also holds ``nbest_text.<k>``/``nbest_weight.<k>``
-(k = 1..K); the filter (which decides by the 1-best confidence) checks them and copies the kept
-utterances' rows into the output dir, for K-best training (:mod:`bigssl.nst.student_data`).
 """
 
 from __future__ import annotations

@@ -2,9 +2,6 @@
 
 Reads with :mod:`bigssl.nst.pseudo_dir`, decides with the rules of :mod:`bigssl.nst.filter_rules`,
 writes ``report.json``/``report.md``/``confidence_hist.png`` with :mod:`bigssl.nst.filter_report`.
-A pseudo-label dir written with ``--nbest K`` also holds ``nbest_text.<k>``/``nbest_weight.<k>``
-(k = 1..K); the filter (which decides by the 1-best confidence) checks them and copies the kept
-utterances' rows into the output dir, for K-best training (:mod:`bigssl.nst.student_data`).
 """
 
 from __future__ import annotations
@@ -17,13 +14,12 @@ from bigssl.io_utils import PathLike, read_kv, write_kv, write_text_atomic
 from bigssl.nst.filter_report import (
     build_report,
     log_summary,
-    nbest_summary,
     plot_confidence_hist,
     report_markdown,
     wer_of_groups,
 )
 from bigssl.nst.filter_rules import FilterRule, decide
-from bigssl.nst.pseudo_dir import load_nbest, load_pseudo_dir, nbest_files
+from bigssl.nst.pseudo_dir import load_pseudo_dir
 
 
 def filter_pseudo_dir(
@@ -42,7 +38,6 @@ def filter_pseudo_dir(
     data, labels = load_pseudo_dir(pseudo_dir)
     if not labels:
         raise ValueError(f"{pseudo_dir}: no utterances")
-    nbest = load_nbest(pseudo_dir, [x.utt for x in labels])
     decisions = decide(labels, rule)
     wer = None
     if reference_text is not None:
@@ -58,9 +53,6 @@ def filter_pseudo_dir(
         str(reference_text) if reference_text else None,
     )
     report["pseudo_dir"] = str(pseudo_dir)
-    report["nbest"] = (
-        nbest_summary(nbest, [d.utt for d in decisions if d.keep]) if nbest else None
-    )
     filter_dir = out_dir / "filter"
     filter_dir.mkdir(parents=True, exist_ok=True)
     write_kv(
@@ -80,10 +72,5 @@ def filter_pseudo_dir(
             f"see {filter_dir / 'report.md'}"
         )
     data.subset(kept).save(out_dir)
-    if nbest is not None:
-        nbest.subset(kept).save(out_dir)
-    else:
-        for stale in nbest_files(out_dir):  # from an earlier run on a K-best pseudo dir
-            stale.unlink()
     log_summary(report, out_dir)
     return report

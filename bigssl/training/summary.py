@@ -132,7 +132,7 @@ def epoch_seconds(exp_dir: Path) -> Optional[float]:
 def utterance_seconds(data_dir: Path) -> Tuple[Dict[str, float], float]:
     """(utterance -> seconds, total seconds of distinct audio files) of ``data_dir/wav.scp``.
 
-    K-best alternatives of one utterance share its audio file, which counts once in the total.
+    An audio file listed for several utterances counts once in the total.
     """
     by_path: Dict[str, float] = {}
     durations = {}
@@ -166,17 +166,8 @@ def audio_per_batch(
             g: [durations[u] for u, gg in groups.items() if gg == g and u in durations]
             for g in ("labeled", "pseudo")
         }
-        base_file = data_dir / "utt2base"
-        if (
-            base_file.is_file()
-        ):  # K-best: a pass holds each base once (its alternatives share audio)
-            per_base: Dict[str, List[float]] = {}
-            for alt, base in read_kv(base_file, one_token=True).items():
-                if alt in durations:
-                    per_base.setdefault(base, []).append(durations[alt])
-            by_group["pseudo"] = [_mean(v) for v in per_base.values()]
-        units = len(by_group["pseudo"])
-        pseudo_per_batch = units / math.ceil(units / pseudo)
+        num_pseudo = len(by_group["pseudo"])
+        pseudo_per_batch = num_pseudo / math.ceil(num_pseudo / pseudo)
         return labeled * _mean(by_group["labeled"]) + pseudo_per_batch * _mean(
             by_group["pseudo"]
         )
@@ -217,9 +208,9 @@ def summarize(exp_dir: Path, data_dir: Path, wall_seconds: float) -> Dict[str, o
     * ``steps``: optimizer updates = sum over epochs of ``floor(batches in epoch / accum_grad)``.
     * ``audio_hours_processed``: ``batches x audio per batch``, where audio per batch is
       - the mixing sampler (NST): ``labeled x mean labeled-utterance seconds + (P / ceil(P / pseudo))
-        x mean pseudo-utterance seconds`` (``P``: pseudo utterances, or with K-best the base
-        utterances of ``utt2base``; groups from ``data_dir/utt2group``); the labeled utterances are
-        used evenly and every pass holds each pseudo unit once, so this is the batch list's mean.
+        x mean pseudo-utterance seconds`` (``P``: pseudo utterances; groups from
+        ``data_dir/utt2group``); the labeled utterances are used evenly and every pass holds each
+        pseudo utterance once, so this is the batch list's mean.
         Without ``utt2group``: ``batch_size x mean utterance seconds``;
       - ESPnet's samplers (numel, length, folded, and unsorted/sorted without ``drop_last_iter``):
         ``total data seconds / N-batch`` (one pass over the batch list holds every utterance once);

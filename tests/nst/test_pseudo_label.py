@@ -90,11 +90,8 @@ class FakeTeacher:
             (f"LEN {len(w)}", 2, round(float(np.abs(w).mean()) % 1.0, 6)) for w in waves
         ]
 
-    def nbest(self, wave: np.ndarray) -> List[tuple]:
-        return [(f"LEN {len(wave)}", 0.75), (f"ALT {len(wave)}", 0.25)]
-
     def label_beam(self, wave: np.ndarray) -> tuple:
-        return (f"BEAM {len(wave)}", 2, 0.5), self.nbest(wave)
+        return f"BEAM {len(wave)}", 2, 0.5
 
 
 @pytest.fixture
@@ -121,12 +118,11 @@ def fake_teacher(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pl, "Teacher", FakeTeacher)
 
 
-def _options(nbest: int = 1) -> pl.LabelOptions:
+def _options() -> pl.LabelOptions:
     return pl.LabelOptions(
         asr_train_config="conf.yaml",
         asr_model_file="model.pth",
         batch_seconds=2.0,
-        nbest=nbest,
     )
 
 
@@ -138,17 +134,17 @@ def _outputs(out: Path) -> Dict[str, str]:
     }
 
 
-def _run_each_shard_then_merge(data: Path, out: Path, nj: int, nbest: int = 1) -> None:
+def _run_each_shard_then_merge(data: Path, out: Path, nj: int) -> None:
     for shard in range(nj):
-        pl.pseudo_label(data, out, _options(nbest), nj=nj, shard_id=shard)
-    pl.pseudo_label(data, out, _options(nbest), nj=nj)
+        pl.pseudo_label(data, out, _options(), nj=nj, shard_id=shard)
+    pl.pseudo_label(data, out, _options(), nj=nj)
 
 
 def test_clean_run_writes_every_file_for_every_utterance(
     unlabeled_dir: Path, tmp_path: Path, fake_teacher: None
 ) -> None:
     out = tmp_path / "pl"
-    _run_each_shard_then_merge(unlabeled_dir, out, nj=3, nbest=2)
+    _run_each_shard_then_merge(unlabeled_dir, out, nj=3)
     utts = sorted(
         line.split()[0] for line in (unlabeled_dir / "wav.scp").read_text().splitlines()
     )
@@ -159,8 +155,6 @@ def test_clean_run_writes_every_file_for_every_utterance(
         "duration",
         "wav.scp",
         "utt2spk",
-        "nbest_text.2",
-        "nbest_weight.1",
     ):
         assert [
             line.split()[0] for line in (out / name).read_text().splitlines()
@@ -232,7 +226,7 @@ def test_merge_catches_lost_and_duplicated_utterances(
         pl.merge_shards(out, [shards[0] + [[moved]], shards[1]], utts)
 
 
-def test_default_spec_is_unchanged_and_beam_settings_refuse_a_rerun(
+def test_default_spec_has_no_beam_settings_and_beam_settings_refuse_a_rerun(
     unlabeled_dir: Path, tmp_path: Path, fake_teacher: None
 ) -> None:
     out = tmp_path / "pl"
@@ -245,7 +239,6 @@ def test_default_spec_is_unchanged_and_beam_settings_refuse_a_rerun(
         "nj",
         "batch_seconds",  # it forms the batches, and the batches the shards
         "asr_model_file",
-        "nbest",
     }  # no beam options on the greedy path
     decode = tmp_path / "decode.yaml"
     decode.write_text("beam_size: 3\nlm_weight: 0.5\n")

@@ -344,14 +344,14 @@ def test_a_claim_judged_again_on_another_test_set_gets_its_own_row(
 
 
 def test_a_comparison_of_the_spec_is_judged_as_the_claims_are(tmp_path: Path) -> None:
-    """A study's own row (a K-best vs a 1-best student): holds beyond the spread, inconclusive inside
-    it, does not hold when shown the other way; a malformed entry is an error naming its key.
+    """A study's own row (a variant vs a baseline student): holds beyond the spread, inconclusive
+    inside it, does not hold when shown the other way; a malformed entry is an error naming its key.
     """
     table = {
-        "one_best": [(20.0, 40.0), (20.5, 41.0)],
-        "k_best": [(15.0, 32.0), (15.5, 33.0)],
-        "k_best_flat": [(19.9, 40.0), (20.4, 41.0)],
-        "k_best_worse": [(25.0, 48.0), (25.5, 49.0)],
+        "baseline": [(20.0, 40.0), (20.5, 41.0)],
+        "variant": [(15.0, 32.0), (15.5, 33.0)],
+        "variant_flat": [(19.9, 40.0), (20.4, 41.0)],
+        "variant_worse": [(25.0, 48.0), (25.5, 49.0)],
     }
     roles = {
         role: [
@@ -360,8 +360,12 @@ def test_a_comparison_of_the_spec_is_judged_as_the_claims_are(tmp_path: Path) ->
         for role, seeds in table.items()
     }
     comparisons = {
-        name: {"text": f"{name} beats 1-best", "better": name, "than": ["one_best"]}
-        for name in ("k_best", "k_best_flat", "k_best_worse")
+        name: {
+            "text": f"{name} beats the baseline",
+            "better": name,
+            "than": ["baseline"],
+        }
+        for name in ("variant", "variant_flat", "variant_worse")
     }
     spec = tmp_path / "variants.yaml"
     spec.write_text(
@@ -380,18 +384,18 @@ def test_a_comparison_of_the_spec_is_judged_as_the_claims_are(tmp_path: Path) ->
     rows = {
         r.split("|")[1].strip(): r
         for r in verdict_table.splitlines()
-        if r.startswith("| k_best")
+        if r.startswith("| variant")
     }
-    assert set(rows) == {"k_best", "k_best_flat", "k_best_worse"}
-    assert f"**{HOLDS}**" in rows["k_best"]
-    assert f"**{INCONCLUSIVE}**" in rows["k_best_flat"]
-    assert f"**{FAILS}**" in rows["k_best_worse"]
-    assert "CER one_best - k_best +" in rows["k_best"]
+    assert set(rows) == {"variant", "variant_flat", "variant_worse"}
+    assert f"**{HOLDS}**" in rows["variant"]
+    assert f"**{INCONCLUSIVE}**" in rows["variant_flat"]
+    assert f"**{FAILS}**" in rows["variant_worse"]
+    assert "CER baseline - variant +" in rows["variant"]
     assert not any(r.startswith("| 1 |") for r in out.read_text().splitlines())
 
-    comparisons["k_best"] = {"text": "no roles"}
+    comparisons["variant"] = {"text": "no roles"}
     spec.write_text(
         yaml.safe_dump({"test_set": "test", "roles": roles, "comparisons": comparisons})
     )
-    with pytest.raises(ValueError, match="comparison k_best: needs"):
+    with pytest.raises(ValueError, match="comparison variant: needs"):
         claims_report.main(["--spec", str(spec), "--out", str(out)])

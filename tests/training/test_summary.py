@@ -158,19 +158,18 @@ def test_parsers() -> None:
     assert parse_train_sampler("no sampler here") is None
 
 
-def test_kbest_alternatives_count_their_audio_once(tmp_path: Path) -> None:
+def test_an_audio_file_listed_twice_counts_once(tmp_path: Path) -> None:
     data = _data_dir(tmp_path, {"a": 600, "b": 1200, "c": 1800})
     wav = data / "wav"
     (data / "wav.scp").write_text(
-        f"a {wav}/a.wav\nb {wav}/b.wav\nc-nb1 {wav}/c.wav\nc-nb2 {wav}/c.wav\n"
+        f"a {wav}/a.wav\nb {wav}/b.wav\nc {wav}/c.wav\nc2 {wav}/c.wav\n"
     )
-    (data / "utt2group").write_text("a labeled\nb pseudo\nc-nb1 pseudo\nc-nb2 pseudo\n")
-    (data / "utt2base").write_text("b b\nc-nb1 c\nc-nb2 c\n")
+    (data / "utt2group").write_text("a labeled\nb pseudo\nc pseudo\nc2 pseudo\n")
     sampler = parse_train_sampler(
-        "[train] Batch sampler: MixedBatchSampler(N-batch=1, batch_size=3, labeled=1, pseudo=2, "
+        "[train] Batch sampler: MixedBatchSampler(N-batch=2, batch_size=3, labeled=1, pseudo=2, "
         "seed=0, bucketed=True, length_jitter=0.1)"
     )
     durations, total = utterance_seconds(data)
-    assert total == 3600 and durations["c-nb2"] == 1800
-    # 1 labeled (600 s) + 2 bases per batch, mean of b and c (1500 s)
-    assert audio_per_batch(sampler, {}, durations, data) == 600 + 2 * 1500
+    assert total == 3600 and durations["c2"] == 1800
+    # 1 labeled (600 s) + 3 pseudo over ceil(3 / 2) = 2 batches (1.5 each) of mean 1600 s
+    assert audio_per_batch(sampler, {}, durations, data) == 600 + 1.5 * 1600

@@ -8,18 +8,14 @@
 #      SpecAugment, labeled:pseudo = 1:9 per batch) becomes the next generation's teacher;
 #   5. the all-labels topline: the same student recipe on train_unlabeled's own transcripts
 #      (kept aside by the corpus builder and used for nothing else but the filter's report);
-#   6. beyond the paper (CTC, --kbest K > 1; off by default, it did not fit the 2-core budget):
-#      generation 1 trained on the teacher's K best hypotheses, one drawn per utterance and pass in
-#      proportion to its posterior, instead of the 1-best only;
-#   7. RESULTS.md with the per-generation table, the filter reports and the WER plot.
-#   ./run_nst.sh [--model_types "ctc rnnt"] [--nst_stop_iter 2] [--nst_filter_args "--keep_top_percent 80"] [--kbest 0]
+#   6. RESULTS.md with the per-generation table, the filter reports and the WER plot.
+#   ./run_nst.sh [--model_types "ctc rnnt"] [--nst_stop_iter 2] [--nst_filter_args "--keep_top_percent 80"]
 set -euo pipefail
 model_types="ctc rnnt"    # model types to run NST for (ctc, rnnt)
 nst_stop_iter=2           # NST generations (students) per model type
 nst_filter_args="--keep_top_percent 80"  # confidence filter (bigssl.bin.filter_pseudo options)
 nst_student_args=""       # extra trainer options for the students
 topline=true              # also train the all-labels topline
-kbest=0                   # CTC only, >1: also a generation 1 trained on the teacher's K best hypotheses
 # RESULTS.md lists this command first, then the ./run.sh command of every experiment.
 export BIGSSL_TOP_COMMAND="./run_nst.sh"
 if [ $# -gt 0 ]; then BIGSSL_TOP_COMMAND+=$(printf ' %q' "$@"); fi
@@ -49,11 +45,6 @@ for type in ${model_types}; do
   for k in $(seq 1 "${nst_stop_iter}"); do
     rows+=(--row "generation ${k} (student)|${label}|exp/nst_iter${k}_${type}|exp/nst_iter${k}_${type}/data/pseudo")
   done
-  if [ "${type}" = ctc ] && [ "${kbest}" -gt 1 ]; then
-    kbest_nst=("${nst[@]}" --nst_tag "${type}_kbest${kbest}")  # the later --nst_tag wins
-    ./run.sh --stage 75 --stop_stage 75 "${kbest_nst[@]}" --nst_stop_iter 1 --nst_pseudo_label_args "--nbest ${kbest}"
-    rows+=(--row "generation 1, ${kbest}-best weighted (beyond the paper)|${label}|exp/nst_iter1_${type}_kbest${kbest}|exp/nst_iter1_${type}_kbest${kbest}/data/pseudo")
-  fi
   if [ "${topline}" = true ]; then
     ./run.sh --stage 75 --stop_stage 75 "${nst[@]}" --nst_stop_iter 1 --nst_labels reference
     rows+=(--row "topline: all labels (unlabeled set's true transcripts)|${label}|exp/nst_topline_${type}")

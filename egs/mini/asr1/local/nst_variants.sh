@@ -1,33 +1,22 @@
 #!/usr/bin/env bash
-# NST variants beside the claims study (issue 22, item 5), on run_claims.sh's experiments (its
-# pretraining exp/ssl_iter1, its 10 % labeled set and LM, its generation-1 unlabeled set, its CTC
-# teachers and 1-best students), each with every seed of --seeds:
-#   rnnt:  an RNN-T teacher (the pretrained encoder fine-tuned with an LSTM prediction network, the CTC
-#          teachers' schedule and steps), one NST generation (greedy pseudo-labels: ESPnet's transducer beam
-#          search with the LM is too slow to label 2400 utterances per seed here), every system decoded
-#          with the LM, and the same-steps control; judged as claim 3 is (generation 1 beats its teacher
-#          and the control);
-#   kbest: a CTC generation 1 trained on the teacher's --kbest best hypotheses (one drawn per utterance
-#          and pass in proportion to its posterior) against the 1-best generation 1 (same teacher,
-#          unlabeled audio, filter, recipe and steps).
-# Writes exp/results_sections/nst_variants.md (claims-style verdicts, bigssl.bin.claims_report).
-#   local/nst_variants.sh [--variants "rnnt kbest"] [--seeds "1 2"] [--kbest 4] [--ctc_tag claims]
+# An NST variant beside the claims study (issue 22, item 5), on run_claims.sh's experiments (its
+# pretraining exp/ssl_iter1, its 10 % labeled set and LM, its generation-1 unlabeled set; it starts
+# once the study's CTC teachers exist), with every seed of --seeds: an RNN-T teacher (the pretrained encoder fine-tuned with an LSTM prediction
+# network, the CTC teachers' schedule and steps), one NST generation (greedy pseudo-labels: ESPnet's
+# transducer beam search with the LM is too slow to label 2400 utterances per seed here), every
+# system decoded with the LM, and the same-steps control; judged as claim 3 is (generation 1 beats
+# its teacher and the control).
+# Writes exp/results_sections/nst_variants_rnnt.md (claims-style verdicts, bigssl.bin.claims_report).
+#   local/nst_variants.sh [--seeds "1 2"]
 set -euo pipefail
-variants="rnnt kbest"    # rnnt and/or kbest
 seeds="1 2"              # training seeds (verdicts pair them by seed and need two)
 nst_fraction=10          # the teachers' labeled fraction (%), as run_claims.sh's --nst_fraction
 nst_unlabeled_utts=2400  # as run_claims.sh's: generation 1's unlabeled set is pool_p<f>_unlabeled_n<N>
-kbest=4                  # hypotheses per utterance of the K-best student
-ctc_tag=claims           # the CTC 1-best generation 1 is exp/nst_iter1_<ctc_tag>_s<seed>
 nst_filter_args="--keep_top_percent 80"  # as run_claims.sh's
 jobs=2                   # systems side by side (each one thread)
 . utils/parse_options.sh
 . ./path.sh
 if [ $# -gt 0 ]; then echo "$0: unexpected argument '$1'" >&2; exit 2; fi
-for v in ${variants}; do
-  case "${v}" in rnnt|kbest) ;; *) echo "$0: --variants takes rnnt and kbest, not '${v}'" >&2; exit 2 ;; esac
-done
-[[ "${kbest}" =~ ^[0-9]+$ ]] && [ "${kbest}" -gt 1 ] || { echo "$0: --kbest must be a whole number > 1, not '${kbest}'" >&2; exit 2; }
 . utils/study.sh  # run_lanes, role
 log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (nst_variants) $*"; }
 
@@ -38,48 +27,33 @@ for seed in ${seeds}; do
 done
 common=(--train_set "pool_p${nst_fraction}" --feats_stats ssl --test_sets test --asr_init_ssl_iter 1
   --pretrain_model valid.loss.ave.pth --use_lm true --lm_config conf/train_lm.yaml)
-ctc=(--asr_config conf/train_asr_conformer_ctc_anneal.yaml --inference_config conf/decode_ctc_lm.yaml)
 rnnt=(--asr_config conf/train_asr_conformer_rnnt_anneal.yaml --inference_config conf/decode_rnnt_lm.yaml
   --inference_model valid.loss.ave.pth)
-nst_opts() {  # nst_opts SEED TYPE: the stage-75 options of generation 1 on ${unlabeled}
-  local config=conf/train_student_ctc_from_teacher.yaml decode=conf/decode_ctc_lm.yaml
-  [ "$2" = rnnt ] && { config=conf/train_student_rnnt_from_teacher.yaml; decode=conf/decode_rnnt_lm_label.yaml; }
-  printf '%q ' --nst_unlabeled_set "${unlabeled}" --nst_stop_iter 1 --nst_nj 1 --nst_decode_config "${decode}" \
-    --nst_student_config "${config}" --nst_student_init teacher --nst_student_args "--seed $1" \
+nst_opts() {  # nst_opts SEED: the stage-75 options of the RNN-T generation 1 on ${unlabeled}
+  printf '%q ' --nst_unlabeled_set "${unlabeled}" --nst_stop_iter 1 --nst_nj 1 \
+    --nst_decode_config conf/decode_rnnt_lm_label.yaml --nst_student_config conf/train_student_rnnt_from_teacher.yaml \
+    --nst_student_init teacher --nst_student_args "--seed $1" \
     --nst_filter_args "${nst_filter_args}" --nst_reference_text "data/local/${unlabeled}_reference/text"
 }
 # The same-steps control: the teacher on its labels alone, the student recipe and step count (as run_claims.sh's)
 labeled_count=$(wc -l < "data/pool_p${nst_fraction}/wav.scp")
 control_steps=$(( (labeled_count + nst_unlabeled_utts * 8 / 10 + 9) / 10 ))
 
-for v in ${variants}; do
-  lanes=$(mktemp)
-  for seed in ${seeds}; do
-    case "${v}" in
-      rnnt)
-        teacher="claims_rnnt_pre_p${nst_fraction}_s${seed}"
-        echo "$(printf '%q ' ./run.sh --stage 50 --stop_stage 70 "${common[@]}" "${rnnt[@]}" --asr_tag "${teacher}" \
-          --asr_args "--max_epoch 14 --seed ${seed}") && $(printf '%q ' ./run.sh --stage 75 --stop_stage 75 "${common[@]}" \
-          "${rnnt[@]}" --asr_tag "${teacher}" --nst_tag "claims_rnnt_s${seed}") $(nst_opts "${seed}" rnnt) && $(printf '%q ' \
-          ./run.sh --stage 50 --stop_stage 70 "${common[@]}" --asr_config conf/train_student_rnnt_from_teacher.yaml \
-          --inference_config conf/decode_rnnt_lm.yaml --inference_model valid.loss.ave.pth \
-          --asr_tag "claims_rnnt_control_gen1_p${nst_fraction}_s${seed}" --asr_args "--init_param exp/${teacher}/valid.loss.ave.pth --nst_mix_ratio 0 --batch_type sorted --batch_size 10 --num_iters_per_epoch ${control_steps} --seed ${seed}")"
-        ;;
-      kbest)
-        [ -f "exp/nst_iter1_${ctc_tag}_s${seed}/.done" ] || { log "no 1-best generation 1 exp/nst_iter1_${ctc_tag}_s${seed} (--ctc_tag)"; exit 1; }
-        echo "$(printf '%q ' ./run.sh --stage 75 --stop_stage 75 "${common[@]}" "${ctc[@]}" \
-          --asr_tag "claims_pre_p${nst_fraction}_s${seed}" --nst_tag "claims_kbest${kbest}_s${seed}" \
-          --nst_pseudo_label_args "--nbest ${kbest}") $(nst_opts "${seed}" ctc)"
-        ;;
-    esac
-  done > "${lanes}"
-  log "${v}: ${jobs} at a time"
-  run_lanes "${lanes}"
-  rm -f "${lanes}"
-done
+lanes=$(mktemp)
+for seed in ${seeds}; do
+  teacher="claims_rnnt_pre_p${nst_fraction}_s${seed}"
+  echo "$(printf '%q ' ./run.sh --stage 50 --stop_stage 70 "${common[@]}" "${rnnt[@]}" --asr_tag "${teacher}" \
+    --asr_args "--max_epoch 14 --seed ${seed}") && $(printf '%q ' ./run.sh --stage 75 --stop_stage 75 "${common[@]}" \
+    "${rnnt[@]}" --asr_tag "${teacher}" --nst_tag "claims_rnnt_s${seed}") $(nst_opts "${seed}") && $(printf '%q ' \
+    ./run.sh --stage 50 --stop_stage 70 "${common[@]}" --asr_config conf/train_student_rnnt_from_teacher.yaml \
+    --inference_config conf/decode_rnnt_lm.yaml --inference_model valid.loss.ave.pth \
+    --asr_tag "claims_rnnt_control_gen1_p${nst_fraction}_s${seed}" --asr_args "--init_param exp/${teacher}/valid.loss.ave.pth --nst_mix_ratio 0 --batch_type sorted --batch_size 10 --num_iters_per_epoch ${control_steps} --seed ${seed}")"
+done > "${lanes}"
+log "rnnt: ${jobs} at a time"
+run_lanes "${lanes}"
+rm -f "${lanes}"
 
 # ---- the verdicts ---------------------------------------------------------------------------------
-withlm="decode_decode_ctc_lm_valid.cer_ctc.ave_lm_train_lm_valid.loss.ave"
 rnnt_withlm="decode_decode_rnnt_lm_valid.loss.ave_lm_train_lm_valid.loss.ave"
 report() {  # report NAME TITLE CLAIMS (roles and the rest of the spec on stdin): write exp/nst_variants_NAME.yaml, judge it into a section
   local spec="exp/nst_variants_$1.yaml"
@@ -88,25 +62,11 @@ report() {  # report NAME TITLE CLAIMS (roles and the rest of the spec on stdin)
   log "wrote exp/results_sections/nst_variants_$1.md"
 }
 mkdir -p exp/results_sections
-if [[ " ${variants} " == *" rnnt "* ]]; then
-  {
-    echo "roles:"
-    role "nst_gen0_${nst_fraction}" "exp/asr_claims_rnnt_pre_p${nst_fraction}_sSEED/${rnnt_withlm}"
-    role "nst_gen1_${nst_fraction}" "exp/nst_iter1_claims_rnnt_sSEED/${rnnt_withlm}"
-    role "control_gen1_${nst_fraction}" "exp/asr_claims_rnnt_control_gen1_p${nst_fraction}_sSEED/${rnnt_withlm}"
-    echo "notes:"
-    echo "  3: \"RNN-T (LSTM prediction network, auxiliary CTC 0.3) from the pretrained encoder, 14 annealed epochs on the ${nst_fraction} % set; generation 1: the teacher labels (greedy, without the LM: conf/decode_rnnt_lm_label.yaml) ${nst_unlabeled_utts} utterances, top 80 % kept, conf/train_student_rnnt_from_teacher.yaml; control: the teacher on its labels alone with the student's recipe and steps\""
-  } | report rnnt "NST with RNN-T models (local/nst_variants.sh)" 3
-fi
-if [[ " ${variants} " == *" kbest "* ]]; then
-  {
-    echo "roles:"
-    role one_best "exp/nst_iter1_${ctc_tag}_sSEED/${withlm}"
-    role "k_best" "exp/nst_iter1_claims_kbest${kbest}_sSEED/${withlm}"
-    echo "comparisons:"
-    echo "  kbest:"
-    echo "    text: \"A student trained on its teacher's ${kbest} best hypotheses (one drawn per utterance and pass, by posterior) beats the 1-best student (same teacher, audio, filter, recipe and steps)\""
-    echo "    better: k_best"
-    echo "    than: [one_best]"
-  } | report kbest "NST with the teacher's ${kbest} best hypotheses (local/nst_variants.sh)" ""
-fi
+{
+  echo "roles:"
+  role "nst_gen0_${nst_fraction}" "exp/asr_claims_rnnt_pre_p${nst_fraction}_sSEED/${rnnt_withlm}"
+  role "nst_gen1_${nst_fraction}" "exp/nst_iter1_claims_rnnt_sSEED/${rnnt_withlm}"
+  role "control_gen1_${nst_fraction}" "exp/asr_claims_rnnt_control_gen1_p${nst_fraction}_sSEED/${rnnt_withlm}"
+  echo "notes:"
+  echo "  3: \"RNN-T (LSTM prediction network, auxiliary CTC 0.3) from the pretrained encoder, 14 annealed epochs on the ${nst_fraction} % set; generation 1: the teacher labels (greedy, without the LM: conf/decode_rnnt_lm_label.yaml) ${nst_unlabeled_utts} utterances, top 80 % kept, conf/train_student_rnnt_from_teacher.yaml; control: the teacher on its labels alone with the student's recipe and steps\""
+} | report rnnt "NST with RNN-T models (local/nst_variants.sh)" 3
