@@ -2,11 +2,12 @@
 
     python -m bigssl.bin.filter_pseudo --pseudo_dir PL --out_dir OUT --threshold 0.8
     python -m bigssl.bin.filter_pseudo --pseudo_dir PL --out_dir OUT --keep_top_percent 70 \
-        [--min_tokens_per_sec 0.5] [--max_tokens_per_sec 30] \
+        [--min_tokens_per_sec 0.5] [--max_tokens_per_sec 30] [--min_duration 0.5] [--min_confidence 0] \
         [--reference_text data/local/unlabeled_reference/text] [--title "generation 1"]
 
 PL holds wav.scp, utt2spk, text, confidence, num_tokens, duration (same utterance ids). Sanity
-filters (empty hypothesis, tokens/s outside [min, max]) run first, then the confidence rule: an
+filters (empty hypothesis, shorter than --min_duration, tokens/s outside [min, max], confidence
+below the absolute floor --min_confidence) run first, then the confidence rule: an
 absolute threshold (keep >= t) or the top P% of the sane ones (ties by utterance id); with neither,
 every sane utterance is kept. OUT/filter/ gets decisions, report.json, report.md and
 confidence_hist.png; with --reference_text, report.* also give the WER of kept vs dropped vs all.
@@ -55,6 +56,18 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--min_tokens_per_sec", type=float, default=0.5)
     parser.add_argument("--max_tokens_per_sec", type=float, default=30.0)
     parser.add_argument(
+        "--min_duration",
+        type=float,
+        default=0.5,
+        help="drop audio shorter than this (seconds): fragments (mini: real utterances >= 0.85 s)",
+    )
+    parser.add_argument(
+        "--min_confidence",
+        type=float,
+        default=0.0,
+        help="absolute confidence floor beside --threshold/--keep_top_percent (0: none)",
+    )
+    parser.add_argument(
         "--reference_text",
         type=Path,
         default=None,
@@ -68,6 +81,8 @@ def main(argv: Optional[List[str]] = None) -> None:
             args.keep_top_percent,
             args.min_tokens_per_sec,
             args.max_tokens_per_sec,
+            args.min_duration,
+            args.min_confidence,
         )
     except ValueError as exc:
         parser.error(str(exc))

@@ -28,6 +28,7 @@ from espnet2.utils.types import str2bool
 
 from bigssl.cli import setup_logging
 from bigssl.data.corpora.manifest import (
+    TEXT_NORMS,
     ManifestError,
     prepare_data_dirs,
     write_nested_subsets,
@@ -48,6 +49,13 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--unlabeled_manifest", type=Path, help="CSV/JSONL with path")
     parser.add_argument("--lm_text", type=Path, help="-> OUT_DIR/local/lm_train.txt")
     parser.add_argument("--drop_bad", type=str2bool, default=False)
+    parser.add_argument(
+        "--text_norm",
+        choices=TEXT_NORMS,
+        default="written",
+        help="written: lower case, no punctuation, numbers and symbols spelled out (WER counts "
+        "words); verbatim: transcripts as given",
+    )
     parser.add_argument(
         "--read_durations",
         type=str2bool,
@@ -101,6 +109,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                 args.lm_text,
                 args.drop_bad,
                 args.read_durations,
+                args.text_norm,
             )
     except ManifestError as exc:
         logging.error("%s", exc)

@@ -2,9 +2,12 @@
 
 Order of the rules (the first one that fails gives the reason):
 
-1. sanity: an empty hypothesis (``empty_hypothesis``), tokens per second of audio below the minimum
-   (``tokens_per_sec_below_min``: the teacher dropped speech) or above the maximum
-   (``tokens_per_sec_above_max``: hallucinated/looping output);
+1. sanity: an empty hypothesis (``empty_hypothesis``), audio shorter than ``min_duration``
+   (``too_short``: a fragment, which a teacher can label with high confidence), tokens per second
+   of audio below the minimum (``tokens_per_sec_below_min``: the teacher dropped speech) or above
+   the maximum (``tokens_per_sec_above_max``: hallucinated/looping output), a confidence below the
+   absolute floor ``min_confidence`` (``below_min_confidence``: noise, whatever share of the set it
+   is; a relative cut alone keeps junk once junk is more than 100 - P % of the set);
 2. confidence, one of:
    - an absolute threshold: keep ``confidence >= threshold`` (else ``below_threshold``);
    - keep the top P% of what passed the sanity filters: ``floor(N * P / 100)`` utterances with the
@@ -25,12 +28,22 @@ from bigssl.nst.pseudo_dir import PseudoLabel
 
 PASSED = "passed"
 EMPTY = "empty_hypothesis"
+TOO_SHORT = "too_short"
 TOO_SLOW = "tokens_per_sec_below_min"
 TOO_FAST = "tokens_per_sec_above_max"
+BELOW_FLOOR = "below_min_confidence"
 BELOW_THRESHOLD = "below_threshold"
 OUTSIDE_TOP = "outside_top_percent"
-DROP_REASONS = (EMPTY, TOO_SLOW, TOO_FAST, BELOW_THRESHOLD, OUTSIDE_TOP)
-SANITY_REASONS = (EMPTY, TOO_SLOW, TOO_FAST)
+DROP_REASONS = (
+    EMPTY,
+    TOO_SHORT,
+    TOO_SLOW,
+    TOO_FAST,
+    BELOW_FLOOR,
+    BELOW_THRESHOLD,
+    OUTSIDE_TOP,
+)
+SANITY_REASONS = (EMPTY, TOO_SHORT, TOO_SLOW, TOO_FAST, BELOW_FLOOR)
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,8 @@ class FilterRule:
     keep_top_percent: Optional[float] = None
     min_tokens_per_sec: float = 0.5
     max_tokens_per_sec: float = 30.0
+    min_duration: float = 0.0
+    min_confidence: float = 0.0
 
     def __post_init__(self) -> None:
         if self.threshold is not None and self.keep_top_percent is not None:
@@ -53,6 +68,12 @@ class FilterRule:
         ):
             raise ValueError(
                 f"keep_top_percent must be in (0, 100], got {self.keep_top_percent}"
+            )
+        if self.min_duration < 0.0:
+            raise ValueError(f"min_duration must be >= 0, got {self.min_duration}")
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise ValueError(
+                f"min_confidence must be in [0, 1], got {self.min_confidence}"
             )
         if not 0.0 <= self.min_tokens_per_sec <= self.max_tokens_per_sec:
             raise ValueError(
@@ -70,6 +91,10 @@ class FilterRule:
 
     def describe(self) -> str:
         sanity = f"{self.min_tokens_per_sec:g} <= tokens/s <= {self.max_tokens_per_sec:g}, non-empty"
+        if self.min_duration > 0:
+            sanity += f", >= {self.min_duration:g} s"
+        if self.min_confidence > 0:
+            sanity += f", confidence >= {self.min_confidence:g} (floor)"
         if self.kind == "threshold":
             return f"{sanity}; confidence >= {self.threshold:g}"
         if self.kind == "top_percent":
@@ -89,11 +114,15 @@ def sanity_reason(label: PseudoLabel, rule: FilterRule) -> Optional[str]:
     """The sanity-filter reason to drop ``label``, or None when it is sane."""
     if not label.text.strip() or label.num_tokens == 0:
         return EMPTY
+    if label.duration < rule.min_duration:
+        return TOO_SHORT
     rate = label.tokens_per_sec
     if rate < rule.min_tokens_per_sec:
         return TOO_SLOW
     if rate > rule.max_tokens_per_sec:
         return TOO_FAST
+    if label.confidence < rule.min_confidence:
+        return BELOW_FLOOR
     return None
 
 

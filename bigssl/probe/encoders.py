@@ -13,9 +13,11 @@ layer norm). One encoder pass gives them all.
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 import yaml
@@ -80,6 +82,27 @@ def _task_for(config: dict):  # type: ignore[no-untyped-def]
     return BigSSLASRTask
 
 
+def resolve_stats_file(config: Dict[str, Any], exp_dir: Path) -> bool:
+    """Make a relative ``normalize_conf.stats_file`` usable from any directory; True if changed.
+
+    The pipeline writes it relative to the recipe the model was trained in (``exp/asr_stats_.../
+    feats_stats.npz``); a probe run from another recipe finds it below one of ``exp_dir``'s parents.
+    """
+    conf = config.get("normalize_conf") or {}
+    stats = conf.get("stats_file")
+    if not stats or Path(stats).is_absolute() or Path(stats).is_file():
+        return False
+    exp_dir = Path(os.path.abspath(exp_dir))
+    for base in (exp_dir, *exp_dir.parents):
+        if (base / stats).is_file():
+            conf["stats_file"] = str(base / stats)
+            return True
+    raise FileNotFoundError(
+        f"{exp_dir}/config.yaml: its feature statistics {stats} are found neither from here "
+        f"nor below {exp_dir} or any folder above it"
+    )
+
+
 def load_frozen_encoder(
     exp_dir: Path,
     model_file: Optional[str] = None,
@@ -104,7 +127,11 @@ def load_frozen_encoder(
         if not checkpoint.is_file():
             raise FileNotFoundError(f"{checkpoint}: no such checkpoint")
     torch.manual_seed(seed)
-    model, _ = task.build_model_from_file(config_path, checkpoint, "cpu")
+    with tempfile.TemporaryDirectory(prefix="probe_config") as tmp:
+        if resolve_stats_file(config, exp_dir):
+            config_path = Path(tmp) / "config.yaml"
+            config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        model, _ = task.build_model_from_file(config_path, checkpoint, "cpu")
     model.eval()
     encoder = FrozenEncoder(
         name=name or exp_dir.name,

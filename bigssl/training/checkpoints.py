@@ -6,11 +6,15 @@ ESPnet's resume. Tasks that mix in :class:`SafeCheckpoints` get two things:
 
 - inside :func:`atomic_torch_saves`, every ``torch.save`` to a path writes a temporary file beside
   it, fsyncs it and renames it over the path, so the path always holds a whole file (the old or the
-  new one). The checkpoint being replaced is kept as ``checkpoint.prev.pth`` (a hard link: no copy).
+  new one). The checkpoint being replaced is kept as ``checkpoint.prev.pth`` and its epoch snapshot
+  as ``checkpoint.prev.snapshot.pth`` (hard links: no copy), since ESPnet's ``keep_nbest_models``
+  may delete ``<N>epoch.pth`` while the new checkpoint is still the only one.
 - before ESPnet resumes, :func:`repair_checkpoint` checks ``checkpoint.pth``: zip structure and
   CRCs, and that the epoch snapshot it refers to exists. One that fails is moved aside to
-  ``checkpoint.pth.unreadable`` and named in the log; the previous checkpoint takes its place, or,
-  when there is none, training starts over from epoch 1.
+  ``checkpoint.pth.unreadable``; the previous checkpoint takes its place (its snapshot restored
+  from the kept link), or, when there is none, training starts over from epoch 1. What was resumed
+  from is printed with a ``[bigssl] resume:`` prefix, which the training stages repeat on the
+  console.
 
 A wrapper around ``torch.save`` rather than a Trainer subclass, because ESPnet refuses custom
 trainers under DeepSpeed (whose own checkpoints are not touched). For tests, the environment
@@ -25,6 +29,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
@@ -35,28 +40,46 @@ from bigssl.io_utils import atomic_open
 
 CHECKPOINT = "checkpoint.pth"
 PREVIOUS = "checkpoint.prev.pth"
+PREVIOUS_SNAPSHOT = "checkpoint.prev.snapshot.pth"
+RESUME_PREFIX = "[bigssl] resume:"
 UNREADABLE_SUFFIX = ".unreadable"
 FAULT_ENV = "BIGSSL_FAULT_KILL_BEFORE_RENAME"
 
 logger = logging.getLogger(__name__)
 
 
-def _keep_previous(path: Path) -> None:
-    """Hard-link the checkpoint about to be replaced to checkpoint.prev.pth (atomically)."""
-    if path.name != CHECKPOINT or not path.exists():
-        return
-    previous = path.with_name(PREVIOUS)
-    staged = path.with_name(f".{PREVIOUS}.link")
+def _link(source: Path, target: Path) -> bool:
+    """Hard-link ``source`` to ``target`` atomically (through a staged link); False if impossible."""
+    staged = target.with_name(f".{target.name}.link")
     with contextlib.suppress(FileNotFoundError):
         staged.unlink()
     try:
-        os.link(path, staged)
+        os.link(source, staged)
     except (
         OSError
     ) as err:  # e.g. a file system without hard links: keep going without a fallback
-        logger.warning("cannot keep %s as %s (%s)", path, previous, err)
+        logger.warning("cannot keep %s as %s (%s)", source, target, err)
+        return False
+    os.replace(staged, target)
+    return True
+
+
+def _keep_previous(path: Path) -> None:
+    """Keep the checkpoint about to be replaced as checkpoint.prev.pth, and its epoch snapshot."""
+    if path.name != CHECKPOINT or not path.exists():
         return
-    os.replace(staged, previous)
+    previous = path.with_name(PREVIOUS)
+    if not _link(path, previous):
+        return
+    kept = path.with_name(PREVIOUS_SNAPSHOT)
+    try:
+        epoch = saved_epoch(previous)
+    except Exception:  # noqa: BLE001 -- an unreadable one is never resumed from anyway
+        epoch = None
+    snapshot = path.with_name(f"{epoch}epoch.pth")
+    if not epoch or not snapshot.exists() or not _link(snapshot, kept):
+        with contextlib.suppress(FileNotFoundError):
+            kept.unlink()  # never leave the snapshot of an older checkpoint beside this one
 
 
 def atomic_save(
@@ -129,14 +152,17 @@ def resume_problem(output_dir: Path, name: str) -> Optional[str]:
         return reason
     epoch = saved_epoch(path)
     if epoch and not (output_dir / f"{epoch}epoch.pth").exists():
-        return f"incomplete: saved after epoch {epoch}, but {epoch}epoch.pth was never written"
+        return (
+            f"incomplete: saved after epoch {epoch}, but {epoch}epoch.pth is missing "
+            "(never written, or deleted by keep_nbest_models)"
+        )
     return None
 
 
 def remove_stale_temporaries(output_dir: Path) -> int:
     """Delete the temporary files killed saves left in ``output_dir``; return how many."""
     stale = [p for p in output_dir.glob(".*.pth.tmp*") if p.is_file()]
-    stale += [p for p in output_dir.glob(f".{PREVIOUS}.link") if p.is_file()]
+    stale += [p for p in output_dir.glob(".checkpoint.*.link") if p.is_file()]
     for path in stale:
         path.unlink()
     return len(stale)
@@ -155,7 +181,7 @@ def repair_checkpoint(output_dir: Path) -> str:
         return f"no {checkpoint} to resume from{note}"
     reason = resume_problem(output_dir, CHECKPOINT)
     if reason is None:
-        return f"{checkpoint} is resumable{note}"
+        return f"{checkpoint} is resumable (saved after epoch {saved_epoch(checkpoint)}){note}"
     aside = checkpoint.with_name(CHECKPOINT + UNREADABLE_SUFFIX)
     os.replace(checkpoint, aside)
     message = (
@@ -163,12 +189,32 @@ def repair_checkpoint(output_dir: Path) -> str:
     )
     previous = output_dir / PREVIOUS
     if previous.exists():
+        restored = _restore_previous_snapshot(output_dir)
         previous_reason = resume_problem(output_dir, PREVIOUS)
         if previous_reason is None:
+            epoch = saved_epoch(previous)
             os.replace(previous, checkpoint)
-            return f"{message}; resuming from the checkpoint saved before it ({previous.name})"
+            return (
+                f"{message}; resuming from the checkpoint saved before it ({previous.name}, "
+                f"after epoch {epoch}{restored})"
+            )
         message += f"; {previous} cannot be resumed from either ({previous_reason})"
     return f"{message}; no usable checkpoint is left: training starts over from epoch 1"
+
+
+def _restore_previous_snapshot(output_dir: Path) -> str:
+    """Put back the previous checkpoint's epoch snapshot from its kept link if it was deleted."""
+    kept = output_dir / PREVIOUS_SNAPSHOT
+    if not kept.exists():
+        return ""
+    try:
+        epoch = saved_epoch(output_dir / PREVIOUS)
+    except Exception:  # noqa: BLE001 -- resume_problem names it
+        return ""
+    snapshot = output_dir / f"{epoch}epoch.pth"
+    if not epoch or snapshot.exists() or not _link(kept, snapshot):
+        return ""
+    return f"; {snapshot.name} restored from {kept.name}"
 
 
 def _is_first_process(args: argparse.Namespace) -> bool:
@@ -188,8 +234,10 @@ class SafeCheckpoints:
         if not args.collect_stats and args.output_dir is not None:
             if args.resume and _is_first_process(args):
                 message = repair_checkpoint(Path(args.output_dir))
-                log = logger.warning if "cannot be resumed" in message else logger.info
-                log(message)
+                # ESPnet configures logging later: print, so that train.log (and, through the
+                # stage's run_logged, the console) always has it
+                if not message.startswith("no "):  # a first attempt has nothing to say
+                    print(f"{RESUME_PREFIX} {message}", file=sys.stderr, flush=True)
             with atomic_torch_saves():
                 super().main_worker(args)  # type: ignore[misc]
         else:

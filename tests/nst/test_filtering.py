@@ -12,11 +12,13 @@ from bigssl.bin import filter_pseudo
 from bigssl.io_utils import read_kv
 from bigssl.nst.filter_report import wer_of_groups
 from bigssl.nst.filter_rules import (
+    BELOW_FLOOR,
     BELOW_THRESHOLD,
     EMPTY,
     OUTSIDE_TOP,
     PASSED,
     TOO_FAST,
+    TOO_SHORT,
     TOO_SLOW,
     FilterRule,
     decide,
@@ -129,6 +131,55 @@ def test_sanity_filters() -> None:
     # sanity runs before the confidence rule: a low-confidence empty one is dropped as empty
     low = {"e": ("", 0.1, 0, 1.0)}
     assert decide(_labels(low), FilterRule(threshold=0.5))[0].reason == EMPTY
+
+
+def test_absolute_floors_stop_junk_that_a_relative_cut_keeps() -> None:
+    """Issue 23: with 40 % junk, the top 80 % kept half of it; the floors drop it all.
+
+    The junk scores as measured on the mini teacher: a 0.2 s fragment 0.858, white noise
+    0.56-0.60 (real speech 0.786-0.978, >= 0.85 s).
+    """
+    speech = {f"sp-{i}": (f"word{i} x", 0.8 + 0.02 * i, 4, 2.0) for i in range(6)}
+    fragments = {f"fr-{i}": ("a", 0.858, 1, 0.2) for i in range(2)}
+    noise = {f"no-{i}": ("a b", 0.56 + 0.02 * i, 2, 3.0) for i in range(2)}
+    rows = {**speech, **fragments, **noise}
+    relative = decide(_labels(rows), FilterRule(keep_top_percent=80))
+    assert _kept(relative) & (
+        set(fragments) | set(noise)
+    )  # junk survives the relative cut
+    floors = FilterRule(keep_top_percent=80, min_duration=0.5, min_confidence=0.7)
+    reasons = {d.utt: d.reason for d in decide(_labels(rows), floors)}
+    assert {reasons[u] for u in fragments} == {TOO_SHORT}
+    assert {reasons[u] for u in noise} == {BELOW_FLOOR}
+    # the relative cut then ranks the speech alone: 80 % of 6
+    assert sum(reasons[u] == PASSED for u in speech) == 4
+    assert (
+        "confidence >= 0.7 (floor)" in floors.describe()
+        and ">= 0.5 s" in floors.describe()
+    )
+    with pytest.raises(ValueError, match="min_confidence"):
+        FilterRule(min_confidence=1.5)
+    with pytest.raises(ValueError, match="min_duration"):
+        FilterRule(min_duration=-1)
+
+
+def test_cli_floors_are_counted_per_reason(tmp_path: Path) -> None:
+    rows = {
+        "a-speech": ("hello world", 0.9, 2, 1.5),
+        "b-fragment": ("a", 0.9, 1, 0.3),  # shorter than the default --min_duration 0.5
+        "c-noise": ("a b", 0.55, 2, 2.0),
+    }
+    pl = _write_pl(tmp_path / "pl", rows)
+    out = tmp_path / "out"
+    filter_pseudo.main(
+        ["--pseudo_dir", str(pl), "--out_dir", str(out), "--min_confidence", "0.6"]
+    )
+    report = json.loads((out / "filter/report.json").read_text())
+    assert report["counts"]["dropped_by_reason"][TOO_SHORT] == 1
+    assert report["counts"]["dropped_by_reason"][BELOW_FLOOR] == 1
+    assert report["rule"]["min_duration"] == 0.5
+    assert set(read_kv(out / "wav.scp")) == {"a-speech"}
+    assert TOO_SHORT in (out / "filter/report.md").read_text()
 
 
 def test_rule_validation() -> None:

@@ -279,3 +279,40 @@ def test_cli_probes_every_task_and_layer_and_writes_the_section(
         and "no config.yaml" in bad.stderr
         and "Traceback" not in bad.stderr
     )
+
+
+def test_an_encoder_trained_in_another_recipe_loads_with_its_statistics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 23: config.yaml keeps its stats_file relative to the recipe it was trained in."""
+    recipe = tmp_path / "recipe_a"
+    stats = "exp/ssl_stats/train/feats_stats.npz"
+    (recipe / stats).parent.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    np.savez(
+        recipe / stats,
+        count=np.array(100.0),
+        sum=rng.standard_normal(80) * 100,
+        sum_square=np.full(80, 400.0),
+    )
+    exp = recipe / "exp/ssl_iter1"
+    exp.mkdir(parents=True)
+    monkeypatch.chdir(recipe)  # the pipeline trains from the recipe dir
+    args = BigSSLTask.get_parser().parse_args(
+        ["--config", str(TINY_SSL), "--output_dir", str(exp)]
+        + ["--encoder_conf", "num_blocks=1", "--normalize", "global_mvn"]
+        + ["--normalize_conf", f"stats_file={stats}"]
+    )
+    model = BigSSLTask.build_model(args)
+    torch.save(model.state_dict(), exp / "valid.loss.ave.pth")
+    with open(exp / "config.yaml", "w", encoding="utf-8") as handle:
+        yaml_no_alias_safe_dump(vars(args), handle, indent=4, sort_keys=False)
+
+    other = tmp_path / "noss_recipe"
+    other.mkdir()
+    monkeypatch.chdir(other)
+    encoder = load_frozen_encoder(Path("../recipe_a/exp/ssl_iter1"))
+    assert torch.allclose(encoder.normalize.mean, model.normalize.mean)
+    (recipe / stats).unlink()
+    with pytest.raises(FileNotFoundError, match="its feature statistics"):
+        load_frozen_encoder(exp)

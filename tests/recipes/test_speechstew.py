@@ -238,6 +238,32 @@ def test_a_symlinked_corpus_subfolder_is_found(
         assert [u.text for u in ours.utterances] == [u.text for u in theirs.utterances]
 
 
+def test_shorten_compressed_sphere_without_sph2pipe_fails_at_data_prep(
+    corpora: Fixture, tmp_path: Path
+) -> None:
+    """Issue 23: accepted at stage 10, then failed at stage 20 advising --drop_bad (every file)."""
+    root = tmp_path / "wsj"
+    shutil.copytree(corpora.roots["wsj"], root)
+    wv1 = sorted(root.rglob("*.wv1"))[0]
+    data = wv1.read_bytes()
+    header = data[:1024].decode("ascii")
+    lines = [l for l in header.split("\n") if not l.startswith("sample_coding")]
+    at = lines.index("end_head")
+    lines.insert(at, "sample_coding -s26 pcm,embedded-shorten-v2.00")
+    new_header = "\n".join(lines)[:1024].ljust(1024)
+    wv1.write_bytes(new_header.encode("ascii") + data[1024:])
+    with pytest.raises(
+        CorpusError, match=f"{wv1.name}: shorten-compressed SPHERE.*sph2pipe"
+    ):
+        prepare_speechstew({"wsj": root}, tmp_path / "data", sph_reader="sox")
+    datasets = prepare_speechstew(
+        {"wsj": root}, tmp_path / "data2", sph_reader="sph2pipe"
+    )
+    assert any(
+        "sph2pipe" in v for d in datasets.values() for v in d.recordings.values()
+    )
+
+
 def test_sphere_audio_is_read_by_commands_on_the_right_channel(prepared: Path) -> None:
     wav = read_kv(prepared / "swbd_train" / "wav.scp")
     assert wav["swbd-sw02001-A"].startswith("sox -t sph ") and wav[
@@ -330,12 +356,18 @@ LINES = [
     (
         "commonvoice",
         "He lived in 1999 near the well-known mill; uh, ah!",
-        "he lived in 1999 near the well known mill uh ah",
+        "he lived in nineteen ninety nine near the well known mill uh ah",
     ),
     (
         "commonvoice",
         "Caf\u00e9 cr\u00e8me \u2014 'quoted' 50%",
-        "caf\u00e9 cr\u00e8me quoted 50",
+        "caf\u00e9 cr\u00e8me quoted fifty percent",
+    ),
+    (  # issue 23: digits and symbols spelled out, as the other corpora write numbers
+        "commonvoice",
+        "It costs $25, at 3:30 p.m., 50% off the 2nd & 1,200th.",
+        "it costs twenty five dollars at three thirty p m fifty percent off the second and one "
+        "thousand two hundredth",
     ),
     (
         "librispeech",

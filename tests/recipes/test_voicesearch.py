@@ -154,8 +154,8 @@ def test_ids_speakers_and_segments_follow_the_documented_rules(
 ) -> None:
     train = read_kv(recipe / "data/train/text")
     assert (
-        train["carol_smith-carol-q07"] == "pizza near me, open now"
-    )  # quoted CSV field with a comma
+        train["carol_smith-carol-q07"] == "pizza near me open now"
+    )  # quoted CSV field with a comma (removed by --text_norm written)
     assert read_kv(recipe / "data/train/wav.scp")["alice-q03"] == str(
         corpus.audio["audio/alice/q03.wav"]
     )
@@ -385,6 +385,38 @@ def test_test_sets_listed_with_commas_through_run_sh(
     assert read_kv(target / "data/test_other/utt2spk") == {"zed-q16": "zed"}
     assert read_kv(target / "data/test_more/utt2spk") == {"yan-q15": "yan"}
     assert len(read_kv(target / "data/test/utt2spk")) == 3
+
+
+def test_written_transcripts_are_normalized_so_wer_counts_words(
+    corpus: VoicesearchFixture, tmp_path: Path
+) -> None:
+    """Issue 23: bring-your-own transcripts were kept verbatim, so WER counted case and commas."""
+    rows = [
+        ("audio/alice/q01.wav", "Weather in Paris, TOMORROW?"),
+        ("audio/alice/q02.flac", "Pizza for $25 at 7:30"),
+        ("audio/bob/q04.wav", "?!"),
+    ]
+    manifest = write(
+        corpus.root / "written.csv",
+        "path,text,speaker\n" + "".join(f'{p},"{t}",spk\n' for p, t in rows),
+    )
+    with pytest.raises(
+        ManifestError, match=r"1 transcript\(s\) have no word left.*q04"
+    ):
+        prepare_data_dirs(tmp_path / "a", manifest, corpus.dev_jsonl)
+    prepare_data_dirs(tmp_path / "b", manifest, corpus.dev_jsonl, drop_bad=True)
+    assert sorted(read_kv(tmp_path / "b/train/text").values()) == [
+        "pizza for twenty five dollars at seven thirty",
+        "weather in paris tomorrow",
+    ]
+    assert (
+        json.loads((tmp_path / "b/local/prepare_summary.json").read_text())["train"][
+            "skipped"
+        ]
+        == 1
+    )
+    prepare_data_dirs(tmp_path / "c", manifest, corpus.dev_jsonl, text_norm="verbatim")
+    assert "Weather in Paris, TOMORROW?" in read_kv(tmp_path / "c/train/text").values()
 
 
 def test_unlabeled_manifest_text_is_kept_aside(

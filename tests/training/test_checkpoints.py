@@ -16,6 +16,7 @@ from bigssl.training.checkpoints import (
     CHECKPOINT,
     FAULT_ENV,
     PREVIOUS,
+    PREVIOUS_SNAPSHOT,
     atomic_torch_saves,
     repair_checkpoint,
     unreadable_reason,
@@ -46,7 +47,8 @@ def test_saves_are_atomic_and_keep_the_previous_checkpoint(tmp_path: Path) -> No
     assert torch.load(tmp_path / PREVIOUS, weights_only=False)["reporter"]["epoch"] == 1
     assert sorted(
         p.name for p in tmp_path.iterdir() if "epoch" not in p.name
-    ) == sorted([CHECKPOINT, PREVIOUS])
+    ) == sorted([CHECKPOINT, PREVIOUS, PREVIOUS_SNAPSHOT])
+    assert os.path.samefile(tmp_path / PREVIOUS_SNAPSHOT, tmp_path / "1epoch.pth")
     assert (
         torch.save.__module__ == "torch.serialization"
     ), "the wrapper must be removed after the block"
@@ -70,6 +72,29 @@ def test_a_truncated_checkpoint_breaks_espnets_resume_and_the_repair_falls_back(
     assert torch.load(checkpoint, weights_only=False)["reporter"]["epoch"] == 1
     assert (tmp_path / (CHECKPOINT + ".unreadable")).exists()
     assert unreadable_reason(checkpoint) is None
+
+
+def test_the_fallback_keeps_its_snapshot_after_keep_nbest_deleted_it(
+    tmp_path: Path,
+) -> None:
+    """Issue 23: checkpoint.pth unreadable and 1epoch.pth already deleted by keep_nbest_models:
+    the repair said the snapshot "was never written" and training started over from epoch 1.
+    """
+    checkpoint = tmp_path / CHECKPOINT
+    with atomic_torch_saves():
+        _save_state(checkpoint, 1)
+        (tmp_path / "1epoch.pth").write_bytes(b"snapshot of epoch 1")
+        _save_state(checkpoint, 2)
+    (
+        tmp_path / "1epoch.pth"
+    ).unlink()  # keep_nbest_models: epoch 1 is not among the best
+    _truncate(checkpoint)
+    message = repair_checkpoint(tmp_path)
+    assert "starts over" not in message
+    assert "resuming from the checkpoint saved before it" in message
+    assert "after epoch 1; 1epoch.pth restored from" in message
+    assert torch.load(checkpoint, weights_only=False)["reporter"]["epoch"] == 1
+    assert (tmp_path / "1epoch.pth").read_bytes() == b"snapshot of epoch 1"
 
 
 def test_repair_without_a_readable_previous_starts_over(tmp_path: Path) -> None:
@@ -182,7 +207,7 @@ def test_espnet_training_resumes_past_a_kill_inside_a_checkpoint_write(
     resumed = _lm_train(tmp_path, 2, env)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "removed 1 temporary file" in resumed.stderr
-    assert "2epoch.pth was never written" in resumed.stderr
+    assert "2epoch.pth is missing" in resumed.stderr
     assert "resuming from the checkpoint saved before it" in resumed.stderr
     assert torch.load(exp / CHECKPOINT, weights_only=False)["reporter"]["epoch"] == 2
 

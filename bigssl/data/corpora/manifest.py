@@ -43,6 +43,7 @@ from typing import Container, Dict, List, Optional, Sequence, Set, Tuple
 
 import soundfile
 
+from bigssl.data.corpora.speechstew import WRITTEN, normalize_with
 from bigssl.io_utils import PathLike, atomic_open, examples, iter_kv, read_kv, write_kv
 
 logger = logging.getLogger(__name__)
@@ -827,19 +828,52 @@ def _check_across_sets(sets: Dict[str, KaldiSet]) -> None:
                 )
 
 
-def write_lm_text(src: PathLike, dst: PathLike) -> int:
-    """Copy LM training text (one sentence a line, whitespace normalized, blank lines dropped)."""
+def write_lm_text(src: PathLike, dst: PathLike, normalize: bool = False) -> int:
+    """Copy LM training text (one sentence a line, whitespace normalized, blank lines dropped;
+    with ``normalize``, in the ``written`` convention like the transcripts)."""
     src = Path(src)
     if not src.is_file():
         raise ManifestError(f"{src}: no such LM text file")
     count = 0
     with open(src, encoding="utf-8") as handle, atomic_open(dst) as out:
         for line in handle:
-            sentence = " ".join(line.split())
+            sentence = (
+                normalize_with(WRITTEN, line) if normalize else " ".join(line.split())
+            )
             if sentence:
                 out.write(sentence + "\n")
                 count += 1
     return count
+
+
+TEXT_NORMS = ("written", "verbatim")
+
+
+def normalize_set_text(
+    data: KaldiSet, source: PathLike, drop_bad: bool
+) -> Tuple[KaldiSet, int]:
+    """``data`` with its transcripts normalized (``written``); those left without a word are an
+    error naming them, or with ``drop_bad`` skipped (logged, counted)."""
+    data.text = {u: normalize_with(WRITTEN, t) for u, t in data.text.items()}
+    empty = sorted(u for u, t in data.text.items() if not t)
+    if not empty:
+        return data, 0
+    listed = ", ".join(empty[:10]) + (
+        f" and {len(empty) - 10} more" if len(empty) > 10 else ""
+    )
+    if not drop_bad:
+        raise ManifestError(
+            f"{source}: {len(empty)} transcript(s) have no word left after --text_norm written "
+            f"(punctuation or symbols only): {listed}; fix them, use --drop_bad true to skip "
+            "them, or --text_norm verbatim"
+        )
+    logger.warning(
+        "%s: skipped %d utterance(s) without a word after --text_norm written: %s",
+        source,
+        len(empty),
+        listed,
+    )
+    return data.subset([u for u in data.utt_ids if data.text.get(u)]), len(empty)
 
 
 def prepare_data_dirs(
@@ -852,8 +886,14 @@ def prepare_data_dirs(
     lm_text: Optional[PathLike] = None,
     drop_bad: bool = False,
     read_durations: bool = True,
+    text_norm: str = "written",
 ) -> Dict[str, SetSummary]:
     """Write ``out_dir/{train,dev,<test names>,unlabeled}`` (+ ``local/``); returns their summaries.
+
+    ``text_norm``: ``written`` (default) maps every transcript (and the LM text) to the convention
+    of the other recipes, so that WER counts words, not case or commas: lower case, punctuation
+    removed except apostrophes inside words, numbers and symbols spelled out
+    (:func:`bigssl.data.corpora.speechstew.normalize_with`); ``verbatim`` keeps them as given.
 
     Test sets are named after their input (:func:`set_name`). ``local/unlabeled_reference/text``
     gets the unlabeled manifest's transcripts, ``local/lm_train.txt`` the LM text,
@@ -872,12 +912,24 @@ def prepare_data_dirs(
     durations = DurationCache()
     sets: Dict[str, KaldiSet] = {}
     skipped: Dict[str, int] = {}
+    if text_norm not in TEXT_NORMS:
+        raise ManifestError(
+            f"--text_norm must be one of {TEXT_NORMS}, not '{text_norm}'"
+        )
     for name, source in names.items():
         sets[name], skipped[name] = load_labeled(source, drop_bad, durations)
+        if text_norm == "written":
+            sets[name], dropped = normalize_set_text(sets[name], source, drop_bad)
+            skipped[name] += dropped
     if unlabeled_dir or unlabeled_manifest:
         sets["unlabeled"], skipped["unlabeled"] = load_unlabeled(
             unlabeled_dir, unlabeled_manifest, drop_bad, durations
         )
+        if text_norm == "written":
+            sets["unlabeled"].reference = {
+                u: normalize_with(WRITTEN, t)
+                for u, t in sets["unlabeled"].reference.items()
+            }
     _check_across_sets(sets)
     for name, data in sets.items():
         data.save(out_dir / name, write_text=name != "unlabeled")
@@ -887,7 +939,9 @@ def prepare_data_dirs(
     else:
         reference.unlink(missing_ok=True)
     if lm_text:
-        lines = write_lm_text(lm_text, out_dir / "local" / "lm_train.txt")
+        lines = write_lm_text(
+            lm_text, out_dir / "local" / "lm_train.txt", text_norm == "written"
+        )
         logger.info(
             "%s: %d sentences -> %s", lm_text, lines, out_dir / "local" / "lm_train.txt"
         )

@@ -11,7 +11,9 @@ The text convention (the paper does not spell its own out; ours, applied to ever
 
 * lower case, Unicode NFKC, curly apostrophes straightened; punctuation removed (hyphens become
   spaces, except in backchannels such as ``uh-huh``, ``mm-hmm``), apostrophes kept inside words
-  only; numbers as the corpus writes them (no verbalization);
+  only; numbers spelled out as they are read: the other corpora write them so, Common Voice's
+  digits and symbols are spelled out (``$25`` -> ``twenty five dollars``, ``50%`` -> ``fifty
+  percent``, ``3:30`` -> ``three thirty``; :mod:`bigssl.data.corpora.numbers`);
 * noise and non-speech tags dropped (``[noise]``, ``[laughter]``, ``{breath}``, ``{NOISE}``,
   ``<unk>``, ``<sil>``, ``[<door_slam]``, ``<b_aside>``); BigSSL traces part of a TED-LIUM WER
   regression to emitted ``<unk>`` tokens, so no unknown-word token is ever a target;
@@ -38,6 +40,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from bigssl.data.corpora.common import CorpusError
+from bigssl.data.corpora.numbers import spell_numbers
 from bigssl.io_utils import PathLike, write_kv, write_text_atomic
 
 logger = logging.getLogger(__name__)
@@ -167,6 +170,9 @@ class TextConvention:
     ]  # names in :data:`RULES`, applied in order (line rules first)
     drop_hesitations: bool  # conversational/broadcast: filled pauses are not words
     drop_partial_words: bool  # th[e]- -[an]y an- dropped
+    spell_numbers: bool = (
+        False  # written text: $25 50% 3:30 -> words (bigssl.data.corpora.numbers)
+    )
 
 
 # corpus -> TextConvention(source, rules, drop_hesitations, drop_partial_words)
@@ -192,7 +198,11 @@ CONVENTIONS: Dict[str, TextConvention] = {
         True,
     ),
     "commonvoice": TextConvention(
-        "written sentences, sentence case and punctuation", (), False, False
+        "written sentences, sentence case and punctuation, digits and symbols ($25, 50%, 3:30)",
+        (),
+        False,
+        False,
+        spell_numbers=True,
     ),
     "librispeech": TextConvention(
         "UPPER CASE words, apostrophes only", (), False, False
@@ -272,11 +282,24 @@ def _apply_token_rule(rule: Rule, token: str) -> str:
     return match.expand(rule.replacement)
 
 
+# Written text (bring-your-own transcripts, bigssl.data.corpora.manifest): the shared convention
+# with numbers and symbols spelled out, nothing else assumed.
+WRITTEN = TextConvention(
+    "written text: case, punctuation, digits and symbols", (), False, False, True
+)
+
+
 def normalize(corpus: str, text: str) -> str:
     """``text`` of ``corpus`` in the shared convention (module doc); '' if no word is left."""
-    convention = CONVENTIONS[corpus]
+    return normalize_with(CONVENTIONS[corpus], text)
+
+
+def normalize_with(convention: TextConvention, text: str) -> str:
+    """``text`` in the shared convention by the rules of ``convention``; '' if no word is left."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    if convention.spell_numbers:
+        text = spell_numbers(text)
     rules = [RULES[name] for name in convention.rules]
     for rule in rules:
         if rule.scope == "line":
@@ -356,8 +379,25 @@ def sph_command(path: PathLike, channel: int, reader: str) -> str:
     if reader == "sph2pipe":
         return f"sph2pipe -f wav -p -c {channel} {quoted} |"
     if reader == "sox":
+        if "shorten" in sphere_sample_coding(path):
+            raise CorpusError(
+                f"{path}: shorten-compressed SPHERE, which sox cannot read; install sph2pipe "
+                "(Kaldi's tools/extras, or https://github.com/burrmill/sph2pipe) on PATH, or give "
+                "--sph_reader sph2pipe, and prepare the data again"
+            )
         return f"sox -t sph {quoted} -b 16 -e signed-integer -t wav - remix {channel} |"
     raise ValueError(f"unknown SPHERE reader '{reader}' (sph2pipe or sox)")
+
+
+def sphere_sample_coding(path: PathLike) -> str:
+    """The ``sample_coding`` field of a NIST SPHERE header (``pcm`` when absent or unreadable)."""
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(1024).decode("ascii", errors="replace")
+    except OSError:
+        return "pcm"  # a missing file is reported by the reader, with its corpus
+    match = re.search(r"^sample_coding -s\d+ (\S+)", header, flags=re.M)
+    return match.group(1) if match else "pcm"
 
 
 def default_sph_reader() -> str:

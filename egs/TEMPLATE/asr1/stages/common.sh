@@ -37,6 +37,8 @@ run_logged() {
   rm -f "${logfile}"
   # shellcheck disable=SC2086
   ${launcher} "${logfile}" "$@" || rc=$?
+  # what a training resumed from (bigssl.training.checkpoints), on the console too
+  { grep -h '^\[bigssl\] resume: ' "${logfile}" 2> /dev/null || true; } | while IFS= read -r line; do log "${line#\[bigssl\] }"; done
   if [ -f "${previous}" ]; then
     cat "${previous}" "${logfile}" > "${logfile}.tmp" 2>/dev/null && mv "${logfile}.tmp" "${logfile}" && rm -f "${previous}"
   fi

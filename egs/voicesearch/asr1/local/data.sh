@@ -9,7 +9,7 @@
 # Output: data/{train,dev,<test names>,unlabeled} (wav.scp, text, utt2spk, spk2utt[, segments]),
 # data/local/lm_train.txt, data/local/corpus_hours.json. Test sets are named after their input (Kaldi
 # dir name or manifest file stem): pass the same names to ./run.sh --test_sets. Paths may not contain
-# spaces or commas (they pass through run.sh's --local_data_opts). Details and the id
+# commas (lists are comma- or space-separated). Details and the id
 # and speaker rules: README.md and python -m bigssl.bin.prepare_manifest --help.
 set -euo pipefail
 train_dir=""            # Kaldi data dir of the labeled training set
@@ -23,6 +23,7 @@ unlabeled_manifest=""   # CSV/JSONL of unlabeled audio (path; speaker, start, en
 lm_text=""              # LM training text, one sentence a line -> data/local/lm_train.txt
 drop_bad=false          # skip bad rows (logged and counted) instead of failing
 read_durations=true     # read every audio header for the hours in data/local/corpus_hours.json
+text_norm=written       # written: lower case, no punctuation, numbers and symbols spelled out (WER counts words); verbatim: as given
 . utils/parse_options.sh
 . ./path.sh
 if [ $# -gt 0 ]; then echo "$0: unexpected argument '$1'" >&2; exit 2; fi
@@ -35,7 +36,8 @@ one_of() {
 }
 train=$(one_of train "${train_dir}" "${train_manifest}")
 dev=$(one_of dev "${dev_dir}" "${dev_manifest}")
-args=(--out_dir data --train "${train}" --dev "${dev}" --drop_bad "${drop_bad}" --read_durations "${read_durations}")
+args=(--out_dir data --train "${train}" --dev "${dev}" --drop_bad "${drop_bad}" --read_durations "${read_durations}"
+      --text_norm "${text_norm}")
 # commas, because run.sh's --local_data_opts reach this script split at spaces
 for test in ${test_dirs//,/ } ${test_manifests//,/ }; do args+=(--test "${test}"); done
 [ -z "${unlabeled_dir}" ] || args+=(--unlabeled_dir "${unlabeled_dir}")
