@@ -459,21 +459,18 @@ def test_configs_are_parsed_with_the_runs_overrides_before_any_stage(
     """Issue 23 item 4: each of these surfaced at stage 40/50 after data prep (7292821)."""
     recipe = _new_mini_recipe(tmp_path)
     asr = "train_asr_conformer_ctc.yaml"
-    args = {
-        "yaml": [
+    if case == "yaml":
+        args = [
             "--asr_config",
             _broken(recipe, asr, "encoder_conf:", "encoder_conf: ["),
-        ],
-        "encoder_key": [
-            "--asr_config",
-            _broken(recipe, asr, "num_blocks:", "num_blokcs:"),
-        ],
-        "asr_args": ["--asr_args", "--max_epohc 3"],
-        "decode_key": [
-            "--inference_config",
-            _broken(recipe, "decode_ctc.yaml", "beam_size:", "beam_szie:"),
-        ],
-    }[case]
+        ]
+    elif case == "encoder_key":
+        args = ["--asr_config", _broken(recipe, asr, "num_blocks:", "num_blokcs:")]
+    elif case == "asr_args":
+        args = ["--asr_args", "--max_epohc 3"]
+    else:
+        decode = _broken(recipe, "decode_ctc.yaml", "beam_size:", "beam_szie:")
+        args = ["--inference_config", decode]
     result = _run(["./run.sh", *args], recipe)
     assert result.returncode == 2, result.stdout + result.stderr
     assert message in result.stderr

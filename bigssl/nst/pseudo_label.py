@@ -62,7 +62,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from bigssl.asr.decode import load_speech2text, quiet_root_logging
 from bigssl.data.kaldi_dir import load_data_dir
@@ -409,6 +409,31 @@ def label_shard(
     return figures
 
 
+@contextlib.contextmanager
+def shard_lock(out_dir: Path, index: int) -> Iterator[None]:
+    """Hold ``out_dir/shards/<index>.lock`` (flock) while this run labels or merges shard ``index``.
+
+    The kernel drops the lock with its holder, so a killed run leaves none behind; a second run on
+    the same shard fails at once, naming the first one's pid and command.
+    """
+    path = out_dir / "shards" / f"{index}.lock"
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            owner = handle.read().strip() or "owner unknown"
+            raise RuntimeError(
+                f"{out_dir}: shard {index} is being labeled by another run ({owner}); wait for "
+                "it to finish or stop it"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}: {' '.join(sys.argv)}\n")
+        handle.flush()
+        yield
+
+
 def _label_shard_job(
     job: Tuple[
         Path, Dict[str, str], List[List[str]], Dict[str, float], LabelOptions, int
@@ -529,6 +554,40 @@ def pseudo_label(
     wanted = [shard_id] if shard_id is not None else list(range(nj))
     if shard_id is not None and not 0 <= shard_id < nj:
         raise ValueError(f"--shard_id {shard_id} is outside 0..{nj - 1}")
+    with contextlib.ExitStack() as held:
+        for (
+            i
+        ) in (
+            wanted
+        ):  # one run per shard: a second command on the same one stops at once
+            held.enter_context(shard_lock(out_dir, i))
+        return _label_and_merge(
+            out_dir,
+            source,
+            shards,
+            durations,
+            options,
+            wanted,
+            shard_id,
+            merge,
+            merge_only,
+        )
+
+
+def _label_and_merge(
+    out_dir: Path,
+    source: Any,
+    shards: List[List[List[str]]],
+    durations: Dict[str, float],
+    options: LabelOptions,
+    wanted: List[int],
+    shard_id: Optional[int],
+    merge: bool,
+    merge_only: bool,
+) -> Dict[str, float]:
+    """The shards of ``wanted`` not yet complete are labeled, then (unless ``shard_id``) merged."""
+    nj = len(shards)
+    utts = source.utt_ids
     pending = [
         i
         for i in wanted

@@ -260,8 +260,10 @@ def test_cli_writes_data_dir_and_reports(tmp_path: Path) -> None:
         "dropped": 5,
         "dropped_by_reason": {
             EMPTY: 1,
+            TOO_SHORT: 0,
             TOO_SLOW: 0,
             TOO_FAST: 0,
+            BELOW_FLOOR: 0,
             BELOW_THRESHOLD: 4,
             OUTSIDE_TOP: 0,
         },

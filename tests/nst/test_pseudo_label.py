@@ -398,3 +398,22 @@ def test_job_array_through_cmd_sh_merges_to_the_one_job_result(
     assert sorted(p.parent.name for p in (two / "shards").glob("*/.done")) == ["0", "1"]
     assert _outputs(two) == _outputs(one)  # text, confidence, ... byte for byte
     assert len((one / "text").read_text().splitlines()) == 9
+
+
+def test_a_second_run_on_the_same_shards_stops_at_once(
+    unlabeled_dir: Path, tmp_path: Path, fake_teacher: None
+) -> None:
+    """Issue 23: two pseudo_label runs on one --out_dir both ran; a job array's jobs still may."""
+    out = tmp_path / "pl"
+    (out / "shards").mkdir(parents=True)
+    with pl.shard_lock(out, 0):  # the first run, labeling shard 0
+        with pytest.raises(
+            RuntimeError, match=r"shard 0 is being labeled by another run \(pid"
+        ):
+            pl.pseudo_label(unlabeled_dir, out, _options(), nj=2)
+        pl.pseudo_label(unlabeled_dir, out, _options(), nj=2, shard_id=1)  # another job
+    assert not (out / "shards/0/.done").exists() and (out / "shards/1/.done").exists()
+    pl.pseudo_label(
+        unlabeled_dir, out, _options(), nj=2
+    )  # the lock went with its holder
+    assert (out / "text").is_file()

@@ -229,8 +229,9 @@ def test_a_symlinked_corpus_subfolder_is_found(
     (linked / "loop").symlink_to(
         linked, target_is_directory=True
     )  # visited once, no endless walk
-    direct = prepare_speechstew({corpus: original}, tmp_path / "direct")
-    via_links = prepare_speechstew({corpus: linked}, tmp_path / "via_links")
+    with_dev = {"commonvoice": corpora.roots["commonvoice"]}  # the combined dev set needs one
+    direct = prepare_speechstew({corpus: original, **with_dev}, tmp_path / "direct")
+    via_links = prepare_speechstew({corpus: linked, **with_dev}, tmp_path / "via_links")
     assert sorted(direct) == sorted(via_links)
     for name in direct:
         ours, theirs = direct[name], via_links[name]
