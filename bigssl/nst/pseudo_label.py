@@ -54,11 +54,15 @@ teacher/audio/filter/recipe/steps, mini recipe, 2 seeds: test CER 33.95 vs 33.85
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
 import multiprocessing
+import os
 import shutil
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
