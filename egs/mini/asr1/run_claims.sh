@@ -17,7 +17,7 @@
 #           from scratch and pretrained at each fraction; supervised 100 %; with --domain_route pretrain,
 #           a second pretraining on the pool's audio + train_unlabeled_flite (exp_domain/, the same recipe
 #           and feature statistics) and its --nst_fraction systems, claim 6's "with" arm
-#   part 2: LMs; per seed: the 10 % teacher decoded with its LM, an NST chain of --nst_generations
+#   part 2: LMs beside claim 4's probes; per seed: the 10 % teacher decoded with its LM, an NST chain of --nst_generations
 #           generations on --nst_unlabeled_utts utterances of the pool's rest, a same-steps control per
 #           generation, claim 5's deeper students; with --domain_route nst, a cross-domain student (the
 #           same utterances + --flite_utts flite ones)
@@ -38,7 +38,7 @@ domain_route=nst         # claim 6: nst (flite audio in a student's pseudo-label
 flite_utts=600           # with --domain_route nst: flite utterances added to the cross-domain student's
 corpus_opts="--num_unlabeled_flite 1200 --num_test_flite 200"  # local/data.sh options (the flite sets are claim 6's)
 pretrain_config=conf/ssl/pretrain_mini_gpu.yaml  # wav2vec 2.0 pretraining recipe on the pool's audio
-pretrain_epochs=10       # pretraining passes over the pool (the schedule anneals over them)
+pretrain_epochs=9        # pretraining passes over the pool (the schedule anneals over them; ~2.2 min each on 2 cores)
 pretrain_procs=2         # pretraining processes (DDP on the CPU; with --pretrain_ngpu, one per GPU)
 pretrain_ngpu=0          # GPUs of the pretraining (0: the CPU)
 pretrain_args=""         # extra pretraining trainer options
@@ -155,6 +155,7 @@ if [ "${part}" != report ]; then
   done
   # LM text per labeled set: the corpus's sentences no split uses + that set's own transcripts (never
   # the transcripts of the audio it will pseudo-label).
+  lms=()
   for fraction in "${nst_fraction}" 100; do
     lm_text="data/local/lm_pool_p${fraction}.txt"
     if [ ! -s "${lm_text}" ]; then
@@ -163,9 +164,19 @@ if [ "${part}" != report ]; then
       cut -d' ' -f2- "data/pool_p${fraction}/text" >> "${lm_text}.tmp"
       mv "${lm_text}.tmp" "${lm_text}"
     fi
-    ./run.sh --stage 55 --stop_stage 55 --train_set "pool_p${fraction}" --test_sets "${test_sets}" \
-      --lm_config conf/train_lm.yaml --lm_train_text "${lm_text}" --lm_args "${lm_args}"
+    lms+=("$(printf '%q ' ./run.sh --stage 55 --stop_stage 55 --train_set "pool_p${fraction}" --test_sets "${test_sets}" \
+      --lm_config conf/train_lm.yaml --lm_train_text "${lm_text}" --lm_args "${lm_args}")")
   done
+  # The two LMs (one after the other) beside claim 4's probes of the frozen encoders (mini-NOSS, against
+  # a random-weights encoder): both lanes take about 4 min, so neither core waits.
+  lanes=$(mktemp)
+  {
+    echo "${lms[0]}&& ${lms[1]}"
+    printf '%q ' ./run_noss.sh --pretrained exp/ssl_iter1 --finetuned "exp/asr_claims_pre_p${nst_fraction}_s${seeds%% *}"
+    echo "${noss_opts}"
+  } > "${lanes}"
+  log "the LMs of the ${nst_fraction} % and 100 % labeled sets; claim 4's probes"
+  run_lanes "${lanes}"
   # The unlabeled sets: a seeded subset of the pool's rest, and the same plus flite-voiced audio (claim 6).
   unlabeled="pool_p${nst_fraction}_unlabeled_n${nst_unlabeled_utts}"
   xflite="${unlabeled}_xflite${flite_utts}"
@@ -253,7 +264,6 @@ if [ "${part}" != report ]; then
       --nst_reference_text "data/local/${unlabeled}_reference/text" --test_sets test  # claim 5 reads test
     echo
   }
-  lanes=$(mktemp)
   {
     for seed in ${seeds}; do
       if [ "${domain_route}" = nst ]; then
@@ -278,11 +288,8 @@ if [ "${part}" != report ]; then
   {
     for k in $(seq 2 "${nst_generations}"); do for seed in ${seeds}; do control "${seed}" "${k}"; done; done
     for seed in ${seeds}; do bigger "${seed}"; done
-    # claim 4: linear probes of the frozen encoders (mini-NOSS) against a random-weights encoder
-    printf '%q ' ./run_noss.sh --pretrained exp/ssl_iter1 --finetuned "exp/asr_claims_pre_p${nst_fraction}_s${seeds%% *}"
-    echo "${noss_opts}"
   } > "${lanes}"
-  log "the same-steps controls of generations 2..${nst_generations}; claim 5's deeper students; claim 4's probes"
+  log "the same-steps controls of generations 2..${nst_generations}; claim 5's deeper students"
   run_lanes "${lanes}"
   rm -f "${lanes}"
 
