@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from bigssl.training.config_check import (
+from bigssl.config_check import (
     ConfigError,
     check_decode_config,
     check_training_config,

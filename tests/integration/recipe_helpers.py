@@ -8,6 +8,8 @@ from typing import List
 
 from tests.conftest import REPO
 
+STAGE_10 = ("./run.sh", "--stage", "10", "--stop_stage", "10")  # data preparation alone
+
 
 def make_recipe(target: Path, source: Path = REPO / "egs/mini/asr1") -> Path:
     """A new recipe made by TEMPLATE's setup.sh at ``target``, from ``source`` (its conf/, local/, run.sh)."""

@@ -31,6 +31,7 @@ from bigssl.data.corpora.chime6 import (
 )
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO
+from tests.integration.recipe_helpers import STAGE_10
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.recipes.chime6_fixture import (
     SESSIONS,
@@ -466,11 +467,7 @@ def test_run_sh_stage_10_reads_chime6_root_from_the_environment(
     target = make_chime6_recipe(tmp_path / "chime6" / "asr1")
     result = run(
         [
-            "./run.sh",
-            "--stage",
-            "10",
-            "--stop_stage",
-            "10",
+            *STAGE_10,
             "--local_data_opts",
             "--speed_perturb 0.9,1.0,1.1 --mic worn,array",
         ],

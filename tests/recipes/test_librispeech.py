@@ -31,6 +31,7 @@ from bigssl.data.corpora.librispeech import (
 )
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO
+from tests.integration.recipe_helpers import STAGE_10
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.recipes.librispeech_fixture import LibriFixture, build_fixture
 
@@ -477,16 +478,7 @@ def test_several_parts_pass_through_run_sh(
     """Issue 23: stage 10 split --local_data_opts on spaces, and local/data.sh rejected commas."""
     recipe = make_recipe(tmp_path / "recipe")
     opts = f"--librispeech_root {corpus.librispeech_root} --parts {parts}"
-    result = run(
-        recipe,
-        "./run.sh",
-        "--stage",
-        "10",
-        "--stop_stage",
-        "10",
-        "--local_data_opts",
-        opts,
-    )
+    result = run(recipe, *STAGE_10, "--local_data_opts", opts)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     made = sorted(p.name for p in (recipe / "data").iterdir() if p.is_dir())
     assert "dev_clean" in made and "test_other" in made

@@ -218,18 +218,15 @@ def test_a_symlinked_corpus_subfolder_is_found(
     original = Path(corpora.roots[corpus])
     linked = tmp_path / "linked_root"
     linked.mkdir()
-    for (
-        child
-    ) in (
-        original.iterdir()
-    ):  # every top folder a link, as a corpus assembled from disks
+    # every top folder a link, as a corpus assembled from disks; a loop is visited once
+    for child in original.iterdir():
+        target_is_dir = child.is_dir()
         (linked / child.name).symlink_to(
-            child.resolve(), target_is_directory=child.is_dir()
+            child.resolve(), target_is_directory=target_is_dir
         )
-    (linked / "loop").symlink_to(
-        linked, target_is_directory=True
-    )  # visited once, no endless walk
-    with_dev = {"commonvoice": corpora.roots["commonvoice"]}  # the combined dev set needs one
+    (linked / "loop").symlink_to(linked, target_is_directory=True)
+    # the combined dev set needs one
+    with_dev = {"commonvoice": corpora.roots["commonvoice"]}
     direct = prepare_speechstew({corpus: original, **with_dev}, tmp_path / "direct")
     via_links = prepare_speechstew({corpus: linked, **with_dev}, tmp_path / "via_links")
     assert sorted(direct) == sorted(via_links)

@@ -22,6 +22,7 @@ from bigssl.data.corpora.manifest import (
 )
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO
+from tests.integration.recipe_helpers import STAGE_10
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.recipes.voicesearch_fixture import (
     VoicesearchFixture,
@@ -368,11 +369,7 @@ def test_test_sets_listed_with_commas_through_run_sh(
     )
     result = run(
         [
-            "./run.sh",
-            "--stage",
-            "10",
-            "--stop_stage",
-            "10",
+            *STAGE_10,
             "--local_data_opts",
             opts,
             "--test_sets",

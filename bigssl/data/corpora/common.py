@@ -8,27 +8,40 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List
+from typing import Iterator, List, Set, Tuple
 
 from bigssl.io_utils import PathLike
 
 logger = logging.getLogger(__name__)
 
 
-def find_under(root: Path, pattern: str) -> List[Path]:
-    """Sorted paths below ``root`` that ``root.rglob(pattern)`` would give, symlinked folders followed.
-
-    Corpora are often assembled from links (``amicorpus -> /bigdisk/amicorpus``); ``rglob`` does
-    not descend into a linked folder. Each real folder is visited once (no loops through links).
+def walk_once(
+    root: PathLike, skip_hidden: bool = False
+) -> Iterator[Tuple[str, List[str], List[str]]]:
+    """``os.walk(root)`` with symlinked folders followed, each real folder visited once (no loops
+    through links); with ``skip_hidden``, folders and files whose names start with ``.`` are left out.
     """
-    found: List[Path] = []
-    seen = set()
+    seen: Set[str] = set()
     for folder, subfolders, files in os.walk(root, followlinks=True):
         real = os.path.realpath(folder)
         if real in seen:
             subfolders[:] = []
             continue
         seen.add(real)
+        if skip_hidden:
+            subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+            files = [f for f in files if not f.startswith(".")]
+        yield folder, subfolders, files
+
+
+def find_under(root: Path, pattern: str) -> List[Path]:
+    """Sorted paths below ``root`` that ``root.rglob(pattern)`` would give, symlinked folders followed.
+
+    Corpora are often assembled from links (``amicorpus -> /bigdisk/amicorpus``); ``rglob`` does
+    not descend into a linked folder.
+    """
+    found: List[Path] = []
+    for folder, subfolders, files in walk_once(root):
         for name in subfolders + files:
             path = Path(folder) / name
             if path.relative_to(root).match(pattern):

@@ -43,6 +43,7 @@ from typing import Container, Dict, List, Optional, Sequence, Set, Tuple
 
 import soundfile
 
+from bigssl.data.corpora.common import walk_once
 from bigssl.data.corpora.speechstew import WRITTEN, normalize_with
 from bigssl.io_utils import PathLike, atomic_open, examples, iter_kv, read_kv, write_kv
 
@@ -389,16 +390,9 @@ def scan_audio_tree(root: PathLike) -> List[Entry]:
     if not root.is_dir():
         raise ManifestError(f"{root}: no such directory of unlabeled audio")
     found: List[Tuple[bytes, Path]] = []
-    seen: Set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        real = os.path.realpath(dirpath)
-        if real in seen:
-            dirnames[:] = []
-            continue
-        seen.add(real)
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+    for dirpath, _, filenames in walk_once(root, skip_hidden=True):
         for name in filenames:
-            if name.startswith(".") or not name.lower().endswith(AUDIO_SUFFIXES):
+            if not name.lower().endswith(AUDIO_SUFFIXES):
                 continue
             path = Path(dirpath) / name
             found.append((path.relative_to(root).as_posix().encode("utf-8"), path))
