@@ -227,3 +227,26 @@ def test_bad_input_is_named_or_dropped_and_counted(
     if case != "duplicate id":
         assert len(kept) == total - 1
     assert "dropped 1 of" in lenient.stderr
+
+
+def test_tab_separated_kaldi_files_are_read_as_kaldi_reads_them(
+    tiny_corpus: Path, tmp_path: Path
+) -> None:
+    """Issue 23: a tab after the id (ESPnet's reader accepts it) gave "no transcript", a phantom id
+    and a drop count that disagreed with what was kept."""
+    spaced, tabbed = tmp_path / "spaced", tmp_path / "tabbed"
+    shutil.copytree(tiny_corpus / "data" / "test", spaced)
+    shutil.copytree(tiny_corpus / "data" / "test", tabbed)
+    for name in ("text", "utt2spk", "wav.scp"):
+        lines = (spaced / name).read_text().splitlines()
+        tabs = [line.replace(" ", "\t", 1) for line in lines]  # the id, a tab, the rest
+        (tabbed / name).write_text("\n".join(tabs) + "\n")
+    (tabbed / "spk2utt").unlink()  # rebuilt from utt2spk
+    want = _validate(spaced, tmp_path / "want", drop_bad=False)
+    got = _validate(tabbed, tmp_path / "got", drop_bad=False)
+    assert want.returncode == 0 and got.returncode == 0, got.stderr[-2000:]
+    for name in ("text", "utt2spk", "wav.scp"):
+        assert read_kv(tmp_path / "got" / name) == read_kv(
+            tmp_path / "want" / name
+        ), name
+    assert not (tmp_path / "got" / "dropped_utts").read_text().strip()

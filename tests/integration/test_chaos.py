@@ -5,7 +5,8 @@ every stage (timed kills of the whole process group, and kills of the training p
 checkpoint's write and its rename, through BIGSSL_FAULT_KILL_BEFORE_RENAME), rerun after each kill
 with the same command until it finishes. The averaged models (pretraining, ASR, LM, NST student),
 decoded texts, scores, pseudo-labels and student data must be byte-identical to the clean run's,
-with every utterance present once.
+with every utterance present once. The clean run labels with one job, the killed one with three:
+pseudo-labels are batched before sharding, so the job count must not change a byte.
 """
 
 from __future__ import annotations
@@ -59,12 +60,12 @@ COMMAND = [
     "chaos",
     "--nst_unlabeled_set",
     "train_unlabeled",
-    "--nst_nj",
-    "2",
     "--nst_student_config",
     "conf/train_student_ctc.yaml",
     "--nst_student_args",
     "--max_epoch 2 --num_iters_per_epoch 2 --batch_size 4 --keep_nbest_models 1",
+    "--nst_pseudo_label_args",
+    "--batch_seconds 6",  # several batches of ~2 utterances, for the 3 jobs to share
     "--nst_filter_args",
     "--min_tokens_per_sec 0 --max_tokens_per_sec 1000",
     "--nst_reference_text",
@@ -121,14 +122,19 @@ def _make_recipe(target: Path) -> Path:
     return target
 
 
-def _start(recipe: Path, log: Path, fault: Optional[str] = None) -> subprocess.Popen:
+CLEAN_NJ, CHAOS_NJ = "1", "3"  # pseudo-labeling jobs of the clean and of the killed run
+
+
+def _start(
+    recipe: Path, log: Path, nst_nj: str, fault: Optional[str] = None
+) -> subprocess.Popen:
     env = dict(os.environ)
     env.pop(FAULT_ENV, None)
     if fault is not None:
         env[FAULT_ENV] = fault
     with open(log, "w") as out:
         return subprocess.Popen(
-            COMMAND,
+            [*COMMAND, "--nst_nj", nst_nj],
             cwd=recipe,
             env=env,
             stdout=out,
@@ -192,13 +198,15 @@ def test_pipeline_killed_anywhere_reruns_to_identical_outputs(
     root = tmp_path_factory.mktemp("chaos")
     clean = _make_recipe(root / "clean")
     chaos = _make_recipe(root / "chaos")
-    clean_run = _start(clean, root / "clean.log")  # side by side with the killed runs
+    clean_run = _start(
+        clean, root / "clean.log", CLEAN_NJ
+    )  # side by side with the killed runs
 
     landed: List[str] = []
     for number, (trigger, when) in enumerate(KILL_POINTS):
         log = root / f"chaos.{number}.log"
         if trigger is None:
-            proc = _start(chaos, log, fault=str(when))
+            proc = _start(chaos, log, CHAOS_NJ, fault=str(when))
             code = proc.wait(timeout=900)
             if (
                 code != 0
@@ -206,7 +214,7 @@ def test_pipeline_killed_anywhere_reruns_to_identical_outputs(
                 landed.append(f"inside the write of {when}")
         else:
             delay = _delay(root / "clean.log", trigger, when)  # type: ignore[arg-type]
-            proc = _start(chaos, log)
+            proc = _start(chaos, log, CHAOS_NJ)
             if _kill_after(proc, log, trigger, delay):
                 stages = re.findall(
                     r"\(pipeline\) stage (\S+)", log.read_text(errors="replace")
@@ -216,7 +224,7 @@ def test_pipeline_killed_anywhere_reruns_to_identical_outputs(
                 )
         if (chaos / "RESULTS.md").exists() and proc.returncode == 0:
             break
-    final = _start(chaos, root / "chaos.final.log")
+    final = _start(chaos, root / "chaos.final.log", CHAOS_NJ)
     assert final.wait(timeout=1200) == 0, (root / "chaos.final.log").read_text()[-3000:]
     assert clean_run.wait(timeout=1200) == 0, (root / "clean.log").read_text()[-3000:]
 
