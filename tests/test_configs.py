@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
+from typing import Dict, List, Tuple
 
 import pytest
 import yaml
@@ -49,24 +50,111 @@ def test_lm_config_builds_a_model(config: Path, tmp_path: Path) -> None:
     assert sum(p.numel() for p in LMTask.build_model(args).parameters()) > 1000
 
 
+# The encoder options that change no weight's shape or name.
+NOT_ARCHITECTURE = {
+    "dropout_rate",
+    "positional_dropout_rate",
+    "attention_dropout_rate",
+    "stochastic_depth_rate",
+    "layer_drop_rate",
+    "padding_idx",
+}
+
+
+def _encoder(config: Path) -> Tuple[str, Dict[str, object]]:
+    """A config's encoder type and its architecture options, ESPnet's defaults filled in."""
+    from espnet2.asr.encoder.conformer_encoder import ConformerEncoder
+
+    conf = yaml.safe_load(config.read_text()) or {}
+    options = dict(conf.get("encoder_conf") or {})
+    if conf.get("encoder") == "conformer":
+        for name, param in inspect.signature(
+            ConformerEncoder.__init__
+        ).parameters.items():
+            if param.default is not inspect.Parameter.empty:
+                options.setdefault(name, param.default)
+    arch = {k: v for k, v in options.items() if k not in NOT_ARCHITECTURE}
+    arch["n_mels"] = (conf.get("frontend_conf") or {}).get(
+        "n_mels", 80
+    )  # the input width
+    return str(conf.get("encoder")), arch
+
+
+def _ssl_configs(recipe: Path) -> List[Path]:
+    """A recipe's pretraining configs: its conf/ssl, else TEMPLATE's (chime6 points there)."""
+    own = sorted(recipe.glob("conf/ssl/*.yaml"))
+    return own or sorted(REPO.glob("egs/TEMPLATE/asr1/conf/ssl/*.yaml"))
+
+
+def _recipes_with_conformer_asr() -> List[Path]:
+    conformer = [a for a in ASR_CONFIGS if _encoder(a)[0] == "conformer"]
+    return sorted({a.parent.parent for a in conformer})
+
+
+PAIRED_BY = ("output_size", "num_blocks", "input_layer")
+
+
+def _ssl_asr_pairs() -> List[Tuple[Path, Path]]:
+    """Every recipe's (pretraining config, ASR config) pairs meant to share an encoder: the same
+    encoder type, width, depth and input layer; the ASR configs of the recipe's conf/ (students
+    included).
+    """
+    pairs = []
+    for recipe in _recipes_with_conformer_asr():
+        asr_configs = sorted(set(ASR_CONFIGS) & set(recipe.glob("conf/train_*.yaml")))
+        for ssl in _ssl_configs(recipe):
+            kind, arch = _encoder(ssl)
+            for asr in asr_configs:
+                other_kind, other = _encoder(asr)
+                if (kind, *(arch.get(k) for k in PAIRED_BY)) == (
+                    other_kind,
+                    *(other.get(k) for k in PAIRED_BY),
+                ):
+                    pairs.append((ssl, asr))
+    return pairs
+
+
+SSL_ASR_PAIRS = _ssl_asr_pairs()
+
+
+def test_every_recipe_that_pretrains_has_a_config_pair_to_fine_tune() -> None:
+    """A recipe whose pretraining encoder no ASR config shares (a width or depth changed on one
+    side) would leave its pretraining unusable; the pairing rule must find each recipe.
+    """
+    recipes = {r.parts[-2] for r in _recipes_with_conformer_asr()}
+    paired = {asr.parts[-4] for _, asr in SSL_ASR_PAIRS}
+    assert recipes and recipes <= paired, sorted(recipes - paired)
+
+
 @pytest.mark.parametrize(
-    "config", CPU_SSL_CONFIGS, ids=lambda p: str(p.relative_to(REPO))
+    "ssl,asr",
+    SSL_ASR_PAIRS,
+    ids=[f"{s.relative_to(REPO)}->{a.relative_to(REPO)}" for s, a in SSL_ASR_PAIRS],
 )
-def test_ssl_config_builds_a_model_whose_encoder_fits_the_recipe_asr_config(
-    config: Path, tmp_path: Path
+def test_pretrained_encoder_fits_the_asr_config_of_its_width(
+    ssl: Path, asr: Path, tmp_path: Path
 ) -> None:
+    """Stage 50 loads the pretraining's encoder into the ASR model (``--asr_init_ssl_iter``): every
+    option that shapes a weight must agree; the CPU-sized pairs are also built and loaded strictly.
+    """
+    (_, arch), (_, other) = _encoder(ssl), _encoder(asr)
+    differ = {
+        k: (arch.get(k), other.get(k))
+        for k in set(arch) | set(other)
+        if arch.get(k) != other.get(k)
+    }
+    assert not differ, f"{ssl.name} vs {asr.name}: {differ}"
+    if ssl not in CPU_SSL_CONFIGS:
+        return  # XL and larger: too big to build here
     from bigssl.ssl.task import BigSSLTask
 
-    args = _parse_with_config(BigSSLTask, config, [])
-    model = BigSSLTask.build_model(args)
-    asr_config = config.parent.parent / "train_asr_conformer_ctc.yaml"
-    if asr_config.is_file():
-        tokens = tmp_path / "tokens.txt"
-        tokens.write_text("\n".join(["<blank>", "<unk>", "A", "<sos/eos>"]) + "\n")
-        asr = BigSSLASRTask.build_model(
-            _parse_with_config(BigSSLASRTask, asr_config, ["--token_list", str(tokens)])
-        )
-        asr.encoder.load_state_dict(model.encoder.state_dict(), strict=True)
+    model = BigSSLTask.build_model(_parse_with_config(BigSSLTask, ssl, []))
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("\n".join(["<blank>", "<unk>", "A", "<sos/eos>"]) + "\n")
+    asr_model = BigSSLASRTask.build_model(
+        _parse_with_config(BigSSLASRTask, asr, ["--token_list", str(tokens)])
+    )
+    asr_model.encoder.load_state_dict(model.encoder.state_dict(), strict=True)
 
 
 @pytest.mark.parametrize(

@@ -121,11 +121,32 @@ def test_quantizer_stats_and_temperature() -> None:
         torch.randn(4, 50, 32), torch.ones(4, 50, dtype=torch.bool), step=10
     )
     assert 0.0 <= out.stats["loss_diversity"].item() <= 1.0
-    assert 1.0 <= out.stats["code_ppl"].item() <= 16.0
+    assert 0.0 < out.stats["code_ppl"].item() <= 16.0
     assert out.stats["gumbel_temp"].item() == pytest.approx(2.0 * 0.99**10)
     assert out.aux_loss.item() == pytest.approx(
         0.1 * out.stats["loss_diversity"].item()
     )
+
+
+@pytest.mark.parametrize("spread", [True, False])
+def test_code_perplexity_counts_the_codes_the_frames_use(spread: bool) -> None:
+    """Frames steered to codes by their input: every code used equally gives the perplexity
+    G x V = 16 and diversity near 0; every frame on one code per group gives G = 2 and diversity
+    (16 - 2) / 16."""
+    groups, codes, frames = 2, 8, 64
+    quantizer = GumbelQuantizer(32, 16, num_groups=groups, num_codes=codes).eval()
+    with torch.no_grad():  # logits = 20 x the first 16 input dims
+        quantizer.logits.weight.zero_()
+        quantizer.logits.weight[:, :16] = 20.0 * torch.eye(16)
+    feats = torch.zeros(1, frames, 32)
+    for t in range(frames):
+        code = t % codes if spread else 3
+        feats[0, t, code] = feats[0, t, codes + code] = 1.0  # group 0 and group 1
+    out = quantizer(feats, torch.ones(1, frames, dtype=torch.bool))
+    want = groups * codes if spread else groups
+    assert out.stats["code_ppl"].item() == pytest.approx(want, rel=1e-5)
+    diversity = (groups * codes - want) / (groups * codes)
+    assert out.stats["loss_diversity"].item() == pytest.approx(diversity, abs=1e-3)
 
 
 def test_code_perplexity_collapse_is_warned(caplog: pytest.LogCaptureFixture) -> None:
