@@ -4,11 +4,7 @@
 # With --use_lm true the stage-55 LM ${lm_exp}/${lm_model} is added by shallow fusion (lm_weight from the
 # decode config), into a decode dir of its own (inference_tag ends in _lm_<lm_tag>_<lm_model>).
 . "${pipeline_dir}/stages/common.sh"
-lm_opts=()
-if [ "${use_lm}" = true ]; then
-  [ -f "${lm_exp}/${lm_model}" ] || { log "--use_lm true: no LM ${lm_exp}/${lm_model}; train it with stage 55 (--lm_config)"; exit 1; }
-  lm_opts=(--lm_train_config "${lm_exp}/config.yaml" --lm_file "${lm_exp}/${lm_model}")
-fi
+set_lm_opts
 [ -f "${asr_exp}/${inference_model}" ] || { log "no model ${asr_exp}/${inference_model} to decode with; train it with stage 50 (or set --inference_model)"; exit 1; }
 set_inference_launch
 for dset in ${test_sets}; do

@@ -27,9 +27,9 @@ if [ "${nst_labels}" = reference ] && [ ! -f "${nst_reference_text}" ]; then log
 suffix="${nst_tag:+_${nst_tag}}"
 label_opts=()
 [ -z "${nst_decode_config}" ] || label_opts+=(--decode_config "${nst_decode_config}")
-if [ "${use_lm}" = true ] && [ "${nst_labels}" = pseudo ]; then
-  [ -f "${lm_exp}/${lm_model}" ] || { log "--use_lm true: no LM ${lm_exp}/${lm_model}; train it with stage 55 (--lm_config)"; exit 1; }
-  label_opts+=(--lm_train_config "${lm_exp}/config.yaml" --lm_file "${lm_exp}/${lm_model}")
+if [ "${nst_labels}" = pseudo ]; then
+  set_lm_opts
+  label_opts+=("${lm_opts[@]}")
 fi
 labeled_dir="${dumpdir}/raw/${train_set}"
 read -ra unlabeled_sets <<< "${nst_unlabeled_set}"

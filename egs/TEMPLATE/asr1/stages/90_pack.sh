@@ -23,10 +23,8 @@ opts=()
 for path in "${referenced[@]}" RESULTS.md "${asr_exp}/images"; do
   [ -e "${path}" ] && opts+=(--option "${path}")
 done
-if [ "${use_lm}" = true ]; then
-  [ -f "${lm_exp}/${lm_model}" ] || { log "--use_lm true: no LM ${lm_exp}/${lm_model}; train it with stage 55 (--lm_config)"; exit 1; }
-  opts+=(--lm_train_config "${lm_exp}/config.yaml" --lm_file "${lm_exp}/${lm_model}")
-fi
+set_lm_opts
+opts+=("${lm_opts[@]}")
 log "packing ${asr_exp} -> ${packed}"
 tmp="${packed%.zip}.tmp.zip"
 python -m espnet2.bin.pack asr --asr_train_config "${asr_exp}/config.yaml" \

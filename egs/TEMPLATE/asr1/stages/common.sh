@@ -91,6 +91,13 @@ set_asr_data_args() {
 # set_inference_launch: infer_cmd (the launcher string) and infer_device (the --device option) of decoding
 # and pseudo-labeling. --gpu_inference true: each job gets one GPU of its own (${cuda_cmd} --gpu 1, which
 # sets CUDA_VISIBLE_DEVICES per job locally and asks Slurm for a GPU per array task) and decodes on cuda.
+set_lm_opts() {  # the array lm_opts: the stage-55 LM for ESPnet's decoding with --use_lm true (none
+  # without); a missing LM fails naming it
+  lm_opts=()
+  [ "${use_lm}" = true ] || return 0
+  [ -f "${lm_exp}/${lm_model}" ] || { log "--use_lm true: no LM ${lm_exp}/${lm_model}; train it with stage 55 (--lm_config)"; exit 1; }
+  lm_opts=(--lm_train_config "${lm_exp}/config.yaml" --lm_file "${lm_exp}/${lm_model}")
+}
 set_inference_launch() {
   if [ "${gpu_inference:-false}" = true ]; then
     infer_cmd="${cuda_cmd} --gpu 1"; infer_device=(--device cuda)
