@@ -27,7 +27,9 @@ def make_junk_set(dev: Path, out: Path, num_junk: int = 30, seed: int = 0) -> Pa
     audio = out / "audio"
     audio.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    rows: Dict[str, str] = {f"speech-{u}": str(Path(p).resolve()) for u, p in wavs.items()}
+    rows: Dict[str, str] = {
+        f"speech-{u}": str(Path(p).resolve()) for u, p in wavs.items()
+    }
     for i, (_, path) in enumerate(sorted(wavs.items())[:num_junk]):
         wave, rate = soundfile.read(path, dtype="float32")
         start = int(len(wave) * 0.4)
@@ -42,8 +44,12 @@ def make_junk_set(dev: Path, out: Path, num_junk: int = 30, seed: int = 0) -> Pa
         rows[f"noise-{i:02d}"] = str(noise)
     data = out / "data"
     data.mkdir(exist_ok=True)
-    (data / "wav.scp").write_text("".join(f"{u} {p}\n" for u, p in sorted(rows.items())))
-    (data / "utt2spk").write_text("".join(f"{u} {u.split('-')[0]}\n" for u in sorted(rows)))
+    (data / "wav.scp").write_text(
+        "".join(f"{u} {p}\n" for u, p in sorted(rows.items()))
+    )
+    (data / "utt2spk").write_text(
+        "".join(f"{u} {u.split('-')[0]}\n" for u in sorted(rows))
+    )
     return data
 
 

@@ -58,6 +58,7 @@ NOT_ARCHITECTURE = {
     "stochastic_depth_rate",
     "layer_drop_rate",
     "padding_idx",
+    "use_flash_attn",  # an implementation, the same weights
 }
 
 
