@@ -32,115 +32,65 @@ from pathlib import Path
 from typing import List, Optional
 
 from bigssl.cli import setup_logging
-from bigssl.nst.pseudo_label import LabelOptions, pseudo_label
+from bigssl.nst.pseudo_label import (
+    CONFIDENCE_KINDS,
+    LabelOptions,
+    job_shard,
+    pseudo_label,
+)
+
+CONFIDENCE_HELP = (
+    "fused: length-normalized fused (AM+LM) score; posterior: the acoustic model's own "
+    "(default: fused with a beam, posterior otherwise)"
+)
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--asr_train_config", type=Path, required=True)
-    parser.add_argument("--asr_model_file", type=Path, required=True)
-    parser.add_argument(
+    add = parser.add_argument
+    add("--asr_train_config", required=True)
+    add("--asr_model_file", required=True)
+    add(
         "--data_dir", type=Path, required=True, help="data dir with wav.scp and utt2spk"
     )
-    parser.add_argument("--out_dir", type=Path, required=True)
-    parser.add_argument(
-        "--nj",
-        type=int,
-        default=1,
-        help="number of shards (run in parallel unless --shard_id)",
-    )
-    parser.add_argument(
-        "--shard_id",
-        type=int,
-        default=None,
-        help="label only this shard (0-based), do not merge",
-    )
-    parser.add_argument(
-        "--job_id",
-        type=int,
-        default=None,
-        help="label only shard JOB of a 1-based job array (= --shard_id JOB-1), do not merge",
-    )
-    parser.add_argument(
-        "--merge_only",
-        action="store_true",
-        help="merge the shards of a job array; fail naming the incomplete ones (labels nothing)",
-    )
-    parser.add_argument(
-        "--batch_seconds",
-        type=float,
-        default=60.0,
-        help="padded audio seconds per decoding batch",
-    )
-    parser.add_argument(
-        "--decode_config",
-        type=Path,
-        default=None,
-        help="YAML of Speech2Text options (beam_size (default 4), ctc_weight, lm_weight, "
-        "penalty, ...): decode every utterance by beam search",
-    )
-    parser.add_argument(
-        "--lm_train_config", type=Path, default=None, help="LM for shallow fusion"
-    )
-    parser.add_argument("--lm_file", type=Path, default=None)
-    parser.add_argument(
-        "--confidence",
-        choices=("fused", "posterior"),
-        default=None,
-        help="fused: length-normalized fused (AM+LM) score; posterior: the acoustic model's "
-        "own (default: fused with a beam, posterior otherwise)",
-    )
-    parser.add_argument("--threads", type=int, default=1, help="torch threads per job")
-    parser.add_argument("--device", default="cpu")
+    add("--out_dir", type=Path, required=True)
+    add("--nj", type=int, default=1, help="shards (run in parallel unless --shard_id)")
+    add("--shard_id", type=int, help="label only this shard (0-based), do not merge")
+    add("--job_id", type=int, help="label only shard JOB (1-based) of a job array")
+    add("--merge_only", action="store_true", help="merge a job array's complete shards")
+    add("--batch_seconds", type=float, default=60.0, help="padded audio s per batch")
+    add("--decode_config", help="YAML of Speech2Text options: beam search")
+    add("--lm_train_config", help="LM for shallow fusion (with --lm_file)")
+    add("--lm_file")
+    add("--confidence", choices=CONFIDENCE_KINDS, help=CONFIDENCE_HELP)
+    add("--threads", type=int, default=1, help="torch threads per job")
+    add("--device", default="cpu")
     args = parser.parse_args(argv)
     setup_logging()
-    if args.job_id is not None:
-        if args.shard_id is not None:
-            parser.error("--job_id and --shard_id are the same option; give one")
-        if not 1 <= args.job_id <= args.nj:
-            parser.error(f"--job_id {args.job_id} is outside 1..{args.nj} (--nj)")
-        args.shard_id = args.job_id - 1
-    if args.merge_only and args.shard_id is not None:
-        parser.error("--merge_only merges all shards; it takes no --job_id/--shard_id")
-    for path in (args.asr_train_config, args.asr_model_file, args.data_dir / "wav.scp"):
-        if not path.exists():
-            parser.error(f"{path} does not exist")
-    for path in (args.decode_config, args.lm_train_config, args.lm_file):
-        if path is not None and not path.exists():
-            parser.error(f"{path} does not exist")
-    if (args.lm_train_config is None) != (args.lm_file is None):
-        parser.error("--lm_train_config and --lm_file go together")
-    if (
-        args.confidence == "fused"
-        and args.decode_config is None
-        and args.lm_file is None
-    ):
-        parser.error(
-            "--confidence fused needs --decode_config or --lm_file (a beam search)"
+    try:
+        shard_id = job_shard(args.nj, args.shard_id, args.job_id, args.merge_only)
+        options = LabelOptions(
+            asr_train_config=args.asr_train_config,
+            asr_model_file=args.asr_model_file,
+            batch_seconds=args.batch_seconds,
+            threads=args.threads,
+            device=args.device,
+            decode_config=args.decode_config,
+            lm_train_config=args.lm_train_config,
+            lm_file=args.lm_file,
+            confidence=args.confidence,
         )
-    options = LabelOptions(
-        asr_train_config=str(args.asr_train_config),
-        asr_model_file=str(args.asr_model_file),
-        batch_seconds=args.batch_seconds,
-        threads=args.threads,
-        device=args.device,
-        decode_config=None if args.decode_config is None else str(args.decode_config),
-        lm_train_config=(
-            None if args.lm_train_config is None else str(args.lm_train_config)
-        ),
-        lm_file=None if args.lm_file is None else str(args.lm_file),
-        confidence=args.confidence,
-    )
+        options.check_files()
+        if not (args.data_dir / "wav.scp").exists():
+            raise ValueError(f"{args.data_dir / 'wav.scp'} does not exist")
+    except ValueError as error:
+        parser.error(str(error))
     figures = pseudo_label(
-        args.data_dir,
-        args.out_dir,
-        options,
-        nj=args.nj,
-        shard_id=args.shard_id,
+        args.data_dir, args.out_dir, options, nj=args.nj, shard_id=shard_id,
         merge_only=args.merge_only,
-    )
+    )  # fmt: skip
     if figures:
         rate = figures.get("audio_seconds_per_second")
         logging.info(

@@ -105,6 +105,13 @@ class LabelOptions:
                 "--confidence fused needs a beam search: give --decode_config or an LM"
             )
 
+    def check_files(self) -> None:
+        """Raise ValueError naming the first model, config or LM file that does not exist."""
+        for path in (self.asr_train_config, self.asr_model_file, self.decode_config,
+                     self.lm_train_config, self.lm_file):  # fmt: skip
+            if path is not None and not Path(path).exists():
+                raise ValueError(f"{path} does not exist")
+
     @property
     def uses_beam(self) -> bool:
         """Whether every utterance is decoded by ESPnet's beam search (not batched greedy)."""
@@ -520,6 +527,24 @@ def merge_shards(
             table, source_utts, f"{out_dir}/{name} (merged)", "the source data dir"
         )
         write_kv(out_dir / name, table.items())
+
+
+def job_shard(
+    nj: int, shard_id: Optional[int], job_id: Optional[int], merge_only: bool
+) -> Optional[int]:
+    """The 0-based shard a command labels (``None``: all, then merge), from ``--shard_id`` or a job
+    array's 1-based ``--job_id``; ValueError for a contradiction."""
+    if job_id is not None:
+        if shard_id is not None:
+            raise ValueError("--job_id and --shard_id are the same option; give one")
+        if not 1 <= job_id <= nj:
+            raise ValueError(f"--job_id {job_id} is outside 1..{nj} (--nj)")
+        shard_id = job_id - 1
+    if merge_only and shard_id is not None:
+        raise ValueError(
+            "--merge_only merges all shards; it takes no --job_id/--shard_id"
+        )
+    return shard_id
 
 
 def pseudo_label(

@@ -417,3 +417,31 @@ def test_a_second_run_on_the_same_shards_stops_at_once(
         unlabeled_dir, out, _options(), nj=2
     )  # the lock went with its holder
     assert (out / "text").is_file()
+
+
+def test_job_shard_reads_a_job_array_and_refuses_contradictions() -> None:
+    from bigssl.nst.pseudo_label import job_shard
+
+    assert job_shard(4, None, 3, False) == 2  # job 3 of 1..4 labels shard 2
+    assert job_shard(4, 1, None, False) == 1
+    assert job_shard(4, None, None, True) is None  # merge everything
+    for nj, shard, job, merge, words in [
+        (4, 1, 2, False, "same option"),
+        (4, None, 5, False, "outside 1..4"),
+        (4, None, 0, False, "outside 1..4"),
+        (4, None, 2, True, "--merge_only"),
+    ]:
+        with pytest.raises(ValueError, match=words):
+            job_shard(nj, shard, job, merge)
+
+
+def test_label_options_name_a_missing_file(tmp_path: Path) -> None:
+    from bigssl.nst.pseudo_label import LabelOptions
+
+    config = tmp_path / "config.yaml"
+    config.write_text("{}\n")
+    options = LabelOptions(str(config), str(tmp_path / "missing.pth"))
+    with pytest.raises(ValueError, match="missing.pth does not exist"):
+        options.check_files()
+    with pytest.raises(ValueError, match="go together"):
+        LabelOptions(str(config), str(config), lm_file=str(config))
