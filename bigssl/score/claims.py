@@ -549,6 +549,50 @@ def _row_order(row: Tuple[str, ...]) -> Tuple[int, str]:
     return int(number), rest
 
 
+Judged = Tuple[str, str, str, str, str]  # key, claim text, numbers, verdict, why
+
+
+def _judged_again(
+    scores: Scores,
+    verdicts: Sequence[Tuple[Claim, Verdict]],
+    also_on: Mapping[str, str],
+    fractions: Sequence[int],
+    nst_fraction: int,
+) -> List[Judged]:
+    """Rows ``<n> (<test set>)``: claim n judged again on another test set, reading only the roles
+    the claim read on the main one."""
+    by_key = {c.key: (c, v) for c, v in verdicts}
+    rows: List[Judged] = []
+    for key, test_set in also_on.items():
+        if str(key) not in by_key:
+            raise ValueError(f"also_on: no claim {key} to judge again on {test_set}")
+        claim, first = by_key[str(key)]
+        read = {role: scores[role] for role in first.roles if role in scores}
+        other = rescore_on(read, str(test_set))
+        v = judge_claim(claim, other, fractions, nst_fraction)
+        row_key, text = f"{claim.key} ({test_set})", f"{claim.text}, on {test_set}"
+        rows.append((row_key, text, _numbers(other, v.roles), v.verdict, v.why))
+    return rows
+
+
+def _systems_table(scores: Scores) -> str:
+    """Every scored role: its test set, seeds, CER/WER with their seed range, experiments."""
+    return md_table(
+        ["role", "test set", "seeds scored", "CER", "WER", "experiments"],
+        (
+            [
+                role,
+                s.test_set,
+                f"{s.seeds}/{len(s.exp_dirs)}",
+                s.describe("cer"),
+                s.describe("wer"),
+                "<br>".join(f"`{e}`" for e in s.exp_dirs),
+            ]
+            for role, s in sorted(scores.items())
+        ),
+    )
+
+
 def claims_section(
     scores: Scores,
     notes: Optional[Mapping[str, str]] = None,
@@ -571,28 +615,11 @@ def claims_section(
     """
     notes = {str(k): v for k, v in (notes or {}).items()}
     verdicts = judge_claims(scores, fractions, nst_fraction)
-    judged = [
+    judged: List[Judged] = [
         (claim.key, claim.text, _numbers(scores, v.roles), v.verdict, v.why)
         for claim, v in verdicts
     ]
-    by_key = {c.key: (c, v) for c, v in verdicts}
-    for key, test_set in (also_on or {}).items():
-        if str(key) not in by_key:
-            raise ValueError(f"also_on: no claim {key} to judge again on {test_set}")
-        claim, first = by_key[str(key)]
-        # only the roles the claim read on the main test set are scored again
-        read = {role: scores[role] for role in first.roles if role in scores}
-        other = rescore_on(read, str(test_set))
-        v = judge_claim(claim, other, fractions, nst_fraction)
-        judged.append(
-            (
-                f"{claim.key} ({test_set})",
-                f"{claim.text}, on {test_set}",
-                _numbers(other, v.roles),
-                v.verdict,
-                v.why,
-            )
-        )
+    judged += _judged_again(scores, verdicts, also_on or {}, fractions, nst_fraction)
     texts = {"4": CLAIM4_TEXT}
     for key, path in (external or {}).items():
         verdict, why, numbers = external_verdict(path)
@@ -617,25 +644,11 @@ def claims_section(
     header = ["#", "claim", "numbers (test %)", "verdict", "why"]
     if notes:
         header.append("levers tried")
-    systems = md_table(
-        ["role", "test set", "seeds scored", "CER", "WER", "experiments"],
-        (
-            [
-                role,
-                s.test_set,
-                f"{s.seeds}/{len(s.exp_dirs)}",
-                s.describe("cer"),
-                s.describe("wer"),
-                "<br>".join(f"`{e}`" for e in s.exp_dirs),
-            ]
-            for role, s in sorted(scores.items())
-        ),
-    )
     return (
         f"## {title}\n\n{RULES}\n\n"
         + md_table(header, rows)
         + "\n\nSystems:\n\n"
-        + systems
+        + _systems_table(scores)
         + "\n"
     )
 
