@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import soundfile
 import yaml
@@ -195,6 +195,22 @@ def _gflops(config: Dict[str, object]) -> Optional[float]:
         return None
 
 
+def _progress(
+    records: Mapping[int, Any], config: Mapping[str, Any], per_epoch: Optional[int]
+) -> Tuple[int, Optional[int], Optional[int]]:
+    """(epochs, batches, optimizer steps) run: from ESPnet's epoch records (cumulative
+    ``total_count``), else ``max_epoch`` x the batches per epoch."""
+    accum = int(config.get("accum_grad") or 1)
+    if records:
+        counts = [records[e].total_count for e in sorted(records)]
+        steps = sum((c - p) // accum for p, c in zip([0] + counts[:-1], counts))
+        return max(records), counts[-1], steps
+    epochs = int(config.get("max_epoch") or 0)
+    if not per_epoch:
+        return epochs, None, None
+    return epochs, epochs * per_epoch, epochs * (per_epoch // accum)
+
+
 def summarize(exp_dir: Path, data_dir: Path, wall_seconds: float) -> Dict[str, object]:
     """Summary of ``exp_dir``'s training; also written to ``exp_dir/train_summary.json``.
 
@@ -236,18 +252,7 @@ def summarize(exp_dir: Path, data_dir: Path, wall_seconds: float) -> Dict[str, o
     per_epoch = config.get("num_iters_per_epoch") or (
         sampler.num_batches if sampler else None
     )
-    accum = int(config.get("accum_grad") or 1)
-    if records:
-        epochs = max(records)
-        counts = [records[e].total_count for e in sorted(records)]
-        batches: Optional[int] = counts[-1]
-        steps: Optional[int] = sum(
-            (c - p) // accum for p, c in zip([0] + counts[:-1], counts)
-        )
-    else:
-        epochs = int(config.get("max_epoch") or 0)
-        batches = epochs * per_epoch if per_epoch else None
-        steps = epochs * (per_epoch // accum) if per_epoch else None
+    epochs, batches, steps = _progress(records, config, per_epoch)
     audio_hours = (
         batches * audio_per_batch(sampler, config, durations, data_dir) / 3600
         if sampler and batches is not None
