@@ -271,6 +271,28 @@ def _claim4_lines(
     ]
 
 
+def _value_of_training(results: Sequence[Result], control: str) -> List[str]:
+    """Lines of a table: each encoder's best layer vs the random-weights ``control``'s, per task."""
+    by_key: Dict[tuple, Result] = {(r["task"], r["encoder"]): r for r in results}
+    rows = []
+    for result in results:
+        if result["encoder"] == control or (result["task"], control) not in by_key:
+            continue
+        trained = _best(result)["test"]
+        random = _best(by_key[(result["task"], control)])["test"]
+        rows.append([str(result["task"]), str(result["encoder"]), f"{trained:.3f}",
+                     f"{random:.3f}", f"{trained - random:+.3f}"])  # fmt: skip
+    header = ["task", "encoder", "test at best layer", f"{control}, test at best layer",
+              "difference"]  # fmt: skip
+    return [
+        "",
+        "Value of training: each encoder's best layer vs the same network with random weights "
+        f"(`{control}`).",
+        "",
+        md_table(header, rows),
+    ]
+
+
 def section(
     summary: Mapping[str, object],
     claim_encoder: str,
@@ -322,39 +344,7 @@ def section(
     if claim:
         lines += _claim4_lines(claim, claim_encoder, control)
     if control:
-        by_key: Dict[tuple, Result] = {(r["task"], r["encoder"]): r for r in results}
-        value_rows = []
-        for result in results:
-            if result["encoder"] == control or (result["task"], control) not in by_key:
-                continue
-            trained, random = (
-                _best(result)["test"],
-                _best(by_key[(result["task"], control)])["test"],
-            )
-            value_rows.append(
-                [
-                    str(result["task"]),
-                    str(result["encoder"]),
-                    f"{trained:.3f}",
-                    f"{random:.3f}",
-                    f"{trained - random:+.3f}",
-                ]
-            )
-        lines += [
-            "",
-            f"Value of training: each encoder's best layer vs the same network with random weights (`{control}`).",
-            "",
-            md_table(
-                [
-                    "task",
-                    "encoder",
-                    "test at best layer",
-                    f"{control}, test at best layer",
-                    "difference",
-                ],
-                value_rows,
-            ),
-        ]
+        lines += _value_of_training(results, control)
     if figure:
         lines += ["", f"![score per layer]({figure})"]
     return "\n".join(lines) + "\n"
