@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import List, Optional
 
 from bigssl.cli import setup_logging
-from bigssl.data.corpora.speechstew import READERS, CorpusError, prepare_speechstew
+from bigssl.data.corpora.common import CorpusError
+from bigssl.data.corpora.speechstew_corpora import READERS, prepare_speechstew
 
 
 def get_parser() -> argparse.ArgumentParser:

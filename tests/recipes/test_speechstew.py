@@ -22,16 +22,15 @@ import soundfile
 from bigssl.data.corpora import speechstew
 from bigssl.data.corpora.speechstew import (
     CONVENTIONS,
-    READERS,
     RULES,
     CorpusError,
     DataSet,
     Utterance,
     normalize,
     parse_weights,
-    prepare_speechstew,
     weighted_utterances,
 )
+from bigssl.data.corpora.speechstew_corpora import READERS, prepare_speechstew
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from

@@ -1,8 +1,10 @@
 """SpeechStew (Chan et al. 2021, arXiv:2104.02133): seven English corpora as one training set.
 
-Each corpus is read from its release layout by its own module (``speechstew_<corpus>.py``) into
+This module is the code the readers share. Each corpus is read from its release layout by its own
+module (``speechstew_<corpus>.py``) into
 :class:`DataSet` objects, its transcripts mapped to ONE text convention by :func:`normalize` and the
-table :data:`CONVENTIONS`; :func:`prepare_speechstew` writes one Kaldi data dir per corpus split
+table :data:`CONVENTIONS`; :func:`bigssl.data.corpora.speechstew_corpora.prepare_speechstew` (the readers' registry, on top
+of them) writes one Kaldi data dir per corpus split
 (``data/<corpus>_<split>``, utterance ids prefixed by the corpus), the combined training set
 ``data/train_speechstew`` (per-corpus weights, default 1 = the paper's plain mix), the combined
 validation set ``data/dev_speechstew`` and the list of per-corpus test sets for scoring.
@@ -28,7 +30,6 @@ The text convention (the paper does not spell its own out; ours, applied to ever
 from __future__ import annotations
 
 import hashlib
-import importlib
 import logging
 import math
 import re
@@ -37,11 +38,11 @@ import shutil
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bigssl.data.corpora.common import CorpusError
 from bigssl.data.corpora.numbers import spell_numbers
-from bigssl.io_utils import PathLike, write_kv, write_text_atomic
+from bigssl.io_utils import PathLike, write_kv
 
 logger = logging.getLogger(__name__)
 
@@ -548,122 +549,3 @@ def parse_weights(spec: str, corpora: Iterable[str]) -> Dict[str, float]:
                 f"--weights: '{item}': a weight must be a finite number >= 0"
             )
     return weights
-
-
-# ---- the whole recipe --------------------------------------------------------------------------
-
-# corpus option -> module with ``read(root, **options) -> List[DataSet]`` (imported when used,
-# since those modules import this one)
-READERS: Dict[str, str] = {
-    "ami": "bigssl.data.corpora.speechstew_ami",
-    "bn": "bigssl.data.corpora.speechstew_bn",
-    "commonvoice": "bigssl.data.corpora.speechstew_commonvoice",
-    "librispeech": "bigssl.data.corpora.speechstew_librispeech",
-    "swbd": "bigssl.data.corpora.speechstew_swbd",
-    "fisher": "bigssl.data.corpora.speechstew_swbd",
-    "eval2000": "bigssl.data.corpora.speechstew_swbd",
-    "tedlium3": "bigssl.data.corpora.speechstew_tedlium",
-    "wsj": "bigssl.data.corpora.speechstew_wsj",
-}
-
-TRAIN_SET = "train_speechstew"
-VALID_SET = "dev_speechstew"
-TEST_SETS_FILE = (
-    "speechstew_test_sets"  # in the data root: the per-corpus scoring sets, one line
-)
-
-
-def reader(corpus: str) -> Callable[..., List[DataSet]]:
-    """The ``read_<corpus>`` function of ``corpus``'s module."""
-    module = importlib.import_module(READERS[corpus])
-    return getattr(module, f"read_{corpus}")
-
-
-def prepare_speechstew(
-    roots: Mapping[str, Optional[PathLike]],
-    data_root: PathLike,
-    weights: str = "",
-    sph_reader: str = "",
-    options: Optional[Mapping[str, Mapping[str, object]]] = None,
-    seed: int = 0,
-) -> Dict[str, DataSet]:
-    """Read every corpus whose root is given, write its sets and the combined ones; return them all.
-
-    ``roots``: corpus -> root (empty or None: skipped, logged). ``weights``: ``corpus=w,...`` over the
-    training sets' corpus names (e.g. ``ami_ihm``, ``ls``). ``options``: extra keyword arguments per
-    reader (e.g. ``{"tedlium3": {"release_split": "speaker-adaptation"}}``). Every root is checked
-    before anything is written, so a mistake in the last one costs no time.
-    """
-    unknown = sorted(set(roots) - set(READERS))
-    if unknown:
-        raise ValueError(f"unknown corpora {unknown}; known: {sorted(READERS)}")
-    sph_reader = sph_reader or default_sph_reader()
-    options = options or {}
-    datasets: List[DataSet] = []
-    for corpus in READERS:
-        root = roots.get(corpus)
-        if not root:
-            logger.info("%s: no --%s_root given; skipped", corpus, corpus)
-            continue
-        if not Path(root).is_dir():
-            raise corpus_error(corpus, root, "the directory does not exist")
-        sets = reader(corpus)(
-            Path(root), sph_reader=sph_reader, **options.get(corpus, {})
-        )
-        for dataset in sets:
-            logger.info(
-                "%s: %s: %d utterances%s",
-                corpus,
-                dataset.name,
-                len(dataset.utterances),
-                (
-                    f" ({dataset.duplicates} duplicate annotations kept once)"
-                    if dataset.duplicates
-                    else ""
-                ),
-            )
-        datasets.extend(sets)
-    if not datasets:
-        raise CorpusError(
-            "no corpus root given: SpeechStew needs at least one --<corpus>_root"
-        )
-    train = [d for d in datasets if d.split == "train"]
-    dev = [d for d in datasets if d.split == "dev"]
-    tests = [d for d in datasets if d.split != "train"]
-    if not train:
-        raise CorpusError("none of the given corpora has a training set")
-    if not dev:
-        raise CorpusError(
-            "none of the given corpora has a dev set (AMI, Common Voice, LibriSpeech, TED-LIUM 3 and "
-            "WSJ do); the combined validation set is made of them"
-        )
-    corpus_weights = parse_weights(weights, (d.corpus for d in train))
-    combined_train = combine(
-        TRAIN_SET, [(d, corpus_weights[d.corpus]) for d in train], seed
-    )
-    if not combined_train.utterances:
-        raise ValueError("--weights leave no training utterance")
-    combined_dev = combine(VALID_SET, [(d, 1.0) for d in dev], split="dev")
-    data_root = Path(data_root)
-    for dataset in [*datasets, combined_train, combined_dev]:
-        write_data_dir(dataset, data_root)
-    write_kv(
-        data_root / TRAIN_SET / "utt2corpus",
-        (
-            (u.utt, u.utt.split("-", 1)[0]) for u in combined_train.utterances
-        ),  # the id prefix
-    )
-    write_text_atomic(
-        data_root / TEST_SETS_FILE, " ".join(d.name for d in tests) + "\n"
-    )
-    summary = ", ".join(f"{d.corpus}={corpus_weights[d.corpus]:g}" for d in train)
-    logger.info(
-        "%s: %d utterances (weights %s); %s: %d; test sets: %s",
-        TRAIN_SET,
-        len(combined_train.utterances),
-        summary,
-        VALID_SET,
-        len(combined_dev.utterances),
-        " ".join(d.name for d in tests),
-    )
-    return {d.name: d for d in [*datasets, combined_train, combined_dev]}
