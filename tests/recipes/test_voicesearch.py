@@ -284,7 +284,7 @@ def test_drop_bad_skips_bad_rows_counted(
     assert summaries["train"].utterances == 2 and summaries["train"].skipped == 3
     assert read_kv(tmp_path / "data/train/text") == {
         "a-alice-q01": "call mom",
-        "b-bob-q04": "two lines, one text",
+        "b-bob-q04": "two lines one text",  # the written convention (--text_norm written)
     }
     assert (
         f"{manifest}:3: empty text" in caplog.text
