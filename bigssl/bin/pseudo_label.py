@@ -39,6 +39,12 @@ from bigssl.nst.pseudo_label import (
     pseudo_label,
 )
 
+JOB_ID_HELP = (
+    "label only shard JOB of a 1-based job array (= --shard_id JOB-1), do not merge"
+)
+MERGE_ONLY_HELP = (
+    "merge the shards of a job array; fail naming the incomplete ones (labels nothing)"
+)
 CONFIDENCE_HELP = (
     "fused: length-normalized fused (AM+LM) score; posterior: the acoustic model's own "
     "(default: fused with a beam, posterior otherwise)"
@@ -58,8 +64,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     add("--out_dir", type=Path, required=True)
     add("--nj", type=int, default=1, help="shards (run in parallel unless --shard_id)")
     add("--shard_id", type=int, help="label only this shard (0-based), do not merge")
-    add("--job_id", type=int, help="label only shard JOB (1-based) of a job array")
-    add("--merge_only", action="store_true", help="merge a job array's complete shards")
+    add("--job_id", type=int, help=JOB_ID_HELP)
+    add("--merge_only", action="store_true", help=MERGE_ONLY_HELP)
     add("--batch_seconds", type=float, default=60.0, help="padded audio s per batch")
     add("--decode_config", help="YAML of Speech2Text options: beam search")
     add("--lm_train_config", help="LM for shallow fusion (with --lm_file)")
