@@ -380,6 +380,19 @@ REQUIRED = ["--train_set", "t", "--valid_set", "v", "--test_sets", "x"]
         (
             [
                 "--nst_stop_iter",
+                "2",
+                "--nst_unlabeled_set",
+                "u",
+                "--nst_student_config",
+                "s.yaml",
+                "--nst_grow_data",
+                "yes",
+            ],
+            "option '--nst_grow_data' takes true or false, not 'yes'",
+        ),
+        (
+            [
+                "--nst_stop_iter",
                 "1",
                 "--nst_unlabeled_set",
                 "u",
@@ -541,6 +554,35 @@ def test_nst_with_a_set_per_generation_names_the_missing_one(tmp_path: Path) -> 
     assert "no dump/raw/gen2_audio/wav.scp; run stage 20 on gen2_audio" in result.stdout
     assert "gen1_audio/wav.scp" not in result.stdout
     assert not (recipe / "exp").exists() or not any((recipe / "exp").glob("nst_iter*"))
+
+
+def test_nst_growing_data_needs_the_earlier_generations_kept_labels(
+    tmp_path: Path,
+) -> None:
+    """--nst_grow_data true: generation 2's student data takes generation 1's data/pseudo too;
+    without it the stage stops before building the student's data, naming the dir."""
+    recipe = _new_mini_recipe(tmp_path)
+    (recipe / "dump/raw/u").mkdir(parents=True)
+    (recipe / "dump/raw/u/wav.scp").write_text("u1 /x.wav\n")
+    teacher = recipe / "exp/nst_iter1"
+    teacher.mkdir(parents=True)
+    (teacher / "valid.cer_ctc.ave.pth").write_text("")
+    for done in ("pseudo", "data/pseudo"):
+        (recipe / "exp/nst_iter2" / done).mkdir(parents=True)
+        (recipe / "exp/nst_iter2" / done / ".done").write_text("")
+    nst = ["--nst_start_iter", "2", "--nst_stop_iter", "2", "--nst_unlabeled_set", "u"]
+    result = _run(
+        ["./run.sh", "--stage", "75", "--stop_stage", "75", *nst]
+        + ["--nst_student_config", "conf/train_student_ctc.yaml"]
+        + ["--nst_grow_data", "true"],
+        recipe,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (
+        "generation 2: --nst_grow_data true needs generation 1's kept pseudo-labels "
+        "exp/nst_iter1/data/pseudo; run generation 1 first" in result.stdout
+    )
+    assert not (recipe / "exp/nst_iter2/data/train").exists()
 
 
 # ---- make demo's recipe (egs/mini/demo1/run.sh) --------------------------------------------

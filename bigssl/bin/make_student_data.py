@@ -25,8 +25,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument(
         "--pseudo",
         type=Path,
+        nargs="+",
         required=True,
-        help="pseudo-labeled data dir (text = hypotheses)",
+        help="pseudo-labeled data dir(s) (text = hypotheses); with several, an utterance in "
+        "more than one keeps the first dir's label",
     )
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--bpemodel", type=Path, required=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence, Union
 
 from bigssl.asr.mixing import UTT2GROUP
 from bigssl.data.kaldi_dir import DataDir, load_data_dir
@@ -75,9 +75,33 @@ def write_shapes(
     write_kv(shape_dir / "text_shape.bpe", text.items())
 
 
+def union_pseudo(pseudo_dirs: Sequence[PathLike]) -> DataDir:
+    """The pseudo-labeled dirs as one; an utterance in several keeps the first dir's label.
+
+    NST with growing data: generation k's own labels come first, earlier generations' labels
+    of other audio after them. Each dropped duplicate is counted in the log.
+    """
+    union = DataDir(wav_scp={}, utt2spk={}, text={})
+    for pseudo_dir in pseudo_dirs:
+        part = load_data_dir(pseudo_dir, require_text=True)
+        fresh = [u for u in part.utt_ids if u not in union.wav_scp]
+        if len(fresh) < len(part.wav_scp):
+            logger.info(
+                "%s: %d of its %d utterances are labeled by an earlier dir of --pseudo; its labels of them are not used",
+                pseudo_dir,
+                len(part.wav_scp) - len(fresh),
+                len(part.wav_scp),
+            )
+        for utt in fresh:
+            union.wav_scp[utt] = part.wav_scp[utt]
+            union.utt2spk[utt] = part.utt2spk[utt]
+            union.text[utt] = part.text[utt]
+    return union
+
+
 def build_student_data(
     labeled_dir: PathLike,
-    pseudo_dir: PathLike,
+    pseudo_dirs: Union[PathLike, Sequence[PathLike]],
     out_dir: PathLike,
     bpemodel: PathLike,
     token_list: PathLike,
@@ -85,17 +109,27 @@ def build_student_data(
 ) -> Dict[str, int]:
     """Write the mixed training dir; returns utterance counts per group.
 
+    ``pseudo_dirs``: one pseudo-labeled dir, or several (see ``union_pseudo``).
     ``pseudo_text`` replaces the pseudo dir's transcripts (the all-labels topline uses the
-    unlabeled set's own reference transcripts); it must cover every utterance.
+    unlabeled set's own reference transcripts); it must cover every utterance, and then only one
+    pseudo dir is allowed.
     """
     out_dir = Path(out_dir)
-    pseudo = load_data_dir(pseudo_dir, require_text=pseudo_text is None)
-    if pseudo_text is not None:
+    if isinstance(pseudo_dirs, (str, Path)):
+        pseudo_dirs = [pseudo_dirs]
+    if pseudo_text is not None and len(pseudo_dirs) != 1:
+        raise ValueError(
+            f"--pseudo_text replaces one pseudo dir's transcripts, not {len(pseudo_dirs)}'s"
+        )
+    if pseudo_text is None:
+        pseudo = union_pseudo(pseudo_dirs)
+    else:
+        pseudo = load_data_dir(pseudo_dirs[0], require_text=False)
         reference = read_kv(pseudo_text)
         missing = sorted(set(pseudo.wav_scp) - set(reference))
         if missing:
             raise ValueError(
-                f"{pseudo_text}: no transcript for {examples(missing, 'utterances')} of {pseudo_dir}"
+                f"{pseudo_text}: no transcript for {examples(missing, 'utterances')} of {pseudo_dirs[0]}"
             )
         pseudo.text = {u: reference[u] for u in pseudo.wav_scp}
     combined, groups = merge_groups(

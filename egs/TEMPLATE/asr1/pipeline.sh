@@ -53,6 +53,7 @@ nst_pseudo_label_args="" # extra bigssl.bin.pseudo_label options (e.g. "--batch_
 nst_decode_config=""     # Speech2Text options of pseudo-labeling (YAML, e.g. beam_size, lm_weight; passed as --decode_config)
 nst_nj=2                 # pseudo-labeling shards run in parallel
 nst_pseudo_from=""       # a generation dir whose pseudo-labels (pseudo/) generation nst_start_iter reuses for its unlabeled set's utterances instead of labeling (same teacher, the same set or a larger one; e.g. another student on the same labels)
+nst_grow_data=false      # true: generation k's student also trains on generations 1..k-1's kept pseudo-labels of audio it did not label again (its data grows; with fresh audio per generation, labeled by the teacher of the day)
 gpu_inference=false      # decode (stage 60) and pseudo-label (stage 75) on GPUs: one GPU per job (${cuda_cmd} --gpu 1, --device cuda)
 nst_labels=pseudo        # pseudo: the NST loop; reference: all-labels topline on nst_reference_text
 nst_reference_text=""    # the unlabeled set's own transcripts (topline; kept-vs-dropped WER of the filter)

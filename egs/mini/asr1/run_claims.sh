@@ -32,6 +32,8 @@ seeds="1 2"              # training seeds of every system (verdicts need two)
 nst_fraction=10          # labeled fraction (%) of the NST teacher (claims 1, 3, 6)
 nst_generations=2        # NST generations (claim 3)
 nst_fresh_audio=true     # generation k >= 2 labels a new slice of --nst_unlabeled_utts utterances (false: generation 1's again)
+nst_grow_data=true       # generation k's student also trains on generations 1..k-1's kept pseudo-labels (its data grows
+                         # with each generation, as in the paper; with fresh audio, k x the utterances)
 nst_unlabeled_utts=2400  # utterances of the pool's rest the NST chains pseudo-label (seeded; 2400: generation 1 beat its teacher and control, 600: not)
 domain_route=nst         # claim 6: nst (flite audio in a student's pseudo-labeled data) or pretrain (in a second
                          # pretraining, ~35 min more; measured 2026-12-07: test_flite CER 83.5 with vs 78.7 without)
@@ -59,7 +61,9 @@ case "${part}" in 1|2|all|report) ;; *) echo "$0: --part must be 1, 2, all or re
 for n in nst_fraction nst_generations nst_unlabeled_utts flite_utts pretrain_epochs pretrain_procs pretrain_ngpu nst_nj jobs; do
   [[ "${!n}" =~ ^[0-9]+$ ]] || { echo "$0: --${n} must be a whole number, not '${!n}'" >&2; exit 2; }
 done
-case "${nst_fresh_audio}" in true|false) ;; *) echo "$0: --nst_fresh_audio must be true or false, not '${nst_fresh_audio}'" >&2; exit 2 ;; esac
+for n in nst_fresh_audio nst_grow_data; do
+  case "${!n}" in true|false) ;; *) echo "$0: --${n} must be true or false, not '${!n}'" >&2; exit 2 ;; esac
+done
 case "${domain_route}" in pretrain|nst) ;; *) echo "$0: --domain_route must be pretrain or nst, not '${domain_route}'" >&2; exit 2 ;; esac
 [ -f "${pretrain_config}" ] || { echo "$0: --pretrain_config ${pretrain_config}: no such file" >&2; exit 2; }
 
@@ -233,25 +237,26 @@ if [ "${part}" != report ]; then
       --nst_decode_config conf/decode_ctc_lm.yaml --nst_tag "$2_s$1" --nst_unlabeled_set "$3" --nst_stop_iter "$4" \
       --nst_student_config conf/train_student_ctc_from_teacher.yaml --nst_student_init teacher \
       --nst_student_args "--seed $1 ${nst_student_args}" --nst_filter_args "${nst_filter_args}" --nst_nj "${nst_nj}" \
-      --nst_reference_text "${reference}" "${@:6}"
+      --nst_reference_text "${reference}" --nst_grow_data "${nst_grow_data}" "${@:6}"
     echo
   }
   # The same-steps control of generation k: its teacher (generation k-1) trained on the labeled data
   # alone with generation k's recipe and step count (labeled + the kept pseudo-labels, 10 per step,
-  # 3 passes): is the gain the pseudo-labels' or the extra steps'? Length-sorted batches, as the
-  # students' mixing sampler builds them: batches of random lengths pad ~55 % and (likely through the BatchNorm
-  # statistics) cost a control from the teacher 7 greedy dev CER points in 324 steps (0.336 ->
-  # 0.402; sorted: 0.337).
+  # 3 passes; with --nst_grow_data and fresh audio, generation k keeps k slices' labels): is the gain
+  # the pseudo-labels' or the extra steps'? Length-sorted batches, as the students' mixing sampler
+  # builds them: batches of random lengths pad ~55 % and (likely through the BatchNorm statistics) cost
+  # a control from the teacher 7 greedy dev CER points in 324 steps (0.336 -> 0.402; sorted: 0.337).
   labeled_count=$(wc -l < "data/pool_p${nst_fraction}/wav.scp")
-  control_steps=$(( (labeled_count + nst_unlabeled_utts * 8 / 10 + 9) / 10 ))
   control() {  # control SEED GENERATION
-    local seed=$1 k=$2 teacher
+    local seed=$1 k=$2 teacher slices=1 steps
     teacher="exp/asr_claims_pre_p${nst_fraction}_s${seed}"
     [ "${k}" -gt 1 ] && teacher="exp/nst_iter$((k - 1))_claims_s${seed}"
+    [ "${nst_grow_data}" = true ] && [ "${nst_fresh_audio}" = true ] && slices=${k}
+    steps=$(( (labeled_count + slices * nst_unlabeled_utts * 8 / 10 + 9) / 10 ))
     printf '%q ' ./run.sh --stage 50 --stop_stage 70 --train_set "pool_p${nst_fraction}" \
       --asr_config conf/train_student_ctc_from_teacher.yaml --asr_tag "claims_control_gen${k}_p${nst_fraction}_s${seed}" \
       "${common[@]}" "${pretrained[@]}" "${lm_decode[@]}" \
-      --asr_args "--init_param ${teacher}/valid.cer_ctc.ave.pth --nst_mix_ratio 0 --batch_type sorted --batch_size 10 --num_iters_per_epoch ${control_steps} --seed ${seed} ${nst_student_args}"
+      --asr_args "--init_param ${teacher}/valid.cer_ctc.ave.pth --nst_mix_ratio 0 --batch_type sorted --batch_size 10 --num_iters_per_epoch ${steps} --seed ${seed} ${nst_student_args}"
     echo
   }
   bigger() {  # bigger SEED: claim 5's deeper student on generation 1's pseudo-labels (its teacher, data and steps)

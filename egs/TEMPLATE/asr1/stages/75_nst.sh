@@ -14,6 +14,8 @@
 # on the unlabeled set's own transcripts (nst_reference_text): same student recipe, no teacher.
 # --nst_pseudo_from DIR: generation nst_start_iter takes the labels of its unlabeled set's utterances from
 # DIR/pseudo (labeled by the same teacher, on the same set or a larger one) instead of labeling.
+# --nst_grow_data true: generation k's student trains on labeled + its own kept pseudo-labels + generations
+# 1..k-1's kept pseudo-labels (data/pseudo) of utterances it did not label itself.
 # --nst_unlabeled_set "A B ...": generation k labels the k-th set (the last one for every later generation),
 # so that a generation can label audio its teacher never trained on.
 # Pseudo-labeling decodes with nst_decode_config (Speech2Text options) when set, and with --use_lm true
@@ -93,6 +95,13 @@ for k in $(seq "${first}" "${last}"); do
         mark_done "${gen_dir}/data/pseudo"
       fi
       pseudo_args=(--pseudo "${gen_dir}/data/pseudo")
+      if [ "${nst_grow_data}" = true ]; then
+        for j in $(seq $((k - 1)) -1 1); do
+          earlier="${expdir}/nst_iter${j}${suffix}/data/pseudo"
+          is_done "${earlier}" || { log "generation ${k}: --nst_grow_data true needs generation ${j}'s kept pseudo-labels ${earlier}; run generation ${j} first"; exit 1; }
+          pseudo_args+=("${earlier}")
+        done
+      fi
     fi
     if ! is_done "${gen_dir}/data/train"; then
       python -m bigssl.bin.make_student_data --labeled "${labeled_dir}" "${pseudo_args[@]}" --out "${gen_dir}/data/train" \
