@@ -12,6 +12,9 @@ quiet_espnet_imports()
 from bigssl.asr.schedule import resolve_auto_steps, steps_per_epoch  # noqa: E402
 from bigssl.asr.task import BigSSLASRTask  # noqa: E402
 
+# a 1:3 labeled:pseudo mix in unsorted batches of 4
+MIXED = ("--nst_mix_ratio", "0.25", "--batch_type", "unsorted", "--batch_size", "4")
+
 
 def _args(tmp_path: Path, *extra: str):  # type: ignore[no-untyped-def]
     data = tmp_path / "train"
@@ -49,15 +52,7 @@ def test_numel_batches_times_epochs(tmp_path: Path) -> None:
 
 
 def test_mixed_sampler_and_num_iters_per_epoch(tmp_path: Path) -> None:
-    args = _args(
-        tmp_path,
-        "--nst_mix_ratio",
-        "0.25",
-        "--batch_type",
-        "unsorted",
-        "--batch_size",
-        "4",
-    )
+    args = _args(tmp_path, *MIXED)
     # 32 pseudo utterances, 3 per batch -> 11 batches in one pass (8 labeled: enough for one pass)
     assert steps_per_epoch(args) == 11
     assert resolve_auto_steps(args) == 33
@@ -93,15 +88,7 @@ def test_resolved_scheduler_anneals_to_its_final_scale(tmp_path: Path) -> None:
 def test_nst_epoch_is_one_pass_over_the_student_data(tmp_path: Path) -> None:
     from bigssl.asr.schedule import resolve_epoch_size
 
-    args = _args(
-        tmp_path,
-        "--nst_mix_ratio",
-        "0.25",
-        "--batch_type",
-        "unsorted",
-        "--batch_size",
-        "4",
-    )
+    args = _args(tmp_path, *MIXED)
     assert resolve_epoch_size(args) == 10  # 40 utterances / 4 per batch
     assert resolve_auto_steps(args) == 30 and args.num_iters_per_epoch == 10
     listed = _args(
