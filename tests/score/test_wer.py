@@ -63,6 +63,19 @@ def test_sclite_tie_breaking_counts(ref: str, hyp: str, expected: tuple) -> None
     assert _counts("".join(align(ref.split(), hyp.split()))) == expected
 
 
+# the sclite row of the u1-u3 example the next tests score (3 sentences, 9 reference words)
+CAT_ROW = {
+    "Snt": 3,
+    "Wrd": 9,
+    "Corr": 66.7,
+    "Sub": 11.1,
+    "Del": 22.2,
+    "Ins": 11.1,
+    "Err": 44.4,
+    "S.Err": 66.7,
+}
+
+
 def test_corpus_counts_and_percentages() -> None:
     refs = {"u1": "the cat sat on the mat", "u2": "hello world", "u3": "good"}
     hyps = {"u1": "the cat sat at mat now", "u2": "hello world", "u3": ""}
@@ -71,16 +84,7 @@ def test_corpus_counts_and_percentages() -> None:
     assert (counts.sentences, counts.ref_tokens) == (3, 9)
     assert (counts.corr, counts.sub, counts.dele, counts.ins) == (6, 1, 2, 1)
     assert counts.per_utt == {"u1": (3, 6), "u2": (0, 2), "u3": (1, 1)}
-    assert counts.row() == {
-        "Snt": 3,
-        "Wrd": 9,
-        "Corr": 66.7,
-        "Sub": 11.1,
-        "Del": 22.2,
-        "Ins": 11.1,
-        "Err": 44.4,
-        "S.Err": 66.7,
-    }
+    assert counts.row() == CAT_ROW
 
 
 def test_cer_counts_spaces_as_tokens() -> None:
@@ -124,16 +128,7 @@ def test_write_score_dir_outputs(tmp_path: Path) -> None:
     out = tmp_path / "score_wer"
     out.mkdir()
     row = write_score_dir(ref, hyp, out, "word")
-    expected_row = {
-        "Snt": 3,
-        "Wrd": 9,
-        "Corr": 66.7,
-        "Sub": 11.1,
-        "Del": 22.2,
-        "Ins": 11.1,
-        "Err": 44.4,
-        "S.Err": 66.7,
-    }
+    expected_row = CAT_ROW
     assert row == expected_row
     assert (out / "result.json").read_text(encoding="utf-8") == json.dumps(
         expected_row, indent=2
