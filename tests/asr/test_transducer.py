@@ -249,18 +249,25 @@ def test_batched_greedy_equals_unbatched_reference_and_espnet_beam1(
     assert probs[0] == pytest.approx(float(posteriors[first].max()), rel=1e-5)
 
 
-def test_saved_model_decodes_through_load_speech2text(
-    model: BigSSLTransducerModel, tmp_path: Path
-) -> None:
-    from espnet2.bin.asr_inference import Speech2Text
+def _saved(model: BigSSLTransducerModel, tmp_path: Path) -> Tuple[Path, Path]:
+    """``model`` as a recipe leaves it: its config.yaml (``_args()``) and its state dict."""
     from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump
-
-    from bigssl.asr.decode import load_speech2text
 
     config, model_file = tmp_path / "config.yaml", tmp_path / "model.pth"
     with open(config, "w", encoding="utf-8") as handle:
         yaml_no_alias_safe_dump(vars(_args()), handle, indent=4, sort_keys=False)
     torch.save(model.state_dict(), model_file)
+    return config, model_file
+
+
+def test_saved_model_decodes_through_load_speech2text(
+    model: BigSSLTransducerModel, tmp_path: Path
+) -> None:
+    from espnet2.bin.asr_inference import Speech2Text
+
+    from bigssl.asr.decode import load_speech2text
+
+    config, model_file = _saved(model, tmp_path)
     speech2text = load_speech2text(config, model_file, {"beam_size": 2, "nbest": 1})
     assert isinstance(speech2text.asr_model, BigSSLTransducerModel)
     assert speech2text.beam_search_transducer is not None
@@ -290,14 +297,9 @@ def test_rnnt_teacher_pseudo_labels_with_confidence(
     model: BigSSLTransducerModel, tmp_path: Path
 ) -> None:
     """bigssl.nst's Teacher labels a batch with an RNN-T model: greedy text, token count, confidence in [0, 1]."""
-    from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump
-
     from bigssl.nst.pseudo_label import LabelOptions, Teacher
 
-    config, model_file = tmp_path / "config.yaml", tmp_path / "model.pth"
-    with open(config, "w", encoding="utf-8") as handle:
-        yaml_no_alias_safe_dump(vars(_args()), handle, indent=4, sort_keys=False)
-    torch.save(model.state_dict(), model_file)
+    config, model_file = _saved(model, tmp_path)
     teacher = Teacher(
         LabelOptions(asr_train_config=str(config), asr_model_file=str(model_file))
     )
