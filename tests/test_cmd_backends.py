@@ -122,29 +122,20 @@ def fake_slurm(tmp_path: Path) -> Dict[str, str]:
     }
 
 
+def _slurm(
+    cwd: Path, env: Dict[str, str], options: str, log: str, command: List[str]
+) -> subprocess.CompletedProcess:
+    """run_slurm.sh OPTIONS [JOB=a:b] LOG COMMAND; OPTIONS and "[JOB=a:b] LOG" as words in a string."""
+    return _run([str(RUN_SLURM), *options.split(), *log.split(), *command], cwd, env)
+
+
 def test_slurm_array_becomes_one_sbatch_wait_job(
     tmp_path: Path, fake_slurm: Dict[str, str]
 ) -> None:
-    result = _run(
-        [
-            str(RUN_SLURM),
-            "--gpu",
-            "2",
-            "--num_threads",
-            "4",
-            "--mem",
-            "8G",
-            "--max_jobs_run",
-            "2",
-            "JOB=1:3",
-            "exp/log/decode.JOB.log",
-            "bash",
-            "-c",
-            'echo "task JOB on $0"; [ JOB != 3 ]',
-            "x y",
-        ],
-        tmp_path,
-        fake_slurm,
+    options = "--gpu 2 --num_threads 4 --mem 8G --max_jobs_run 2"
+    command = ["bash", "-c", 'echo "task JOB on $0"; [ JOB != 3 ]', "x y"]
+    result = _slurm(
+        tmp_path, fake_slurm, options, "JOB=1:3 exp/log/decode.JOB.log", command
     )
     assert result.returncode != 0
     assert "1 / 3 failed (JOB=3)" in result.stderr and "decode.3.log" in result.stderr
@@ -175,19 +166,12 @@ def test_slurm_array_becomes_one_sbatch_wait_job(
 def test_slurm_multi_node_runs_the_command_under_srun_once_per_node(
     tmp_path: Path, fake_slurm: Dict[str, str]
 ) -> None:
-    result = _run(
-        [
-            str(RUN_SLURM),
-            "--gpu",
-            "8",
-            "--num_nodes",
-            "2",
-            "exp/train.log",
-            "echo",
-            "trained",
-        ],
+    result = _slurm(
         tmp_path,
         fake_slurm,
+        "--gpu 8 --num_nodes 2",
+        "exp/train.log",
+        ["echo", "trained"],
     )
     assert result.returncode == 0, result.stderr
     args = (Path(fake_slurm["FAKE_DIR"]) / "sbatch.args").read_text().splitlines()
@@ -197,11 +181,7 @@ def test_slurm_multi_node_runs_the_command_under_srun_once_per_node(
     assert srun[:3] == ["--kill-on-bad-exit=1", "--nodes=2", "--ntasks-per-node=1"]
     assert srun[3:] == ["echo", "trained"]
     assert "trained" in (tmp_path / "exp/train.log").read_text().splitlines()
-    bad = _run(
-        [str(RUN_SLURM), "--num_nodes", "2", "JOB=1:2", "l.JOB.log", "true"],
-        tmp_path,
-        fake_slurm,
-    )
+    bad = _slurm(tmp_path, fake_slurm, "--num_nodes 2", "JOB=1:2 l.JOB.log", ["true"])
     assert bad.returncode == 2
 
 
