@@ -24,6 +24,7 @@ from bigssl.nst.confidence import (  # noqa: E402
 from bigssl.nst.filter_rules import FilterRule  # noqa: E402
 from bigssl.nst.filtering import filter_pseudo_dir  # noqa: E402
 from tests.asr.asr_helpers import tiny_asr_args  # noqa: E402
+from tests.conftest import PSEUDO_FILES, write_wav_dir  # noqa: E402
 
 TOKENS = ["<blank>", "<unk>", "a", "b", "c", "d", "e", "<sos/eos>"]
 LM_WEIGHT = 0.5
@@ -114,20 +115,11 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Tuple[str, str
 def unlabeled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("unlabeled")
     rng = np.random.default_rng(0)
-    rows = []
-    for i in range(8):
-        utt = f"spk{i % 2}-utt{i:02d}"
-        wav = root / f"{utt}.wav"
-        samples = 2400 + 800 * i
-        soundfile.write(
-            wav, (0.3 * rng.standard_normal(samples)).astype("float32"), 16000
-        )
-        rows.append((utt, wav))
-    data = root / "data"
-    data.mkdir()
-    (data / "wav.scp").write_text("".join(f"{u} {p}\n" for u, p in rows))
-    (data / "utt2spk").write_text("".join(f"{u} {u.split('-')[0]}\n" for u, _ in rows))
-    return data
+    waves = {
+        f"spk{i % 2}-utt{i:02d}": 0.3 * rng.standard_normal(2400 + 800 * i)
+        for i in range(8)
+    }
+    return write_wav_dir(root / "data", root, waves)
 
 
 def _options(
@@ -169,14 +161,7 @@ def test_ctc_beam_with_lm_gives_both_confidences_and_filters_on_the_fused_one(
     )
     utts = sorted(_table(unlabeled / "wav.scp"))
     for out in (fused_dir, posterior_dir):
-        for name in (
-            "text",
-            "confidence",
-            "num_tokens",
-            "duration",
-            "wav.scp",
-            "utt2spk",
-        ):
+        for name in PSEUDO_FILES:
             assert sorted(_table(out / name)) == utts, (out, name)
         assert all(0.0 <= float(c) <= 1.0 for c in _table(out / "confidence").values())
     assert _table(fused_dir / "text") == _table(posterior_dir / "text")  # same 1-best

@@ -10,13 +10,13 @@ from typing import Dict, List
 
 import numpy as np
 import pytest
-import soundfile
 import torch
 
 from bigssl.data.kaldi_dir import load_data_dir
 from bigssl.io_utils import read_kv
 from bigssl.nst import pseudo_label as pl
 from bigssl.nst.confidence import ctc_greedy_with_posteriors, mean_token_posterior
+from tests.conftest import PSEUDO_FILES, write_wav_dir
 
 
 def test_ctc_greedy_collapses_runs_and_keeps_the_best_frame_posterior() -> None:
@@ -96,21 +96,12 @@ class FakeTeacher:
 
 @pytest.fixture
 def unlabeled_dir(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
     rng = np.random.default_rng(0)
-    rows = []
-    for i in range(11):
-        utt = f"spk{i % 3}-utt{i:03d}"
-        wav = tmp_path / "wav" / f"{utt}.wav"
-        wav.parent.mkdir(exist_ok=True)
-        soundfile.write(
-            wav, rng.uniform(-0.5, 0.5, 1600 * (i + 1)).astype("float32"), 16000
-        )
-        rows.append((utt, str(wav)))
-    (data / "wav.scp").write_text("".join(f"{u} {p}\n" for u, p in rows))
-    (data / "utt2spk").write_text("".join(f"{u} {u.split('-')[0]}\n" for u, _ in rows))
-    return data
+    waves = {
+        f"spk{i % 3}-utt{i:03d}": rng.uniform(-0.5, 0.5, 1600 * (i + 1))
+        for i in range(11)
+    }
+    return write_wav_dir(tmp_path / "data", tmp_path / "wav", waves)
 
 
 @pytest.fixture
@@ -148,14 +139,7 @@ def test_clean_run_writes_every_file_for_every_utterance(
     utts = sorted(
         line.split()[0] for line in (unlabeled_dir / "wav.scp").read_text().splitlines()
     )
-    for name in (
-        "text",
-        "confidence",
-        "num_tokens",
-        "duration",
-        "wav.scp",
-        "utt2spk",
-    ):
+    for name in PSEUDO_FILES:
         assert [
             line.split()[0] for line in (out / name).read_text().splitlines()
         ] == utts, name
@@ -319,20 +303,13 @@ def ctc_teacher(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
     with open(root / "config.yaml", "w", encoding="utf-8") as handle:
         yaml_no_alias_safe_dump(vars(args), handle, indent=4, sort_keys=False)
     torch.save(model.state_dict(), root / "model.pth")
-    data = root / "data"
-    data.mkdir()
     rng = np.random.default_rng(1)
-    rows = []
-    for i in range(9):
-        utt = f"spk{i % 2}-utt{i:02d}"
-        wav = root / f"{utt}.wav"
-        samples = 16000 * (4 + 2 * ((i * 5) % 9))
-        soundfile.write(
-            wav, (0.3 * rng.standard_normal(samples)).astype("float32"), 16000
-        )
-        rows.append((utt, wav))
-    (data / "wav.scp").write_text("".join(f"{u} {p}\n" for u, p in rows))
-    (data / "utt2spk").write_text("".join(f"{u} {u.split('-')[0]}\n" for u, _ in rows))
+    waves = {
+        f"spk{i % 2}-utt{i:02d}": 0.3
+        * rng.standard_normal(16000 * (4 + 2 * ((i * 5) % 9)))
+        for i in range(9)
+    }
+    data = write_wav_dir(root / "data", root, waves)
     return {"config": root / "config.yaml", "model": root / "model.pth", "data": data}
 
 

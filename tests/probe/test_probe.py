@@ -27,7 +27,7 @@ from bigssl.probe.extract import (  # noqa: E402
 )
 from bigssl.probe.linear import Split, probe_layer  # noqa: E402
 from bigssl.ssl.task import BigSSLTask  # noqa: E402
-from tests.conftest import REPO  # noqa: E402
+from tests.conftest import REPO, write_wav_dir  # noqa: E402
 
 TINY_SSL = REPO / "egs/TEMPLATE/asr1/conf/ssl/pretrain_tiny.yaml"
 
@@ -59,17 +59,13 @@ def wavs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """wav.scp of 6 noise+tone utterances of different lengths (0.5 .. 1.75 s)."""
     root = tmp_path_factory.mktemp("wavs")
     rng = np.random.default_rng(0)
-    lines = []
+    waves = {}
     for i in range(6):
         n = int(16000 * (0.5 + 0.25 * i))
         t = np.arange(n) / 16000
-        audio = 0.1 * rng.standard_normal(n) + 0.3 * np.sin(
-            2 * np.pi * (200 + 100 * i) * t
-        )
-        soundfile.write(root / f"u{i}.wav", audio.astype(np.float32), 16000)
-        lines.append(f"u{i} {root / f'u{i}.wav'}\n")
-    (root / "wav.scp").write_text("".join(lines))
-    return root / "wav.scp"
+        tone = 0.3 * np.sin(2 * np.pi * (200 + 100 * i) * t)
+        waves[f"u{i}"] = 0.1 * rng.standard_normal(n) + tone
+    return write_wav_dir(root, root, waves, utt2spk=False) / "wav.scp"
 
 
 def test_pooling_ignores_padded_frames() -> None:
