@@ -189,6 +189,17 @@ def test_ridge_probe_recovers_a_linear_target() -> None:
     assert score.test > 0.99 and score.test_mae < 0.1
 
 
+def _probe_cli(data: Path, out_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """``python -m bigssl.bin.probe --data_dir DATA --out_dir OUT_DIR ARGS``."""
+    return subprocess.run(
+        [sys.executable, "-m", "bigssl.bin.probe"]
+        + ["--data_dir", str(data), "--out_dir", str(out_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 def test_cli_probes_every_task_and_layer_and_writes_the_section(
     ssl_exp: Path, wavs: Path, tmp_path: Path
 ) -> None:
@@ -211,29 +222,15 @@ def test_cli_probes_every_task_and_layer_and_writes_the_section(
         (d / "utt2label").write_text("".join(labels))
     (data / "pitch" / "task.json").write_text(json.dumps({"kind": "classification"}))
     section, figure = tmp_path / "noss.md", tmp_path / "noss.png"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bigssl.bin.probe",
-            "--data_dir",
-            str(data),
-            "--out_dir",
-            str(tmp_path / "exp"),
-            "--encoder",
-            f"trained={ssl_exp}",
-            "--encoder",
-            f"random={ssl_exp}:random",
-            "--control",
-            "random",
-            "--section",
-            str(section),
-            "--figure",
-            str(figure),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    encoders = [
+        "--encoder",
+        f"trained={ssl_exp}",
+        "--encoder",
+        f"random={ssl_exp}:random",
+    ]
+    outputs = ["--section", str(section), "--figure", str(figure)]
+    result = _probe_cli(
+        data, tmp_path / "exp", *encoders, "--control", "random", *outputs
     )
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads((tmp_path / "exp/probes.json").read_text())
@@ -254,22 +251,7 @@ def test_cli_probes_every_task_and_layer_and_writes_the_section(
     )
     assert figure.stat().st_size > 1000
 
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bigssl.bin.probe",
-            "--data_dir",
-            str(data),
-            "--out_dir",
-            str(tmp_path / "x"),
-            "--encoder",
-            f"trained={tmp_path / 'nope'}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    bad = _probe_cli(data, tmp_path / "x", "--encoder", f"trained={tmp_path / 'nope'}")
     assert (
         bad.returncode == 1
         and "no config.yaml" in bad.stderr
