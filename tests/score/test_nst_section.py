@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Sequence
 
 import pytest
 
@@ -46,6 +47,13 @@ def _filter_dir(
     return out
 
 
+def _report(out: Path, *rows: str, options: Sequence[str] = ()) -> None:
+    """``nst_report --out OUT OPTIONS --row ROW ...``, in this process."""
+    nst_report.main(
+        ["--out", str(out), *options, *(a for row in rows for a in ("--row", row))]
+    )
+
+
 def test_table_relative_change_missing_combination_and_plot(tmp_path: Path) -> None:
     rows = [
         f"supervised only (no pretraining)|CTC|{_exp(tmp_path, 'base_ctc', 60.0, 30.0)}",
@@ -58,19 +66,8 @@ def test_table_relative_change_missing_combination_and_plot(tmp_path: Path) -> N
         f"topline: all labels|CTC|{_exp(tmp_path, 'top_ctc', 20.0, 10.0)}",
     ]
     out, png = tmp_path / "sections" / "nst.md", tmp_path / "figures" / "nst_wer.png"
-    args = [
-        "--out",
-        str(out),
-        "--plot",
-        str(png),
-        "--plot_link",
-        "figures/nst_wer.png",
-        "--test_set",
-        "test",
-    ]
-    for row in rows:
-        args += ["--row", row]
-    nst_report.main(args)
+    plot = ["--plot", str(png), "--plot_link", "figures/nst_wer.png"]
+    _report(out, *rows, options=[*plot, "--test_set", "test"])
     text = out.read_text()
     assert text.startswith("## Noisy Student Training\n")
     assert (
@@ -116,15 +113,10 @@ def test_table_relative_change_missing_combination_and_plot(tmp_path: Path) -> N
 
 def test_generation_order_as_given_without_gen0(tmp_path: Path) -> None:
     out = tmp_path / "nst.md"
-    nst_report.main(
-        [
-            "--out",
-            str(out),
-            "--row",
-            f"generation 2 (student)|CTC|{_exp(tmp_path, 'g2', 30.0, 15.0)}",
-            "--row",
-            f"generation 1 (student)|CTC|{_exp(tmp_path, 'g1', 35.0, 16.0)}",
-        ]
+    _report(
+        out,
+        f"generation 2 (student)|CTC|{_exp(tmp_path, 'g2', 30.0, 15.0)}",
+        f"generation 1 (student)|CTC|{_exp(tmp_path, 'g1', 35.0, 16.0)}",
     )
     text = out.read_text()
     assert text.index("generation 2") < text.index("generation 1")
@@ -136,19 +128,10 @@ def test_missing_result_names_the_path(tmp_path: Path) -> None:
     missing = tmp_path / "exp" / "never_decoded"
     missing.mkdir(parents=True)
     with pytest.raises(FileNotFoundError, match="never_decoded.*score_wer"):
-        nst_report.main(
-            ["--out", str(tmp_path / "s.md"), "--row", f"generation 0|CTC|{missing}"]
-        )
+        _report(tmp_path / "s.md", f"generation 0|CTC|{missing}")
     exp = _exp(tmp_path, "g0", 40.0, 20.0)
     with pytest.raises(FileNotFoundError, match="nowhere"):
-        nst_report.main(
-            [
-                "--out",
-                str(tmp_path / "s.md"),
-                "--row",
-                f"generation 1|CTC|{exp}|{tmp_path / 'nowhere'}",
-            ]
-        )
+        _report(tmp_path / "s.md", f"generation 1|CTC|{exp}|{tmp_path / 'nowhere'}")
     assert not (tmp_path / "s.md").exists()
 
 
@@ -156,36 +139,18 @@ def test_ambiguous_decodings_and_decode_dir_as_exp_dir(tmp_path: Path) -> None:
     exp = _exp(tmp_path, "g0", 40.0, 20.0, decode="decode_a")
     _exp(tmp_path, "g0", 45.0, 22.0, decode="decode_b")
     with pytest.raises(ValueError, match="2 scored decodings"):
-        nst_report.main(
-            ["--out", str(tmp_path / "s.md"), "--row", f"generation 0|CTC|{exp}"]
-        )
-    nst_report.main(
-        [
-            "--out",
-            str(tmp_path / "s.md"),
-            "--row",
-            f"generation 0|CTC|{exp / 'decode_b'}",
-        ]
-    )
+        _report(tmp_path / "s.md", f"generation 0|CTC|{exp}")
+    _report(tmp_path / "s.md", f"generation 0|CTC|{exp / 'decode_b'}")
     assert "| generation 0 | 45.0 | 22.0 | +0.0% |" in (tmp_path / "s.md").read_text()
 
 
 def test_bad_rows(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit):
-        nst_report.main(["--out", str(tmp_path / "s.md"), "--row", "only|two"])
+        _report(tmp_path / "s.md", "only|two")
     assert "LABEL|MODEL_TYPE|EXP_DIR" in capsys.readouterr().err
     exp = _exp(tmp_path, "g0", 40.0, 20.0)
     with pytest.raises(ValueError, match="given twice"):
-        nst_report.main(
-            [
-                "--out",
-                str(tmp_path / "s.md"),
-                "--row",
-                f"g|CTC|{exp}",
-                "--row",
-                f"g|CTC|{exp}",
-            ]
-        )
+        _report(tmp_path / "s.md", f"g|CTC|{exp}", f"g|CTC|{exp}")
 
 
 def test_verdict_says_plainly_whether_a_student_beat_the_teacher(
