@@ -18,13 +18,10 @@ from tests.integration.recipe_helpers import (
 )
 
 TINY_OPTS = [
-    "--local_data_opts",
-    "--num_labeled 48 --num_unlabeled 8 --num_dev 6 --num_test 8 --nj 2",
-    "--nbpe",
-    "40",
-    "--asr_args",
-    "--max_epoch 2 --batch_bins 600000 --keep_nbest_models 2",
-]
+    "--local_data_opts", "--num_labeled 48 --num_unlabeled 8 --num_dev 6 --num_test 8 --nj 2",
+    "--nbpe", "40",
+    "--asr_args", "--max_epoch 2 --batch_bins 600000 --keep_nbest_models 2",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

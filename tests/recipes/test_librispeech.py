@@ -37,19 +37,11 @@ from tests.recipes.librispeech_fixture import LibriFixture, build_fixture
 
 RECIPE = REPO / "egs/librispeech/asr1"
 LABELED_SETS = [
-    "train_clean_100",
-    "train_clean_360",
-    "train_other_500",
-    "dev_clean",
-    "dev_other",
-    "test_clean",
-    "test_other",
-    "train_960",
-    "dev",
-    "train_10min",
-    "train_1h",
-    "train_10h",
-]
+    "train_clean_100", "train_clean_360", "train_other_500",  # LibriSpeech's parts
+    "dev_clean", "dev_other", "test_clean", "test_other",
+    "train_960", "dev",  # combined
+    "train_10min", "train_1h", "train_10h",  # Libri-light's limited-resource folds
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -289,6 +281,19 @@ def _prepare(root: Path, tmp_path: Path, **kwargs) -> Dict[str, int]:  # type: i
     return prepare_corpus(tmp_path / "data", root, **kwargs)
 
 
+def _prepare_librilight(
+    root: Path, tmp_path: Path, subsets: List[str]
+) -> Dict[str, int]:
+    """dev-clean and Libri-light from ``root``: its limited-resource folds and ``subsets``."""
+    return _prepare(
+        root,
+        tmp_path,
+        parts=["dev-clean"],
+        librilight_root=root,
+        librilight_subsets=subsets,
+    )
+
+
 OPENSLR = "https://www.openslr.org/12"
 
 
@@ -371,13 +376,7 @@ def test_missing_low_resource_folder(broken: Path, tmp_path: Path) -> None:
     with pytest.raises(
         CorpusError, match=f"{esc(folder)}: no such directory.*{esc(LIBRILIGHT)}"
     ):
-        _prepare(
-            broken,
-            tmp_path,
-            parts=["dev-clean"],
-            librilight_root=broken,
-            librilight_subsets=[],
-        )
+        _prepare_librilight(broken, tmp_path, [])
 
 
 def test_json_without_voice_activity(broken: Path, tmp_path: Path) -> None:
@@ -406,26 +405,14 @@ def test_missing_unlabeled_subset(broken: Path, tmp_path: Path) -> None:
         CorpusError,
         match=f"{esc(broken / 'medium')}: no such directory.*{esc(LIBRILIGHT)}",
     ):
-        _prepare(
-            broken,
-            tmp_path,
-            parts=["dev-clean"],
-            librilight_root=broken,
-            librilight_subsets=["small", "medium"],
-        )
+        _prepare_librilight(broken, tmp_path, ["small", "medium"])
 
 
 def test_an_utterance_in_two_folds_is_an_error(broken: Path, tmp_path: Path) -> None:
     top = broken / "librispeech_finetuning"
     shutil.copytree(top / "1h/0/clean/103", top / "9h/clean/103")
     with pytest.raises(CorpusError, match="103-1240-0000'.*occur more than once"):
-        _prepare(
-            broken,
-            tmp_path,
-            parts=["dev-clean"],
-            librilight_root=broken,
-            librilight_subsets=[],
-        )
+        _prepare_librilight(broken, tmp_path, [])
 
 
 def test_data_sh_errors_name_the_problem(corpus: LibriFixture, tmp_path: Path) -> None:

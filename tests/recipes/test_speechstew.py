@@ -39,15 +39,11 @@ from tests.recipes.speechstew_fixture import Expected, Fixture, build_corpora
 RECIPE = REPO / "egs/speechstew/asr1"
 # supervised tiny CTC model (no pretraining); SPHERE is read by sox where sph2pipe is not installed
 TINY = [
-    "--pretrain_stop_iter",
-    "0",
-    "--asr_init_ssl_iter",
-    "0",
-    "--asr_config",
-    "conf/train_asr_conformer_ctc_tiny.yaml",
-    "--inference_config",
-    "conf/decode_ctc.yaml",
-]
+    "--pretrain_stop_iter", "0",
+    "--asr_init_ssl_iter", "0",
+    "--asr_config", "conf/train_asr_conformer_ctc_tiny.yaml",
+    "--inference_config", "conf/decode_ctc.yaml",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

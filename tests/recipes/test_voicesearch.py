@@ -31,13 +31,10 @@ from tests.recipes.voicesearch_fixture import (
 
 RECIPE = REPO / "egs/voicesearch/asr1"
 TINY = [  # the tiny CPU configs and a vocabulary small enough for 4 training utterances
-    "--asr_config",
-    "conf/train_asr_mini_ctc.yaml",
-    "--inference_config",
-    "conf/decode_ctc.yaml",
-    "--inference_model",
-    "valid.cer_ctc.ave.pth",
-]
+    "--asr_config", "conf/train_asr_mini_ctc.yaml",
+    "--inference_config", "conf/decode_ctc.yaml",
+    "--inference_model", "valid.cer_ctc.ave.pth",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
