@@ -44,6 +44,11 @@ TINY = [
     "--asr_config", "conf/train_asr_conformer_ctc_tiny.yaml",
     "--inference_config", "conf/decode_ctc.yaml",
 ]  # fmt: skip
+# the fixture's dev sets, which make up dev_speechstew
+DEV_SETS = [
+    "ami_ihm_dev", "ami_sdm_dev", "cv_dev", "ls_dev_clean", "ls_dev_other", "ted_dev",
+    "wsj_dev93",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -141,17 +146,8 @@ def test_combined_training_and_validation_sets(
     assert _data_seconds(prepared / "train_speechstew") == pytest.approx(
         sum(corpora.sets[n].seconds for n in train_sets), abs=0.05
     )
-    dev_sets = [
-        "ami_ihm_dev",
-        "ami_sdm_dev",
-        "cv_dev",
-        "ls_dev_clean",
-        "ls_dev_other",
-        "ted_dev",
-        "wsj_dev93",
-    ]
     assert len(read_kv(prepared / "dev_speechstew" / "text")) == sum(
-        corpora.sets[n].utts for n in dev_sets
+        corpora.sets[n].utts for n in DEV_SETS
     )
     listed = (prepared / "speechstew_test_sets").read_text().split()
     assert sorted(listed) == sorted(
@@ -603,18 +599,9 @@ def test_stage_20_formats_every_corpus_to_16k_mono(
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     train_sets = [n for n in corpora.sets if n.endswith("_train")]
-    dev_sets = [
-        "ami_ihm_dev",
-        "ami_sdm_dev",
-        "cv_dev",
-        "ls_dev_clean",
-        "ls_dev_other",
-        "ted_dev",
-        "wsj_dev93",
-    ]
     expected = {
         "train_speechstew": [corpora.sets[n] for n in train_sets],
-        "dev_speechstew": [corpora.sets[n] for n in dev_sets],
+        "dev_speechstew": [corpora.sets[n] for n in DEV_SETS],
         **{
             n: [e]
             for n, e in _fixture_sets(corpora).items()
