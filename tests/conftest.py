@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Mapping, Optional, Sequence
 
 import numpy as np
 import pytest
@@ -23,6 +24,23 @@ def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("tiny_corpus")
     build_mini_corpus(root / "audio", root / "data", TINY_SPEC, nj=2)
     return root
+
+
+def run_command(
+    cmd: Sequence[str],
+    cwd: Optional[Path] = None,
+    timeout: Optional[float] = None,
+    env: Optional[Mapping[str, str]] = None,
+) -> subprocess.CompletedProcess:
+    """``cmd`` run to its end in ``cwd``, its stdout and stderr captured as text (no check)."""
+    return subprocess.run(
+        list(cmd),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=None if env is None else dict(env),
+    )
 
 
 def write_wav_dir(

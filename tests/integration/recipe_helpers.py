@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 from typing import List
 
-from tests.conftest import REPO
+from tests.conftest import REPO, run_command
 
 STAGE_10 = ("./run.sh", "--stage", "10", "--stop_stage", "10")  # data preparation alone
 
@@ -29,9 +29,7 @@ def make_recipe(target: Path, source: Path = REPO / "egs/mini/asr1") -> Path:
 
 def run_recipe(recipe: Path, command: List[str], timeout: int) -> Path:
     """Run ``command`` (e.g. ``./run.sh`` and its options) in ``recipe``; it must succeed."""
-    result = subprocess.run(
-        command, cwd=recipe, capture_output=True, text=True, timeout=timeout
-    )
+    result = run_command(command, cwd=recipe, timeout=timeout)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
     return recipe
 

@@ -6,11 +6,12 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Optional
 
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, run_command
 from tests.integration.recipe_helpers import (
     make_mini_recipe,
     pretrain_opts,
@@ -29,6 +30,17 @@ def recipe(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new recipe made by TEMPLATE's setup.sh from egs/mini/asr1, run end to end."""
     target = make_mini_recipe(tmp_path_factory.mktemp("recipes") / "tiny" / "asr1")
     return run_recipe(target, ["./run.sh", *TINY_OPTS], timeout=900)
+
+
+def _stock_python(
+    code: str, cwd: Path, nltk_data: Optional[Path] = None
+) -> subprocess.CompletedProcess:
+    """``code`` run by a fresh venv python in ``cwd`` (only what it imports is loaded); with
+    ``nltk_data``, NLTK_DATA points there."""
+    env = None if nltk_data is None else dict(os.environ, NLTK_DATA=str(nltk_data))
+    return run_command(
+        [str(REPO / ".venv/bin/python"), "-c", code], cwd=cwd, timeout=300, env=env
+    )
 
 
 def test_results_md_has_tables_for_every_test_set(recipe: Path) -> None:
@@ -62,12 +74,8 @@ def test_every_stage_left_a_done_marker_and_rerun_is_a_no_op(recipe: Path) -> No
     ]:
         assert (recipe / marker / ".done").is_file(), marker
     before = (exp / "valid.cer_ctc.ave.pth").stat().st_mtime_ns
-    result = subprocess.run(
-        ["./run.sh", *TINY_OPTS, "--stop_stage", "50"],
-        cwd=recipe,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = run_command(
+        ["./run.sh", *TINY_OPTS, "--stop_stage", "50"], cwd=recipe, timeout=300
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "already trained" in result.stdout
@@ -75,13 +83,7 @@ def test_every_stage_left_a_done_marker_and_rerun_is_a_no_op(recipe: Path) -> No
 
 
 def test_unknown_option_is_an_error(recipe: Path) -> None:
-    result = subprocess.run(
-        ["./run.sh", "--no_such_option", "1"],
-        cwd=recipe,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_command(["./run.sh", "--no_such_option", "1"], cwd=recipe, timeout=60)
     assert result.returncode == 2
     assert "unknown option '--no_such_option'" in result.stderr
 
@@ -100,15 +102,7 @@ def test_model_loads_and_decodes_in_stock_speech2text(recipe: Path) -> None:
         "assert isinstance(text, str) and len(token_ids) == len(tokens)\n"
         "print('DECODED', repr(text), type(s2t.asr_model).__module__)\n"
     )
-    env = dict(os.environ, NLTK_DATA=str(recipe / "nltk_data_unused"))
-    result = subprocess.run(
-        [str(REPO / ".venv/bin/python"), "-c", code],
-        cwd=recipe,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
+    result = _stock_python(code, recipe, nltk_data=recipe / "nltk_data_unused")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "DECODED" in result.stdout and "espnet2.asr.espnet_model" in result.stdout
 
@@ -118,21 +112,15 @@ def test_pretrain_then_finetune_with_frozen_encoder(recipe: Path) -> None:
     import torch
 
     opts = [
-        "--stage",
-        "44",
-        "--stop_stage",
-        "60",
-        "--test_sets",
-        "test",
+        "--stage", "44",
+        "--stop_stage", "60",
+        "--test_sets", "test",
         *pretrain_opts(max_epoch=1),
-        "--asr_init_ssl_iter",
-        "1",
+        "--asr_init_ssl_iter", "1",
         "--asr_args",
         "--max_epoch 1 --batch_bins 600000 --keep_nbest_models 1 --freeze_encoder_steps 100000",
-    ]
-    result = subprocess.run(
-        ["./run.sh", *opts], cwd=recipe, capture_output=True, text=True, timeout=900
-    )
+    ]  # fmt: skip
+    result = run_command(["./run.sh", *opts], cwd=recipe, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     ssl = recipe / "exp/ssl_iter1"
     assert (ssl / "curve.png").read_bytes()[:4] == b"\x89PNG"
@@ -156,34 +144,24 @@ def test_pretrain_then_finetune_with_frozen_encoder(recipe: Path) -> None:
 
 
 NST_OPTS = [
-    "--stage",
-    "75",
-    "--stop_stage",
-    "75",
-    "--test_sets",
-    "test",
-    "--asr_init_ssl_iter",
-    "1",
-    "--nst_tag",
-    "ctc",
-    "--nst_unlabeled_set",
-    "train_unlabeled",
-    "--nst_student_config",
-    "conf/train_student_ctc.yaml",
+    "--stage", "75",
+    "--stop_stage", "75",
+    "--test_sets", "test",
+    "--asr_init_ssl_iter", "1",
+    "--nst_tag", "ctc",
+    "--nst_unlabeled_set", "train_unlabeled",
+    "--nst_student_config", "conf/train_student_ctc.yaml",
     "--nst_student_args",
     "--max_epoch 1 --num_iters_per_epoch 3 --batch_size 4 --keep_nbest_models 1",
-    "--nst_reference_text",
-    "data/local/unlabeled_reference/text",
-]
+    "--nst_reference_text", "data/local/unlabeled_reference/text",
+]  # fmt: skip
 
 
 def test_nst_topline_student_trains_on_mixed_batches_and_decodes(recipe: Path) -> None:
     """Stage 75 with reference labels: student data, 1:9-style mixing, adaptive SpecAugment, decode, score."""
-    result = subprocess.run(
+    result = run_command(
         ["./run.sh", *NST_OPTS, "--nst_stop_iter", "1", "--nst_labels", "reference"],
         cwd=recipe,
-        capture_output=True,
-        text=True,
         timeout=900,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -214,19 +192,13 @@ def test_nst_topline_student_trains_on_mixed_batches_and_decodes(recipe: Path) -
         f"s2t = Speech2Text(asr_train_config='{topline}/config.yaml', asr_model_file='{topline}/valid.cer_ctc.ave.pth', beam_size=2, ctc_weight=1.0)\n"
         f"print('DECODED', repr(s2t(soundfile.read('{wav}')[0])[0][0]))\n"
     )
-    loaded = subprocess.run(
-        [str(REPO / ".venv/bin/python"), "-c", code],
-        cwd=recipe,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    loaded = _stock_python(code, recipe)
     assert loaded.returncode == 0 and "DECODED" in loaded.stdout, loaded.stderr[-3000:]
 
 
 def test_nst_generation_pseudo_labels_in_shards_and_filters(recipe: Path) -> None:
     """Stage 75, generation 1: the stage-50 model labels the unlabeled set in 2 shards; the filter reports."""
-    result = subprocess.run(
+    result = run_command(
         [
             "./run.sh",
             *NST_OPTS,
@@ -238,8 +210,6 @@ def test_nst_generation_pseudo_labels_in_shards_and_filters(recipe: Path) -> Non
             "--min_tokens_per_sec 0 --max_tokens_per_sec 1000",
         ],
         cwd=recipe,
-        capture_output=True,
-        text=True,
         timeout=900,
     )
     pseudo = recipe / "exp/nst_iter1_ctc/pseudo"
@@ -295,26 +265,17 @@ def test_lm_stage_trains_and_test_decodes_with_shallow_fusion(recipe: Path) -> N
         "".join(f"{s}\n" for s in [*sentences, leaked])
     )
     opts = [
-        "--stage",
-        "55",
-        "--stop_stage",
-        "80",
-        "--test_sets",
-        "test",
-        "--lm_config",
-        "conf/train_lm.yaml",
-        "--lm_train_text",
-        "data/local/lm_text_with_a_test_sentence.txt",
+        "--stage", "55",
+        "--stop_stage", "80",
+        "--test_sets", "test",
+        "--lm_config", "conf/train_lm.yaml",
+        "--lm_train_text", "data/local/lm_text_with_a_test_sentence.txt",
         "--lm_args",
         "--max_epoch 2 --num_iters_per_epoch 4 --batch_size 16 --keep_nbest_models 1",
-        "--use_lm",
-        "true",
-        "--inference_config",
-        "conf/decode_ctc_lm.yaml",
-    ]
-    result = subprocess.run(
-        ["./run.sh", *opts], cwd=recipe, capture_output=True, text=True, timeout=600
-    )
+        "--use_lm", "true",
+        "--inference_config", "conf/decode_ctc_lm.yaml",
+    ]  # fmt: skip
+    result = run_command(["./run.sh", *opts], cwd=recipe, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     lm = recipe / "exp/lm_train_lm_train_labeled_bpe40"
     assert (lm / ".done").is_file() and (lm / "valid.loss.ave.pth").is_file()
@@ -337,12 +298,8 @@ def test_lm_stage_trains_and_test_decodes_with_shallow_fusion(recipe: Path) -> N
     results = (recipe / "RESULTS.md").read_text()
     assert f"{exp.name}/{fused.parent.name}/test |" in results
     assert f"{exp.name}/decode_decode_ctc_valid.cer_ctc.ave/test |" in results
-    rerun = subprocess.run(
-        ["./run.sh", *opts, "--stop_stage", "55"],
-        cwd=recipe,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    rerun = run_command(
+        ["./run.sh", *opts, "--stop_stage", "55"], cwd=recipe, timeout=300
     )
     assert rerun.returncode == 0 and "already trained" in rerun.stdout
 
@@ -379,15 +336,7 @@ def test_packed_model_decodes_in_stock_espnet_from_another_directory(
         "config = yaml.safe_load(open(files['asr_train_config']))\n"
         "print('STATS', config['normalize_conf']['stats_file'], 'BPE', config['bpemodel'])\n"
     )
-    env = dict(os.environ, NLTK_DATA=str(tmp_path / "nltk_data_unused"))
-    result = subprocess.run(
-        [str(REPO / ".venv/bin/python"), "-c", code],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
+    result = _stock_python(code, tmp_path, nltk_data=tmp_path / "nltk_data_unused")
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"DECODED {decoded[utt]!r}" in result.stdout
     assert "['asr_model_file', 'asr_train_config']" in result.stdout
