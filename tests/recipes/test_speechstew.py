@@ -32,7 +32,7 @@ from bigssl.data.corpora.speechstew import (
 )
 from bigssl.data.corpora.speechstew_corpora import READERS, prepare_speechstew
 from bigssl.io_utils import read_kv
-from tests.conftest import REPO
+from tests.conftest import REPO, run_command
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.recipes.speechstew_fixture import Expected, Fixture, build_corpora
 
@@ -97,9 +97,7 @@ def _local_data_opts(roots: Dict[str, Path], corpora: List[str]) -> str:
 
 
 def _run(recipe: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["./run.sh", *args], cwd=recipe, capture_output=True, text=True, timeout=timeout
-    )
+    return run_command(["./run.sh", *args], cwd=recipe, timeout=timeout)
 
 
 # ---- data preparation ----------------------------------------------------------------------------
@@ -537,17 +535,10 @@ def test_local_data_sh_skips_empty_roots_and_rejects_unknown_options(
         for k, v in os.environ.items()
         if k not in ("AMI", "BN", "WSJ", "SWBD", "FISHER")
     }
-    result = subprocess.run(
-        [
-            "local/data.sh",
-            "--tedlium3_root",
-            str(corpora.roots["tedlium3"]),
-            "--ami_root",
-            "",
-        ],
+    result = run_command(
+        ["local/data.sh", "--tedlium3_root", str(corpora.roots["tedlium3"])]
+        + ["--ami_root", ""],
         cwd=recipe,
-        capture_output=True,
-        text=True,
         timeout=120,
         env=env,
     )
@@ -557,23 +548,13 @@ def test_local_data_sh_skips_empty_roots_and_rejects_unknown_options(
         "ted_dev",
         "ted_test",
     ]
-    helped = subprocess.run(
-        ["./run.sh", "--help"], cwd=recipe, capture_output=True, text=True
-    )
+    helped = run_command(["./run.sh", "--help"], cwd=recipe)
     assert helped.returncode == 0 and "--local_data_opts" in helped.stdout
     assert not (recipe / "exp").exists()
-    bad = subprocess.run(
-        ["local/data.sh", "--timit_root", "x"],
-        cwd=recipe,
-        capture_output=True,
-        text=True,
-    )
+    bad = run_command(["local/data.sh", "--timit_root", "x"], cwd=recipe)
     assert bad.returncode == 2 and "unknown option '--timit_root'" in bad.stderr
-    missing = subprocess.run(
-        ["local/data.sh", "--wsj_root", str(tmp_path / "nowhere")],
-        cwd=recipe,
-        capture_output=True,
-        text=True,
+    missing = run_command(
+        ["local/data.sh", "--wsj_root", str(tmp_path / "nowhere")], cwd=recipe
     )
     assert (
         missing.returncode == 1
@@ -703,7 +684,7 @@ def test_download_script_checksums_are_torchaudios_and_corpora_are_checked(
     expected[release3["url"].split("resources/")[1]] = release3["checksum"]
     assert table == expected
     recipe = _make_recipe(tmp_path / "ss" / "asr1")
-    result = subprocess.run(
+    result = run_command(
         [
             "local/download.sh",
             "--corpora",
@@ -712,8 +693,6 @@ def test_download_script_checksums_are_torchaudios_and_corpora_are_checked(
             str(tmp_path / "dl"),
         ],
         cwd=recipe,
-        capture_output=True,
-        text=True,
     )
     assert result.returncode == 2 and "unknown corpus 'wsj'" in result.stderr
     assert not (tmp_path / "dl").exists()
