@@ -4,7 +4,6 @@ and the scale benchmark's table on the CPU."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -21,8 +20,8 @@ from bigssl.training.flops import (
     training_gflops_per_audio_second,
     wav2vec2_head_flops,
 )
+from tests.conftest import REPO, run_command
 
-REPO = Path(__file__).resolve().parents[2]
 TINY_CONFIG = REPO / "egs/TEMPLATE/asr1/conf/ssl/pretrain_tiny.yaml"
 BASE = dict(output_size=48, attention_heads=4, linear_units=96, num_blocks=2)
 
@@ -104,33 +103,18 @@ def test_per_audio_second_figure_of_the_mini_configs() -> None:
 
 def test_scale_bench_prints_table_on_cpu(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "bench/bench_scale.py"),
-            "--config",
-            str(TINY_CONFIG),
-            "--batch_size",
-            "2",
-            "--seconds",
-            "2",
-            "--steps",
-            "1",
-            "--warmup",
-            "1",
-            "--label_batch_sizes",
-            "1",
-            "2",
-            "--threads",
-            "1",
-            "--json",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=REPO,
-    )
+    bench = [
+        sys.executable, str(REPO / "bench/bench_scale.py"),
+        "--config", str(TINY_CONFIG),
+        "--batch_size", "2",
+        "--seconds", "2",
+        "--steps", "1",
+        "--warmup", "1",
+        "--label_batch_sizes", "1", "2",
+        "--threads", "1",
+        "--json", str(out),
+    ]  # fmt: skip
+    proc = run_command(bench, cwd=REPO, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "| wav2vec 2.0 pretraining |" in proc.stdout
     assert "| CTC pseudo-labeling, batch 2 |" in proc.stdout
