@@ -30,7 +30,7 @@ from bigssl.data.corpora.chime6 import (
     prepare_chime6,
 )
 from bigssl.io_utils import read_kv
-from tests.conftest import REPO
+from tests.conftest import REPO, run_command
 from tests.integration.recipe_helpers import STAGE_10
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.recipes.chime6_fixture import (
@@ -52,14 +52,7 @@ def make_chime6_recipe(target: Path) -> Path:
 
 
 def run(cmd: List[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        cmd,
-        cwd=cwd,
-        env={**ENV, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_command(cmd, cwd=cwd, timeout=300, env={**ENV, **env})
 
 
 @pytest.fixture(scope="module")

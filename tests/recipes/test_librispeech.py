@@ -30,7 +30,7 @@ from bigssl.data.corpora.librispeech import (
     read_voice_activity,
 )
 from bigssl.io_utils import read_kv
-from tests.conftest import REPO
+from tests.conftest import REPO, run_command
 from tests.integration.recipe_helpers import STAGE_10
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.recipes.librispeech_fixture import LibriFixture, build_fixture
@@ -55,9 +55,7 @@ def make_recipe(target: Path) -> Path:
 
 
 def run(recipe: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        list(args), cwd=recipe, capture_output=True, text=True, timeout=timeout
-    )
+    return run_command(args, cwd=recipe, timeout=timeout)
 
 
 def corpus_opts(corpus: LibriFixture, extra: str = "") -> str:

@@ -21,7 +21,7 @@ from bigssl.data.corpora.manifest import (
     write_nested_subsets,
 )
 from bigssl.io_utils import read_kv
-from tests.conftest import REPO
+from tests.conftest import REPO, run_command
 from tests.integration.recipe_helpers import STAGE_10
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.recipes.voicesearch_fixture import (
@@ -50,7 +50,7 @@ def make_recipe(target: Path) -> Path:
 
 
 def run(cmd: List[str], cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    return run_command(cmd, cwd=cwd, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
