@@ -51,6 +51,16 @@ def _pipeline(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return _run(["bash", str(PIPELINE), *args], tmp_path)
 
 
+def _assert_help_lists_the_defaults(
+    result: subprocess.CompletedProcess, script: Path
+) -> None:
+    """``script --help`` succeeded and listed every default of ``script``, each with its comment."""
+    assert result.returncode == 0, result.stderr
+    rows = _help_rows(result.stdout)
+    assert [(name, comment) for name, _, comment in rows] == _defaults(script)
+    assert rows and all(comment for _, _, comment in rows)
+
+
 def _defaults(script: Path) -> List[Tuple[str, str]]:
     """(name, comment) of the assignments before the parse_options.sh line, read independently."""
     found = []
@@ -290,10 +300,7 @@ def test_wrappers_help_lists_their_options_with_comments(
     recipe: Path, script: str
 ) -> None:
     result = _run([f"./{script}" if "/" not in script else script, "--help"], recipe)
-    assert result.returncode == 0, result.stderr
-    rows = _help_rows(result.stdout)
-    assert [(name, comment) for name, _, comment in rows] == _defaults(recipe / script)
-    assert rows and all(comment for _, _, comment in rows)
+    _assert_help_lists_the_defaults(result, recipe / script)
 
 
 @pytest.mark.parametrize(
@@ -338,6 +345,12 @@ def test_claims_part_2_needs_every_seeds_teacher(recipe: Path) -> None:
 REQUIRED = ["--train_set", "t", "--valid_set", "v", "--test_sets", "x"]
 
 
+def _nst(stop: str = "1", config: str = "s.yaml") -> List[str]:
+    """The options NST needs: a last generation, an unlabeled set and a student config."""
+    unlabeled = ["--nst_unlabeled_set", "u"]
+    return ["--nst_stop_iter", stop, *unlabeled, "--nst_student_config", config]
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -352,66 +365,23 @@ REQUIRED = ["--train_set", "t", "--valid_set", "v", "--test_sets", "x"]
             "needs --nst_unlabeled_set and --nst_student_config",
         ),
         (
-            [
-                "--nst_stop_iter",
-                "1",
-                "--nst_unlabeled_set",
-                "u",
-                "--nst_student_config",
-                "s.yaml",
-                "--nst_labels",
-                "gold",
-            ],
+            [*_nst(), "--nst_labels", "gold"],
             "--nst_labels must be pseudo or reference, not 'gold'",
         ),
         (
-            [
-                "--nst_stop_iter",
-                "1",
-                "--nst_unlabeled_set",
-                "u",
-                "--nst_student_config",
-                "s.yaml",
-                "--nst_student_init",
-                "x",
-            ],
+            [*_nst(), "--nst_student_init", "x"],
             "--nst_student_init must be pretrained or teacher",
         ),
         (
-            [
-                "--nst_stop_iter",
-                "2",
-                "--nst_unlabeled_set",
-                "u",
-                "--nst_student_config",
-                "s.yaml",
-                "--nst_grow_data",
-                "yes",
-            ],
+            [*_nst(stop="2"), "--nst_grow_data", "yes"],
             "option '--nst_grow_data' takes true or false, not 'yes'",
         ),
         (
-            [
-                "--nst_stop_iter",
-                "1",
-                "--nst_unlabeled_set",
-                "u",
-                "--nst_student_config",
-                "s.yaml",
-            ],
+            _nst(),
             "--nst_student_config s.yaml: no such file",
         ),
         (
-            [
-                "--nst_stop_iter",
-                "1",
-                "--nst_unlabeled_set",
-                "u",
-                "--nst_student_config",
-                "a.yaml",
-                "--nst_pseudo_from",
-                "exp/nst_iter1",
-            ],
+            [*_nst(config="a.yaml"), "--nst_pseudo_from", "exp/nst_iter1"],
             "--nst_pseudo_from exp/nst_iter1: no finished pseudo-labels (exp/nst_iter1/pseudo/.done)",
         ),
         (
@@ -435,7 +405,8 @@ def test_bad_options_fail_before_any_stage_runs(
     assert "stage" not in result.stdout  # nothing ran
 
 
-def _new_mini_recipe(tmp_path: Path) -> Path:
+@pytest.fixture()
+def mini(tmp_path: Path) -> Path:
     """A recipe made from egs/mini/asr1 by TEMPLATE's setup.sh (nothing run in it yet)."""
     recipe = tmp_path / "r" / "asr1"
     setup = REPO / "egs/TEMPLATE/asr1/setup.sh"
@@ -467,48 +438,45 @@ def _broken(recipe: Path, name: str, old: str, new: str) -> str:
     ],
 )
 def test_configs_are_parsed_with_the_runs_overrides_before_any_stage(
-    tmp_path: Path, case: str, message: str
+    mini: Path, case: str, message: str
 ) -> None:
     """Issue 23 item 4: each of these surfaced at stage 40/50 after data prep (7292821)."""
-    recipe = _new_mini_recipe(tmp_path)
     asr = "train_asr_conformer_ctc.yaml"
     if case == "yaml":
         args = [
             "--asr_config",
-            _broken(recipe, asr, "encoder_conf:", "encoder_conf: ["),
+            _broken(mini, asr, "encoder_conf:", "encoder_conf: ["),
         ]
     elif case == "encoder_key":
-        args = ["--asr_config", _broken(recipe, asr, "num_blocks:", "num_blokcs:")]
+        args = ["--asr_config", _broken(mini, asr, "num_blocks:", "num_blokcs:")]
     elif case == "asr_args":
         args = ["--asr_args", "--max_epohc 3"]
     else:
-        decode = _broken(recipe, "decode_ctc.yaml", "beam_size:", "beam_szie:")
+        decode = _broken(mini, "decode_ctc.yaml", "beam_size:", "beam_szie:")
         args = ["--inference_config", decode]
-    result = _run(["./run.sh", *args], recipe)
+    result = _run(["./run.sh", *args], mini)
     assert result.returncode == 2, result.stdout + result.stderr
     assert message in result.stderr
     assert "no stage has run" in result.stderr
-    assert "stage 10" not in result.stdout and not any((recipe / "data").iterdir())
+    assert "stage 10" not in result.stdout and not any((mini / "data").iterdir())
     assert "Traceback" not in result.stderr and "usage:" not in result.stderr
 
 
-def test_a_passed_config_check_is_remembered(tmp_path: Path) -> None:
-    recipe = _new_mini_recipe(tmp_path)
+def test_a_passed_config_check_is_remembered(mini: Path) -> None:
     args = ["--stage", "60", "--stop_stage", "60"]
-    result = _run(["./run.sh", *args], recipe)  # fails later: nothing trained yet
+    result = _run(["./run.sh", *args], mini)  # fails later: nothing trained yet
     assert "train it with stage 50" in result.stdout + result.stderr
-    assert len(list((recipe / "exp/.checked_configs").iterdir())) == 1
-    _broken(recipe, "decode_ctc.yaml", "beam_size:", "beam_szie:")
-    (recipe / "conf/decode_ctc.yaml").write_text(
-        (recipe / "conf/broken_decode_ctc.yaml").read_text()
+    assert len(list((mini / "exp/.checked_configs").iterdir())) == 1
+    _broken(mini, "decode_ctc.yaml", "beam_size:", "beam_szie:")
+    (mini / "conf/decode_ctc.yaml").write_text(
+        (mini / "conf/broken_decode_ctc.yaml").read_text()
     )
-    result = _run(["./run.sh", *args], recipe)  # the edited config is checked again
+    result = _run(["./run.sh", *args], mini)  # the edited config is checked again
     assert result.returncode == 2 and "beam_szie" in result.stderr
 
 
-def test_training_before_its_inputs_names_the_stage_to_run(tmp_path: Path) -> None:
-    recipe = _new_mini_recipe(tmp_path)
-    result = _run(["./run.sh", "--stage", "50", "--stop_stage", "50"], recipe)
+def test_training_before_its_inputs_names_the_stage_to_run(mini: Path) -> None:
+    result = _run(["./run.sh", "--stage", "50", "--stop_stage", "50"], mini)
     assert result.returncode != 0
     assert (
         "no dump/raw/train_labeled/wav.scp: run stage 20 (validate) first"
@@ -525,20 +493,18 @@ def test_training_before_its_inputs_names_the_stage_to_run(tmp_path: Path) -> No
     ],
 )
 def test_decoding_and_scoring_before_their_inputs_name_the_stage_to_run(
-    tmp_path: Path, stage: str, message: str
+    mini: Path, stage: str, message: str
 ) -> None:
-    recipe = _new_mini_recipe(tmp_path)
-    result = _run(["./run.sh", "--stage", stage, "--stop_stage", stage], recipe)
+    result = _run(["./run.sh", "--stage", stage, "--stop_stage", stage], mini)
     assert result.returncode != 0
     assert message in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_nst_with_a_set_per_generation_names_the_missing_one(tmp_path: Path) -> None:
+def test_nst_with_a_set_per_generation_names_the_missing_one(mini: Path) -> None:
     """--nst_unlabeled_set "A B": generation 2 labels B; stage 75 checks every set before any work."""
-    recipe = _new_mini_recipe(tmp_path)
-    (recipe / "dump/raw/gen1_audio").mkdir(parents=True)
-    (recipe / "dump/raw/gen1_audio/wav.scp").write_text("u1 /x.wav\n")
+    (mini / "dump/raw/gen1_audio").mkdir(parents=True)
+    (mini / "dump/raw/gen1_audio/wav.scp").write_text("u1 /x.wav\n")
     nst = [
         "--nst_stop_iter",
         "2",
@@ -548,41 +514,40 @@ def test_nst_with_a_set_per_generation_names_the_missing_one(tmp_path: Path) -> 
     result = _run(
         ["./run.sh", "--stage", "75", "--stop_stage", "75", *nst]
         + ["--nst_unlabeled_set", "gen1_audio gen2_audio"],
-        recipe,
+        mini,
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "no dump/raw/gen2_audio/wav.scp; run stage 20 on gen2_audio" in result.stdout
     assert "gen1_audio/wav.scp" not in result.stdout
-    assert not (recipe / "exp").exists() or not any((recipe / "exp").glob("nst_iter*"))
+    assert not (mini / "exp").exists() or not any((mini / "exp").glob("nst_iter*"))
 
 
 def test_nst_growing_data_needs_the_earlier_generations_kept_labels(
-    tmp_path: Path,
+    mini: Path,
 ) -> None:
     """--nst_grow_data true: generation 2's student data takes generation 1's data/pseudo too;
     without it the stage stops before building the student's data, naming the dir."""
-    recipe = _new_mini_recipe(tmp_path)
-    (recipe / "dump/raw/u").mkdir(parents=True)
-    (recipe / "dump/raw/u/wav.scp").write_text("u1 /x.wav\n")
-    teacher = recipe / "exp/nst_iter1"
+    (mini / "dump/raw/u").mkdir(parents=True)
+    (mini / "dump/raw/u/wav.scp").write_text("u1 /x.wav\n")
+    teacher = mini / "exp/nst_iter1"
     teacher.mkdir(parents=True)
     (teacher / "valid.cer_ctc.ave.pth").write_text("")
     for done in ("pseudo", "data/pseudo"):
-        (recipe / "exp/nst_iter2" / done).mkdir(parents=True)
-        (recipe / "exp/nst_iter2" / done / ".done").write_text("")
+        (mini / "exp/nst_iter2" / done).mkdir(parents=True)
+        (mini / "exp/nst_iter2" / done / ".done").write_text("")
     nst = ["--nst_start_iter", "2", "--nst_stop_iter", "2", "--nst_unlabeled_set", "u"]
     result = _run(
         ["./run.sh", "--stage", "75", "--stop_stage", "75", *nst]
         + ["--nst_student_config", "conf/train_student_ctc.yaml"]
         + ["--nst_grow_data", "true"],
-        recipe,
+        mini,
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert (
         "generation 2: --nst_grow_data true needs generation 1's kept pseudo-labels "
         "exp/nst_iter1/data/pseudo; run generation 1 first" in result.stdout
     )
-    assert not (recipe / "exp/nst_iter2/data/train").exists()
+    assert not (mini / "exp/nst_iter2/data/train").exists()
 
 
 # ---- make demo's recipe (egs/mini/demo1/run.sh) --------------------------------------------
@@ -617,12 +582,7 @@ def test_demo_rejects_bad_options_before_any_work(
 
 def test_demo_help_lists_its_options_with_comments(demo_recipe: Path) -> None:
     result = _run(["./run.sh", "--help"], demo_recipe)
-    assert result.returncode == 0, result.stderr
-    rows = _help_rows(result.stdout)
-    assert [(name, comment) for name, _, comment in rows] == _defaults(
-        demo_recipe / "run.sh"
-    )
-    assert rows and all(comment for _, _, comment in rows)
+    _assert_help_lists_the_defaults(result, demo_recipe / "run.sh")
 
 
 def test_demo_budget_reaches_the_pipeline(demo_recipe: Path) -> None:
