@@ -11,6 +11,11 @@ from tests.conftest import REPO, run_command
 STAGE_10 = ("./run.sh", "--stage", "10", "--stop_stage", "10")  # data preparation alone
 
 
+def run_stages(first: int, last: int) -> List[str]:
+    """``./run.sh`` from stage ``first`` to stage ``last``."""
+    return ["./run.sh", "--stage", str(first), "--stop_stage", str(last)]
+
+
 def make_recipe(target: Path, source: Path = REPO / "egs/mini/asr1") -> Path:
     """A new recipe made by TEMPLATE's setup.sh at ``target``, from ``source`` (its conf/, local/, run.sh)."""
     subprocess.run(

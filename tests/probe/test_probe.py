@@ -27,7 +27,7 @@ from bigssl.probe.extract import (  # noqa: E402
 )
 from bigssl.probe.linear import Split, probe_layer  # noqa: E402
 from bigssl.ssl.task import BigSSLTask  # noqa: E402
-from tests.conftest import REPO, write_wav_dir  # noqa: E402
+from tests.conftest import REPO, run_command, write_wav_dir  # noqa: E402
 
 TINY_SSL = REPO / "egs/TEMPLATE/asr1/conf/ssl/pretrain_tiny.yaml"
 
@@ -191,13 +191,9 @@ def test_ridge_probe_recovers_a_linear_target() -> None:
 
 def _probe_cli(data: Path, out_dir: Path, *args: str) -> subprocess.CompletedProcess:
     """``python -m bigssl.bin.probe --data_dir DATA --out_dir OUT_DIR ARGS``."""
-    return subprocess.run(
-        [sys.executable, "-m", "bigssl.bin.probe"]
-        + ["--data_dir", str(data), "--out_dir", str(out_dir), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    probe = [sys.executable, "-m", "bigssl.bin.probe"]
+    dirs = ["--data_dir", str(data), "--out_dir", str(out_dir)]
+    return run_command([*probe, *dirs, *args], timeout=300)
 
 
 def test_cli_probes_every_task_and_layer_and_writes_the_section(

@@ -33,6 +33,7 @@ from bigssl.io_utils import read_kv
 from tests.conftest import REPO, run_command
 from tests.integration.recipe_helpers import STAGE_10
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from
+from tests.integration.recipe_helpers import run_stages
 from tests.recipes.chime6_fixture import (
     SESSIONS,
     build_chime6_corpus,
@@ -492,11 +493,7 @@ def test_run_sh_stages_10_to_80_dump_every_utterance_train_and_score(
     target = make_chime6_recipe(tmp_path / "chime6" / "asr1")
     result = run(
         [
-            "./run.sh",
-            "--stage",
-            "10",
-            "--stop_stage",
-            "20",
+            *run_stages(10, 20),
             "--train_set",
             "train_worn_sp",
             "--local_data_opts",
@@ -530,11 +527,7 @@ def test_run_sh_stages_10_to_80_dump_every_utterance_train_and_score(
     # on to a trained-for-a-few-steps model and a score (a tiny CTC config; not the paper's model)
     result = run(
         [
-            "./run.sh",
-            "--stage",
-            "30",
-            "--stop_stage",
-            "80",
+            *run_stages(30, 80),
             "--train_set",
             "train_worn_sp",
             "--ngpu",

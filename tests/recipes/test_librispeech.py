@@ -33,6 +33,7 @@ from bigssl.io_utils import read_kv
 from tests.conftest import REPO, run_command
 from tests.integration.recipe_helpers import STAGE_10
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from
+from tests.integration.recipe_helpers import run_stages
 from tests.recipes.librispeech_fixture import LibriFixture, build_fixture
 
 RECIPE = REPO / "egs/librispeech/asr1"
@@ -498,29 +499,13 @@ def test_download_sh_checks_options_and_checksums(tmp_path: Path) -> None:
     mirror = tmp_path / "mirror"
     mirror.mkdir()
     (mirror / "dev-clean.tar.gz").write_bytes(b"not the real archive")
-    result = run(
-        recipe,
-        "local/download.sh",
-        "--target_dir",
-        str(tmp_path / "down"),
-        "--parts",
-        "dev-clean",
-        "--librispeech_url",
-        f"file://{mirror}",
-    )
+    download = ["local/download.sh", "--target_dir", str(tmp_path / "down")]
+    from_mirror = ["--librispeech_url", f"file://{mirror}"]
+    result = run(recipe, *download, "--parts", "dev-clean", *from_mirror)
     assert result.returncode == 1
     assert "dev-clean.tar.gz: sha256 checksum mismatch" in result.stderr
     assert (tmp_path / "down/dev-clean.tar.gz.bad").is_file()
-    result = run(
-        recipe,
-        "local/download.sh",
-        "--target_dir",
-        str(tmp_path / "down"),
-        "--parts",
-        "test-other",
-        "--librispeech_url",
-        f"file://{mirror}",
-    )
+    result = run(recipe, *download, "--parts", "test-other", *from_mirror)
     assert result.returncode == 1 and "could not download file://" in result.stderr
 
 
@@ -536,11 +521,7 @@ def staged(corpus: LibriFixture, tmp_path_factory: pytest.TempPathFactory) -> Pa
     recipe = make_recipe(tmp_path_factory.mktemp("recipes") / "librispeech" / "asr1")
     result = run(
         recipe,
-        "./run.sh",
-        "--stage",
-        "10",
-        "--stop_stage",
-        "20",
+        *run_stages(10, 20),
         "--local_data_opts",
         corpus_opts(corpus),
         "--test_sets",
@@ -565,11 +546,7 @@ def test_a_few_training_steps_and_a_score(staged: Path) -> None:
     """Stages 30-80 on the fixture with the tiny CTC config: a model, decodings, WER, RESULTS.md."""
     result = run(
         staged,
-        "./run.sh",
-        "--stage",
-        "30",
-        "--stop_stage",
-        "80",
+        *run_stages(30, 80),
         "--pretrain_stop_iter",
         "0",
         "--asr_init_ssl_iter",
@@ -602,11 +579,7 @@ def test_unlabeled_segments_are_dumped_and_pretrained_on(
     pretrain a tiny Conformer on them for an epoch."""
     result = run(
         staged,
-        "./run.sh",
-        "--stage",
-        "44",
-        "--stop_stage",
-        "46",
+        *run_stages(44, 46),
         "--pretrain_config",
         str(REPO / "egs/TEMPLATE/asr1/conf/ssl/pretrain_tiny.yaml"),
         "--pretrain_args",

@@ -28,7 +28,7 @@ from bigssl.data.corpora.noss_speech_commands import silence_clips
 from bigssl.data.corpora.noss_tasks import TASKS, prepare_task
 from bigssl.espnet_compat import quiet_espnet_imports
 from bigssl.io_utils import read_kv
-from tests.conftest import REPO
+from tests.conftest import REPO, run_command
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.recipes.noss_fixture import (
     SC_NOISES,
@@ -441,14 +441,7 @@ def ssl_exp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run_sh(recipe: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["./run.sh", *args],
-        cwd=recipe,
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=600,
-    )
+    return run_command(["./run.sh", *args], cwd=recipe, timeout=600, env=ENV)
 
 
 def test_run_sh_prepares_probes_and_writes_results(
@@ -490,9 +483,7 @@ def test_run_sh_prepares_probes_and_writes_results(
 
 def test_scripts_check_their_options_before_any_work(tmp_path: Path) -> None:
     def run(*cmd: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            list(cmd), cwd=RECIPE, capture_output=True, text=True, env=ENV, timeout=120
-        )
+        return run_command(cmd, cwd=RECIPE, timeout=120, env=ENV)
 
     manual = run(
         "local/download.sh", "--target_dir", str(tmp_path), "--corpora", "voxceleb1"

@@ -24,6 +24,7 @@ from bigssl.io_utils import read_kv
 from tests.conftest import REPO, run_command
 from tests.integration.recipe_helpers import STAGE_10
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from
+from tests.integration.recipe_helpers import run_stages
 from tests.recipes.voicesearch_fixture import (
     VoicesearchFixture,
     build_voicesearch_fixture,
@@ -61,11 +62,7 @@ def recipe(
     target = make_recipe(tmp_path_factory.mktemp("recipes") / "vs" / "asr1")
     result = run(
         [
-            "./run.sh",
-            "--stage",
-            "10",
-            "--stop_stage",
-            "20",
+            *run_stages(10, 20),
             "--local_data_opts",
             corpus.data_opts(),
             *TINY,
