@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 from typing import Optional
 
@@ -32,15 +31,16 @@ def recipe(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run_recipe(target, ["./run.sh", *TINY_OPTS], timeout=900)
 
 
-def _stock_python(
-    code: str, cwd: Path, nltk_data: Optional[Path] = None
-) -> subprocess.CompletedProcess:
-    """``code`` run by a fresh venv python in ``cwd`` (only what it imports is loaded); with
+def _stock_decode(code: str, cwd: Path, nltk_data: Optional[Path] = None) -> str:
+    """The stdout of ``code`` run by a fresh venv python in ``cwd`` with only soundfile and stock
+    ESPnet's Speech2Text imported (and what ``code`` imports); it must succeed. With
     ``nltk_data``, NLTK_DATA points there."""
+    imports = "import soundfile\nfrom espnet2.bin.asr_inference import Speech2Text\n"
     env = None if nltk_data is None else dict(os.environ, NLTK_DATA=str(nltk_data))
-    return run_command(
-        [str(REPO / ".venv/bin/python"), "-c", code], cwd=cwd, timeout=300, env=env
-    )
+    python = [str(REPO / ".venv/bin/python"), "-c", imports + code]
+    result = run_command(python, cwd=cwd, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
 
 
 def test_results_md_has_tables_for_every_test_set(recipe: Path) -> None:
@@ -93,8 +93,6 @@ def test_model_loads_and_decodes_in_stock_speech2text(recipe: Path) -> None:
     exp = next(recipe.glob("exp/asr_train_*"))
     wav = (recipe / "dump/raw/test/wav.scp").read_text().split()[1]
     code = (
-        "import soundfile\n"
-        "from espnet2.bin.asr_inference import Speech2Text\n"
         f"s2t = Speech2Text(asr_train_config='{exp}/config.yaml', asr_model_file='{exp}/valid.cer_ctc.ave.pth', "
         "beam_size=2, ctc_weight=1.0)\n"
         f"speech, rate = soundfile.read('{wav}')\n"
@@ -102,9 +100,8 @@ def test_model_loads_and_decodes_in_stock_speech2text(recipe: Path) -> None:
         "assert isinstance(text, str) and len(token_ids) == len(tokens)\n"
         "print('DECODED', repr(text), type(s2t.asr_model).__module__)\n"
     )
-    result = _stock_python(code, recipe, nltk_data=recipe / "nltk_data_unused")
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "DECODED" in result.stdout and "espnet2.asr.espnet_model" in result.stdout
+    stdout = _stock_decode(code, recipe, nltk_data=recipe / "nltk_data_unused")
+    assert "DECODED" in stdout and "espnet2.asr.espnet_model" in stdout
 
 
 def test_pretrain_then_finetune_with_frozen_encoder(recipe: Path) -> None:
@@ -187,13 +184,10 @@ def test_nst_topline_student_trains_on_mixed_batches_and_decodes(recipe: Path) -
     assert "adaptive_specaug" in (topline / "config.train.yaml").read_text()
     wav = (recipe / "dump/raw/test/wav.scp").read_text().split()[1]
     code = (
-        "import soundfile\n"
-        "from espnet2.bin.asr_inference import Speech2Text\n"
         f"s2t = Speech2Text(asr_train_config='{topline}/config.yaml', asr_model_file='{topline}/valid.cer_ctc.ave.pth', beam_size=2, ctc_weight=1.0)\n"
         f"print('DECODED', repr(s2t(soundfile.read('{wav}')[0])[0][0]))\n"
     )
-    loaded = _stock_python(code, recipe)
-    assert loaded.returncode == 0 and "DECODED" in loaded.stdout, loaded.stderr[-3000:]
+    assert "DECODED" in _stock_decode(code, recipe)
 
 
 def test_nst_generation_pseudo_labels_in_shards_and_filters(recipe: Path) -> None:
@@ -325,9 +319,8 @@ def test_packed_model_decodes_in_stock_espnet_from_another_directory(
         .splitlines()
     )
     code = (
-        "import soundfile, yaml\n"
+        "import yaml\n"
         "from espnet2.main_funcs.pack_funcs import unpack\n"
-        "from espnet2.bin.asr_inference import Speech2Text\n"
         f"files = unpack('{packed}', 'unpacked')\n"
         f"options = yaml.safe_load(open('{recipe}/conf/decode_ctc.yaml'))\n"
         "s2t = Speech2Text(**files, **options)\n"
@@ -336,9 +329,8 @@ def test_packed_model_decodes_in_stock_espnet_from_another_directory(
         "config = yaml.safe_load(open(files['asr_train_config']))\n"
         "print('STATS', config['normalize_conf']['stats_file'], 'BPE', config['bpemodel'])\n"
     )
-    result = _stock_python(code, tmp_path, nltk_data=tmp_path / "nltk_data_unused")
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert f"DECODED {decoded[utt]!r}" in result.stdout
-    assert "['asr_model_file', 'asr_train_config']" in result.stdout
-    stats, bpe = result.stdout.split("STATS ")[1].split(" BPE ")
+    stdout = _stock_decode(code, tmp_path, nltk_data=tmp_path / "nltk_data_unused")
+    assert f"DECODED {decoded[utt]!r}" in stdout
+    assert "['asr_model_file', 'asr_train_config']" in stdout
+    stats, bpe = stdout.split("STATS ")[1].split(" BPE ")
     assert stats.startswith("unpacked/") and bpe.strip().startswith("unpacked/")
