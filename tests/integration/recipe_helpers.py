@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 from typing import List
 
 from tests.conftest import REPO, run_command
 
+# the environment recipe scripts run in: this one, with this checkout's bigssl on PYTHONPATH
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 STAGE_10 = ("./run.sh", "--stage", "10", "--stop_stage", "10")  # data preparation alone
 
 

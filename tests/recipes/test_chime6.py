@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -31,7 +30,7 @@ from bigssl.data.corpora.chime6 import (
 )
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO, run_command
-from tests.integration.recipe_helpers import STAGE_10
+from tests.integration.recipe_helpers import ENV, STAGE_10
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.integration.recipe_helpers import run_stages
 from tests.recipes.chime6_fixture import (
@@ -43,7 +42,6 @@ from tests.recipes.chime6_fixture import (
 )
 
 RECIPE = REPO / "egs/chime6/asr1"
-ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 WHERE_TO_GET = ("openslr.org/150", "licensing.sheffield.ac.uk/product/chime5")
 
 

@@ -10,7 +10,6 @@ the corpora to probes.json and RESULTS.md with a tiny random-weight encoder.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from bigssl.data.corpora.noss_tasks import TASKS, prepare_task
 from bigssl.espnet_compat import quiet_espnet_imports
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO, run_command
+from tests.integration.recipe_helpers import ENV
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.recipes.noss_fixture import (
     SC_NOISES,
@@ -39,7 +39,6 @@ from tests.recipes.noss_fixture import (
 )
 
 RECIPE = REPO / "egs/noss/probe1"
-ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 SPLITS = ("train", "dev", "test")
 WHERE = {  # a piece of each corpus's "obtained from" in its errors
     "voxceleb1": "robots.ox.ac.uk/~vgg/data/voxceleb",
