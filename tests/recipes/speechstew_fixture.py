@@ -414,20 +414,10 @@ en_4156 A en_4156_A 1.00 4.50 <O,en,F,en-F>  HE IS A POLICE OFFICER
 
 
 def _swbd(root: Path, fixture: Fixture) -> None:
-    _sph(
-        root / "LDC97S62" / "swb1_d1" / "data" / "sw02001.sph",
-        8.0,
-        8000,
-        channels=2,
-        seed=5,
-    )
+    _sph(root / "LDC97S62/swb1_d1/data/sw02001.sph", 8.0, 8000, channels=2, seed=5)
     for side, lines in MS98.items():
         path = (
-            root
-            / "swb_ms98_transcriptions"
-            / "20"
-            / "2001"
-            / f"sw2001{side}-ms98-a-trans.text"
+            root / "swb_ms98_transcriptions/20/2001" / f"sw2001{side}-ms98-a-trans.text"
         )
         _text(
             path,
@@ -445,13 +435,8 @@ def _swbd(root: Path, fixture: Fixture) -> None:
 
 def _fisher(root: Path, fixture: Fixture) -> None:
     _text(root / "fe_03_p1_tran" / "data" / "trans" / "000" / "fe_03_00001.txt", FISHER)
-    _sph(
-        root / "fe_03_p1_sph1" / "audio" / "000" / "fe_03_00001.sph",
-        10.0,
-        8000,
-        channels=2,
-        seed=6,
-    )
+    sph = root / "fe_03_p1_sph1/audio/000/fe_03_00001.sph"
+    _sph(sph, 10.0, 8000, channels=2, seed=6)
     for side, start, end in [("A", 0.36, 2.92), ("B", 5.30, 7.80), ("A", 8.10, 9.60)]:
         fixture.expect("fisher_train", f"fisher-fe_03_00001-{side}", end - start)
 

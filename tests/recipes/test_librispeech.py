@@ -544,23 +544,15 @@ def test_stage_20_validates_every_labeled_set(
 
 def test_a_few_training_steps_and_a_score(staged: Path) -> None:
     """Stages 30-80 on the fixture with the tiny CTC config: a model, decodings, WER, RESULTS.md."""
-    result = run(
-        staged,
-        *run_stages(30, 80),
-        "--pretrain_stop_iter",
-        "0",
-        "--asr_init_ssl_iter",
-        "0",
-        "--nbpe",
-        "40",
-        "--asr_config",
-        "conf/train_asr_conformer_ctc_tiny.yaml",
-        "--inference_config",
-        "conf/decode_ctc.yaml",
-        "--test_sets",
-        "test_clean test_other",
-        timeout=900,
-    )
+    tiny = [
+        "--pretrain_stop_iter", "0",
+        "--asr_init_ssl_iter", "0",
+        "--nbpe", "40",
+        "--asr_config", "conf/train_asr_conformer_ctc_tiny.yaml",
+        "--inference_config", "conf/decode_ctc.yaml",
+        "--test_sets", "test_clean test_other",
+    ]  # fmt: skip
+    result = run(staged, *run_stages(30, 80), *tiny, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     exp = staged / "exp/asr_train_asr_conformer_ctc_tiny"
     assert (exp / "valid.loss.ave.pth").is_file()

@@ -642,19 +642,9 @@ def test_tiny_run_trains_and_scores_every_corpus(
     """TED-LIUM 3 + Common Voice through every stage: one epoch of a tiny CTC model, a WER per test set."""
     recipe = _make_recipe(tmp_path / "ss" / "asr1")
     opts = _local_data_opts(corpora.roots, ["commonvoice", "tedlium3"])
-    result = _run(
-        recipe,
-        "--local_data_opts",
-        opts,
-        *TINY,
-        "--nbpe",
-        "40",
-        "--asr_args",
-        "--max_epoch 1 --batch_bins 20000",
-        "--stop_stage",
-        "80",
-        timeout=900,
-    )
+    one_epoch = ["--nbpe", "40", "--asr_args", "--max_epoch 1 --batch_bins 20000"]
+    data = ["--local_data_opts", opts]
+    result = _run(recipe, *data, *TINY, *one_epoch, "--stop_stage", "80", timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     results = (recipe / "RESULTS.md").read_text()
     for name in ("cv_dev", "cv_test", "ted_dev", "ted_test"):
