@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import pytest
 import soundfile
 
 from bigssl.data.mini.synth import CorpusSpec, build_mini_corpus
+
+if TYPE_CHECKING:
+    import argparse
+
+    import torch
 
 REPO = Path(__file__).resolve().parents[1]
 TINY_SPEC = CorpusSpec(num_labeled=12, num_unlabeled=16, num_dev=4, num_test=6, seed=7)
@@ -62,3 +67,39 @@ def write_wav_dir(
             "".join(f"{u} {u.split('-')[0]}\n" for u in waves)
         )
     return data
+
+
+def save_exp(
+    args: argparse.Namespace,
+    model: torch.nn.Module,
+    exp: Path,
+    model_name: str = "model.pth",
+) -> Tuple[Path, Path]:
+    """``model`` as ESPnet training leaves it in ``exp``: config.yaml (``args``) and the state
+    dict ``model_name``; their paths."""
+    import torch
+    from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump
+
+    exp.mkdir(parents=True, exist_ok=True)
+    config, model_file = exp / "config.yaml", exp / model_name
+    with open(config, "w", encoding="utf-8") as handle:
+        yaml_no_alias_safe_dump(vars(args), handle, indent=4, sort_keys=False)
+    torch.save(model.state_dict(), model_file)
+    return config, model_file
+
+
+def save_tiny_ssl_exp(exp: Path, seed: int) -> Path:
+    """An exp dir as pretraining leaves it: config.yaml and valid.loss.ave.pth of a 2-block
+    Conformer (TEMPLATE's pretrain_tiny.yaml) initialized with ``seed``."""
+    import torch
+
+    from bigssl.ssl.task import BigSSLTask
+
+    tiny = REPO / "egs/TEMPLATE/asr1/conf/ssl/pretrain_tiny.yaml"
+    args = BigSSLTask.get_parser().parse_args(
+        ["--config", str(tiny), "--output_dir", str(exp)]
+        + ["--encoder_conf", "num_blocks=2"]
+    )
+    torch.manual_seed(seed)
+    save_exp(args, BigSSLTask.build_model(args), exp, "valid.loss.ave.pth")
+    return exp

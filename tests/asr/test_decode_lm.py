@@ -4,7 +4,6 @@ output layer is set by hand to favour one token, so the LM's effect on the hypot
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 from typing import Dict, Tuple
@@ -18,25 +17,14 @@ from bigssl.espnet_compat import quiet_espnet_imports
 
 quiet_espnet_imports()
 from espnet2.tasks.lm import LMTask  # noqa: E402
-from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump  # noqa: E402
 
 from bigssl.asr.decode import decode, decode_options, load_speech2text  # noqa: E402
 from bigssl.asr.task import BigSSLASRTask  # noqa: E402
 from tests.asr.asr_helpers import tiny_asr_args  # noqa: E402
+from tests.conftest import save_exp  # noqa: E402
 
 TOKENS = ["<blank>", "<unk>", "a", "b", "c", "d", "e", "<sos/eos>"]
 FAVOURED = "c"
-
-
-def _save(
-    args: argparse.Namespace, model: torch.nn.Module, out: Path
-) -> Tuple[Path, Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    config, model_file = out / "config.yaml", out / "model.pth"
-    with open(config, "w", encoding="utf-8") as handle:
-        yaml_no_alias_safe_dump(vars(args), handle, indent=4, sort_keys=False)
-    torch.save(model.state_dict(), model_file)
-    return config, model_file
 
 
 def _asr(out: Path, transducer: bool) -> Tuple[Path, Path]:
@@ -51,7 +39,7 @@ def _asr(out: Path, transducer: bool) -> Tuple[Path, Path]:
             model.joint_network.lin_out.bias[0] += 0.7
         else:
             model.ctc.ctc_lo.bias[0] += 1.0
-    return _save(args, model, out)
+    return save_exp(args, model, out)
 
 
 def _lm(out: Path) -> Tuple[Path, Path]:
@@ -67,7 +55,7 @@ def _lm(out: Path) -> Tuple[Path, Path]:
         model.lm.decoder.bias.fill_(-10.0)
         model.lm.decoder.bias[TOKENS.index(FAVOURED)] = 0.0
         model.lm.decoder.bias[TOKENS.index("<sos/eos>")] = -3.0
-    return _save(args, model, out)
+    return save_exp(args, model, out)
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from bigssl.asr.transducer import (  # noqa: E402
     TorchaudioRNNTLoss,
 )
 from tests.asr.asr_helpers import TINY_ENCODER  # noqa: E402
+from tests.conftest import save_exp  # noqa: E402
 
 TOKENS = ["<blank>", "<unk>", "a", "b", "c", "d", "e", "<sos/eos>"]
 
@@ -251,13 +252,7 @@ def test_batched_greedy_equals_unbatched_reference_and_espnet_beam1(
 
 def _saved(model: BigSSLTransducerModel, tmp_path: Path) -> Tuple[Path, Path]:
     """``model`` as a recipe leaves it: its config.yaml (``_args()``) and its state dict."""
-    from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump
-
-    config, model_file = tmp_path / "config.yaml", tmp_path / "model.pth"
-    with open(config, "w", encoding="utf-8") as handle:
-        yaml_no_alias_safe_dump(vars(_args()), handle, indent=4, sort_keys=False)
-    torch.save(model.state_dict(), model_file)
-    return config, model_file
+    return save_exp(_args(), model, tmp_path)
 
 
 def test_saved_model_decodes_through_load_speech2text(

@@ -24,7 +24,7 @@ from bigssl.nst.confidence import (  # noqa: E402
 from bigssl.nst.filter_rules import FilterRule  # noqa: E402
 from bigssl.nst.filtering import filter_pseudo_dir  # noqa: E402
 from tests.asr.asr_helpers import tiny_asr_args  # noqa: E402
-from tests.conftest import PSEUDO_FILES, write_wav_dir  # noqa: E402
+from tests.conftest import PSEUDO_FILES, save_exp, write_wav_dir  # noqa: E402
 
 TOKENS = ["<blank>", "<unk>", "a", "b", "c", "d", "e", "<sos/eos>"]
 LM_WEIGHT = 0.5
@@ -69,13 +69,8 @@ def test_beam_log_scores_leave_out_the_length_bonus_and_split_off_the_lm() -> No
 def _dump(
     args: argparse.Namespace, model: torch.nn.Module, out: Path
 ) -> Tuple[str, str]:
-    from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump
-
-    out.mkdir(parents=True)
-    with open(out / "config.yaml", "w", encoding="utf-8") as handle:
-        yaml_no_alias_safe_dump(vars(args), handle, indent=4, sort_keys=False)
-    torch.save(model.state_dict(), out / "model.pth")
-    return str(out / "config.yaml"), str(out / "model.pth")
+    config, model_file = save_exp(args, model, out)
+    return str(config), str(model_file)
 
 
 def _asr_args(transducer: bool) -> argparse.Namespace:

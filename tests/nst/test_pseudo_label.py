@@ -16,7 +16,7 @@ from bigssl.data.kaldi_dir import load_data_dir
 from bigssl.io_utils import read_kv
 from bigssl.nst import pseudo_label as pl
 from bigssl.nst.confidence import ctc_greedy_with_posteriors, mean_token_posterior
-from tests.conftest import PSEUDO_FILES, write_wav_dir
+from tests.conftest import PSEUDO_FILES, save_exp, write_wav_dir
 
 
 def test_ctc_greedy_collapses_runs_and_keeps_the_best_frame_posterior() -> None:
@@ -289,8 +289,6 @@ def ctc_teacher(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
     from bigssl.espnet_compat import quiet_espnet_imports
 
     quiet_espnet_imports()
-    from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump
-
     from bigssl.asr.task import BigSSLASRTask
     from tests.asr.asr_helpers import tiny_asr_args
 
@@ -300,9 +298,7 @@ def ctc_teacher(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
     model = BigSSLASRTask.build_model(args).eval()
     with torch.no_grad():
         model.ctc.ctc_lo.bias[0] += 1.0  # blanks and tokens both likely
-    with open(root / "config.yaml", "w", encoding="utf-8") as handle:
-        yaml_no_alias_safe_dump(vars(args), handle, indent=4, sort_keys=False)
-    torch.save(model.state_dict(), root / "model.pth")
+    save_exp(args, model, root)
     rng = np.random.default_rng(1)
     waves = {
         f"spk{i % 2}-utt{i:02d}": 0.3

@@ -17,8 +17,6 @@ from bigssl.espnet_compat import quiet_espnet_imports
 
 quiet_espnet_imports()
 
-from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump  # noqa: E402
-
 from bigssl.probe.encoders import load_frozen_encoder  # noqa: E402
 from bigssl.probe.extract import (  # noqa: E402
     extract_embeddings,
@@ -27,7 +25,13 @@ from bigssl.probe.extract import (  # noqa: E402
 )
 from bigssl.probe.linear import Split, probe_layer  # noqa: E402
 from bigssl.ssl.task import BigSSLTask  # noqa: E402
-from tests.conftest import REPO, run_command, write_wav_dir  # noqa: E402
+from tests.conftest import (  # noqa: E402
+    REPO,
+    run_command,
+    save_exp,
+    save_tiny_ssl_exp,
+    write_wav_dir,
+)
 
 TINY_SSL = REPO / "egs/TEMPLATE/asr1/conf/ssl/pretrain_tiny.yaml"
 
@@ -35,23 +39,7 @@ TINY_SSL = REPO / "egs/TEMPLATE/asr1/conf/ssl/pretrain_tiny.yaml"
 @pytest.fixture(scope="module")
 def ssl_exp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An exp dir as pretraining leaves it: config.yaml + a checkpoint of a small Conformer."""
-    exp = tmp_path_factory.mktemp("ssl_exp")
-    args = BigSSLTask.get_parser().parse_args(
-        [
-            "--config",
-            str(TINY_SSL),
-            "--output_dir",
-            str(exp),
-            "--encoder_conf",
-            "num_blocks=2",
-        ]
-    )
-    torch.manual_seed(0)
-    model = BigSSLTask.build_model(args)
-    torch.save(model.state_dict(), exp / "valid.loss.ave.pth")
-    with open(exp / "config.yaml", "w", encoding="utf-8") as handle:
-        yaml_no_alias_safe_dump(vars(args), handle, indent=4, sort_keys=False)
-    return exp
+    return save_tiny_ssl_exp(tmp_path_factory.mktemp("ssl_exp"), seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -278,9 +266,7 @@ def test_an_encoder_trained_in_another_recipe_loads_with_its_statistics(
         + ["--normalize_conf", f"stats_file={stats}"]
     )
     model = BigSSLTask.build_model(args)
-    torch.save(model.state_dict(), exp / "valid.loss.ave.pth")
-    with open(exp / "config.yaml", "w", encoding="utf-8") as handle:
-        yaml_no_alias_safe_dump(vars(args), handle, indent=4, sort_keys=False)
+    save_exp(args, model, exp, "valid.loss.ave.pth")
 
     other = tmp_path / "noss_recipe"
     other.mkdir()

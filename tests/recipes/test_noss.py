@@ -20,14 +20,13 @@ from typing import Dict, List
 import numpy as np
 import pytest
 import soundfile
-import torch
 
 from bigssl.data.corpora.noss import CorpusError, format_task, group_splits
 from bigssl.data.corpora.noss_speech_commands import silence_clips
 from bigssl.data.corpora.noss_tasks import TASKS, prepare_task
 from bigssl.espnet_compat import quiet_espnet_imports
 from bigssl.io_utils import read_kv
-from tests.conftest import REPO, run_command
+from tests.conftest import REPO, run_command, save_tiny_ssl_exp
 from tests.integration.recipe_helpers import ENV
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.recipes.noss_fixture import (
@@ -417,26 +416,8 @@ def test_cli_and_data_sh_name_the_missing_corpus(tmp_path: Path) -> None:
 def ssl_exp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An exp dir as pretraining leaves it (config.yaml + checkpoint of a 2-block Conformer)."""
     quiet_espnet_imports()
-    from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump
-
-    from bigssl.ssl.task import BigSSLTask
-
-    exp = tmp_path_factory.mktemp("ssl_exp")
-    args = BigSSLTask.get_parser().parse_args(
-        [
-            "--config",
-            str(REPO / "egs/TEMPLATE/asr1/conf/ssl/pretrain_tiny.yaml"),
-            "--output_dir",
-            str(exp),
-            "--encoder_conf",
-            "num_blocks=2",
-        ]
-    )
-    torch.manual_seed(123)  # not the control's seed (0): the two encoders differ
-    torch.save(BigSSLTask.build_model(args).state_dict(), exp / "valid.loss.ave.pth")
-    with open(exp / "config.yaml", "w", encoding="utf-8") as handle:
-        yaml_no_alias_safe_dump(vars(args), handle, indent=4, sort_keys=False)
-    return exp
+    # not the control's seed (0): the two encoders differ
+    return save_tiny_ssl_exp(tmp_path_factory.mktemp("ssl_exp"), seed=123)
 
 
 def _run_sh(recipe: Path, *args: str) -> subprocess.CompletedProcess:
