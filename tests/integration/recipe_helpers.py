@@ -13,6 +13,14 @@ from tests.conftest import REPO, run_command
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 STAGE_10 = ("./run.sh", "--stage", "10", "--stop_stage", "10")  # data preparation alone
 
+# a supervised tiny CTC model (no pretraining): the corpus recipes' tiny CPU configs
+TINY_CTC = [
+    "--pretrain_stop_iter", "0",
+    "--asr_init_ssl_iter", "0",
+    "--asr_config", "conf/train_asr_conformer_ctc_tiny.yaml",
+    "--inference_config", "conf/decode_ctc.yaml",
+]  # fmt: skip
+
 
 def run_stages(first: int, last: int) -> List[str]:
     """``./run.sh`` from stage ``first`` to stage ``last``."""

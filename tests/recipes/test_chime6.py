@@ -30,7 +30,7 @@ from bigssl.data.corpora.chime6 import (
 )
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO, run_command
-from tests.integration.recipe_helpers import ENV, STAGE_10
+from tests.integration.recipe_helpers import ENV, STAGE_10, TINY_CTC
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.integration.recipe_helpers import run_stages
 from tests.recipes.chime6_fixture import (
@@ -530,16 +530,9 @@ def test_run_sh_stages_10_to_80_dump_every_utterance_train_and_score(
             "train_worn_sp",
             "--ngpu",
             "0",
-            "--pretrain_stop_iter",
-            "0",
-            "--asr_init_ssl_iter",
-            "0",
+            *TINY_CTC,
             "--nbpe",
             "30",
-            "--asr_config",
-            "conf/train_asr_conformer_ctc_tiny.yaml",
-            "--inference_config",
-            "conf/decode_ctc.yaml",
         ],
         target,
     )

@@ -31,7 +31,7 @@ from bigssl.data.corpora.librispeech import (
 )
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO, run_command
-from tests.integration.recipe_helpers import STAGE_10
+from tests.integration.recipe_helpers import STAGE_10, TINY_CTC
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.integration.recipe_helpers import run_stages
 from tests.recipes.librispeech_fixture import LibriFixture, build_fixture
@@ -544,15 +544,8 @@ def test_stage_20_validates_every_labeled_set(
 
 def test_a_few_training_steps_and_a_score(staged: Path) -> None:
     """Stages 30-80 on the fixture with the tiny CTC config: a model, decodings, WER, RESULTS.md."""
-    tiny = [
-        "--pretrain_stop_iter", "0",
-        "--asr_init_ssl_iter", "0",
-        "--nbpe", "40",
-        "--asr_config", "conf/train_asr_conformer_ctc_tiny.yaml",
-        "--inference_config", "conf/decode_ctc.yaml",
-        "--test_sets", "test_clean test_other",
-    ]  # fmt: skip
-    result = run(staged, *run_stages(30, 80), *tiny, timeout=900)
+    opts = [*TINY_CTC, "--nbpe", "40", "--test_sets", "test_clean test_other"]
+    result = run(staged, *run_stages(30, 80), *opts, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     exp = staged / "exp/asr_train_asr_conformer_ctc_tiny"
     assert (exp / "valid.loss.ave.pth").is_file()

@@ -33,17 +33,13 @@ from bigssl.data.corpora.speechstew import (
 from bigssl.data.corpora.speechstew_corpora import READERS, prepare_speechstew
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO, run_command
+from tests.integration.recipe_helpers import TINY_CTC
 from tests.integration.recipe_helpers import make_recipe as make_recipe_from
 from tests.recipes.speechstew_fixture import Expected, Fixture, build_corpora
 
-RECIPE = REPO / "egs/speechstew/asr1"
-# supervised tiny CTC model (no pretraining); SPHERE is read by sox where sph2pipe is not installed
-TINY = [
-    "--pretrain_stop_iter", "0",
-    "--asr_init_ssl_iter", "0",
-    "--asr_config", "conf/train_asr_conformer_ctc_tiny.yaml",
-    "--inference_config", "conf/decode_ctc.yaml",
-]  # fmt: skip
+RECIPE = (
+    REPO / "egs/speechstew/asr1"
+)  # SPHERE read by sox where sph2pipe is not installed
 # the fixture's dev sets, which make up dev_speechstew
 DEV_SETS = [
     "ami_ihm_dev", "ami_sdm_dev", "cv_dev", "ls_dev_clean", "ls_dev_other", "ted_dev",
@@ -575,9 +571,8 @@ def test_stage_20_formats_every_corpus_to_16k_mono(
 ) -> None:
     recipe = _make_recipe(tmp_path / "ss" / "asr1")
     opts = _local_data_opts(corpora.roots, sorted(corpora.roots))
-    result = _run(
-        recipe, "--stage", "10", "--stop_stage", "20", "--local_data_opts", opts, *TINY
-    )
+    stages = ["--stage", "10", "--stop_stage", "20"]
+    result = _run(recipe, *stages, "--local_data_opts", opts, *TINY_CTC)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     train_sets = [n for n in corpora.sets if n.endswith("_train")]
     expected = {
@@ -620,7 +615,7 @@ def test_a_corrupt_file_is_named_and_dropped_with_drop_bad(
         "20",
         "--local_data_opts",
         f"--librispeech_root {root}",
-        *TINY,
+        *TINY_CTC,
     ]
     strict = _run(recipe, *opts)
     assert (
@@ -644,7 +639,9 @@ def test_tiny_run_trains_and_scores_every_corpus(
     opts = _local_data_opts(corpora.roots, ["commonvoice", "tedlium3"])
     one_epoch = ["--nbpe", "40", "--asr_args", "--max_epoch 1 --batch_bins 20000"]
     data = ["--local_data_opts", opts]
-    result = _run(recipe, *data, *TINY, *one_epoch, "--stop_stage", "80", timeout=900)
+    result = _run(
+        recipe, *data, *TINY_CTC, *one_epoch, "--stop_stage", "80", timeout=900
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     results = (recipe / "RESULTS.md").read_text()
     for name in ("cv_dev", "cv_test", "ted_dev", "ted_test"):
