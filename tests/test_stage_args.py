@@ -93,3 +93,31 @@ def test_decoding_and_scoring_use_the_experiment_they_are_given(
     score = _stage(tmp_path, "70_score", "--asr_exp", "exp/nst_iter1")
     assert score.returncode == 1, _out(score)
     assert "no decoding exp/nst_iter1/decode_x/t/text to score" in score.stdout
+
+
+def test_nst_trains_each_student_through_stage_50s_arguments(tmp_path: Path) -> None:
+    """Stage 75 (the topline here: no teacher to fake) hands stage 50 the student's own data dir,
+    shape dir and config; the student's data is missing, and stage 50 says so by that path.
+    """
+    from tests.test_options import _new_mini_recipe, _run
+
+    recipe = _new_mini_recipe(tmp_path)
+    (recipe / "dump/raw/u").mkdir(parents=True)
+    (recipe / "dump/raw/u/wav.scp").write_text("u1 /x.wav\n")
+    (recipe / "ref.txt").write_text("u1 A\n")
+    (recipe / "exp/nst_topline/data/train").mkdir(parents=True)
+    (recipe / "exp/nst_topline/data/train/.done").write_text("")
+    nst = ["--nst_stop_iter", "1", "--nst_unlabeled_set", "u", "--nst_labels"]
+    nst += ["reference", "--nst_reference_text", "ref.txt", "--nst_student_config"]
+    result = _run(
+        ["./run.sh", "--stage", "75", "--stop_stage", "75", *nst]
+        + ["conf/train_student_ctc.yaml"],
+        recipe,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "training the student exp/nst_topline" in result.stdout
+    assert (
+        "no exp/nst_topline/data/train/wav.scp: run stage 20 (validate) first"
+        in result.stdout
+    )
+    assert not any((recipe / "exp").glob("asr_*/run_command"))  # not the stage-50 model
