@@ -1,4 +1,4 @@
-"""Kaldi-style data directories: ``wav.scp``, ``text``, ``utt2spk``, ``spk2utt``."""
+"""Kaldi-style data directories: ``wav.scp``, ``text``, ``utt2spk``, ``spk2utt``, ``segments``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import soundfile
 
@@ -16,17 +16,31 @@ from bigssl.io_utils import PathLike, examples, read_kv, write_kv
 logger = logging.getLogger(__name__)
 
 
+Segment = Tuple[
+    str, float, float
+]  # (recording, start, end) in seconds; end -1: to the end
+
+
 @dataclass
 class DataDir:
-    """In-memory view of a Kaldi data dir. ``text`` is empty for unlabeled data."""
+    """A Kaldi data dir in memory. ``text`` is empty for unlabeled data. With ``segments``
+    (utterance -> :data:`Segment`), ``wav_scp`` is keyed by recording; ``time_decimals`` is how
+    their times are written (None: as few digits as exact, to the microsecond)."""
 
-    wav_scp: Dict[str, str]
-    utt2spk: Dict[str, str]
+    wav_scp: Dict[str, str] = field(default_factory=dict)
+    utt2spk: Dict[str, str] = field(default_factory=dict)
     text: Dict[str, str] = field(default_factory=dict)
+    segments: Dict[str, Segment] = field(default_factory=dict)
+    time_decimals: Optional[int] = None
 
     @property
     def utt_ids(self) -> List[str]:
-        return sorted(self.wav_scp, key=lambda u: u.encode("utf-8"))
+        return sorted(self.segments or self.wav_scp, key=lambda u: u.encode("utf-8"))
+
+    @property
+    def segment_seconds(self) -> float:
+        """Total length of the segments (seconds)."""
+        return sum(end - start for _, start, end in self.segments.values())
 
     def spk2utt(self) -> Dict[str, List[str]]:
         table: Dict[str, List[str]] = defaultdict(list)
@@ -34,16 +48,34 @@ class DataDir:
             table[self.utt2spk[utt]].append(utt)
         return dict(table)
 
-    def subset(self, keep: List[str]) -> "DataDir":
+    def subset(self, keep: Sequence[str]) -> "DataDir":
+        """The utterances ``keep`` (and, with segments, only the recordings they use)."""
         keep_set = set(keep)
+        segments = {u: s for u, s in self.segments.items() if u in keep_set}
+        recordings = {s[0] for s in segments.values()} if self.segments else keep_set
         return DataDir(
-            wav_scp={u: p for u, p in self.wav_scp.items() if u in keep_set},
+            wav_scp={r: v for r, v in self.wav_scp.items() if r in recordings},
             utt2spk={u: s for u, s in self.utt2spk.items() if u in keep_set},
             text={u: t for u, t in self.text.items() if u in keep_set},
+            segments=segments,
+            time_decimals=self.time_decimals,
         )
 
+    def seconds_str(self, value: float) -> str:
+        """A ``segments`` time: ``-1`` for an end at the recording's end, else ``time_decimals``."""
+        if value < 0:
+            return "-1"
+        if self.time_decimals is not None:
+            return f"{value:.{self.time_decimals}f}"
+        text = f"{value:.6f}".rstrip("0")
+        return text + "0" if text.endswith(".") else text
+
     def save(self, directory: PathLike, write_text: bool = True) -> None:
-        """Write every file atomically; ``spk2utt`` is derived from ``utt2spk``."""
+        """Write every file atomically, sorted (C locale); ``spk2utt`` is derived from ``utt2spk``.
+
+        A ``segments`` (or, with ``write_text``, a ``text``) file this data dir lacks is removed;
+        without ``write_text`` an existing ``text`` is left as it is (e.g. pseudo-labels).
+        """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         write_kv(directory / "wav.scp", self.wav_scp.items())
@@ -53,23 +85,39 @@ class DataDir:
         )
         if write_text and self.text:
             write_kv(directory / "text", self.text.items())
+        elif write_text:
+            (directory / "text").unlink(missing_ok=True)
+        if self.segments:
+            write_kv(
+                directory / "segments",
+                (
+                    (u, f"{r} {self.seconds_str(b)} {self.seconds_str(e)}")
+                    for u, (r, b, e) in self.segments.items()
+                ),
+            )
+        else:
+            (directory / "segments").unlink(missing_ok=True)
 
 
 def load_data_dir(directory: PathLike, require_text: bool = False) -> DataDir:
-    """Load a data dir; ``text`` is optional unless ``require_text``."""
+    """Load a data dir; ``text`` and ``segments`` are optional (``text`` not with ``require_text``)."""
     directory = Path(directory)
-    for name in ("wav.scp", "utt2spk"):
+    for name in ("wav.scp", "utt2spk") + (("text",) if require_text else ()):
         if not (directory / name).is_file():
             raise FileNotFoundError(f"{directory}: missing {name}")
-    text_path: Optional[Path] = directory / "text"
-    if not text_path.is_file():
-        if require_text:
-            raise FileNotFoundError(f"{directory}: missing text")
-        text_path = None
+    optional = {
+        name: read_kv(directory / name) if (directory / name).is_file() else {}
+        for name in ("text", "segments")
+    }
+    segments = {}
+    for utt, value in optional["segments"].items():
+        recording, start, end = value.split()
+        segments[utt] = (recording, float(start), float(end))
     return DataDir(
         wav_scp=read_kv(directory / "wav.scp"),
         utt2spk=read_kv(directory / "utt2spk"),
-        text=read_kv(text_path) if text_path else {},
+        text=optional["text"],
+        segments=segments,
     )
 
 

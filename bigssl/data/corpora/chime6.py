@@ -32,7 +32,8 @@ from typing import Callable, Dict, Hashable, Iterable, List, Optional, Sequence,
 
 import soundfile
 
-from bigssl.io_utils import PathLike, atomic_open, write_kv
+from bigssl.data.kaldi_dir import DataDir
+from bigssl.io_utils import PathLike, atomic_open
 
 logger = logging.getLogger(__name__)
 
@@ -247,46 +248,6 @@ def read_session(
 
 
 # ---- Kaldi data dirs with segments ----------------------------------------------------------
-@dataclass
-class SegmentedDataDir:
-    """A Kaldi data dir whose ``wav.scp`` lists recordings and ``segments`` cuts utterances."""
-
-    # recording -> file path or piped command ("cmd |")
-    wav_scp: Dict[str, str] = field(default_factory=dict)
-    # utterance -> (recording, start, end), seconds
-    segments: Dict[str, Tuple[str, float, float]] = field(default_factory=dict)
-    text: Dict[str, str] = field(default_factory=dict)
-    utt2spk: Dict[str, str] = field(default_factory=dict)
-
-    def add(
-        self, utt: str, recording: str, start: float, end: float, text: str, spk: str
-    ) -> None:
-        self.segments[utt] = (recording, start, end)
-        self.text[utt] = text
-        self.utt2spk[utt] = spk
-
-    @property
-    def seconds(self) -> float:
-        return sum(end - start for _, start, end in self.segments.values())
-
-    def save(self, directory: Path) -> None:
-        """Write every file atomically, sorted in C-locale order (``spk2utt`` from ``utt2spk``)."""
-        spk2utt: Dict[str, List[str]] = {}
-        for utt in sorted(self.utt2spk, key=lambda u: u.encode("utf-8")):
-            spk2utt.setdefault(self.utt2spk[utt], []).append(utt)
-        write_kv(directory / "wav.scp", self.wav_scp.items())
-        write_kv(
-            directory / "segments",
-            (
-                (u, f"{rec} {start:.2f} {end:.2f}")
-                for u, (rec, start, end) in self.segments.items()
-            ),
-        )
-        write_kv(directory / "text", self.text.items())
-        write_kv(directory / "utt2spk", self.utt2spk.items())
-        write_kv(directory / "spk2utt", ((s, " ".join(u)) for s, u in spk2utt.items()))
-
-
 def times_id(utt: Utterance) -> str:
     return f"{utt.start:07d}-{utt.end:07d}"
 
@@ -348,14 +309,16 @@ def _group(
 
 
 def _add_unique(
-    data: SegmentedDataDir, utt_id: str, rec: str, utt: Utterance, problems: Problems
+    data: DataDir, utt_id: str, rec: str, utt: Utterance, problems: Problems
 ) -> None:
     if utt_id in data.segments:
         problems.add(
             utt.where, f"utterance id {utt_id} again (same speaker, session and times)"
         )
         return
-    data.add(utt_id, rec, utt.start / 100, utt.end / 100, utt.text, utt.speaker)
+    data.segments[utt_id] = (rec, utt.start / 100, utt.end / 100)
+    data.text[utt_id] = utt.text
+    data.utt2spk[utt_id] = utt.speaker
 
 
 def is_excluded(utt: Utterance, exclude: Sequence[str]) -> bool:
@@ -369,9 +332,9 @@ def worn_set(
     channel: str,
     exclude: Sequence[str],
     problems: Problems,
-) -> SegmentedDataDir:
+) -> DataDir:
     """Each utterance from its speaker's own worn mic (``S02_P05.wav``)."""
-    data = SegmentedDataDir()
+    data = DataDir(time_decimals=2)
     kept = [u for u in utts if not is_excluded(u, exclude)]
     if len(kept) < len(utts):
         left_out = sorted({f"{u.speaker}_{u.session}" for u in utts} & set(exclude))
@@ -402,9 +365,9 @@ def array_set(
     array: str,
     channel: int,
     problems: Problems,
-) -> SegmentedDataDir:
+) -> DataDir:
     """Each utterance from one microphone (``CH<channel>``) of its reference array (``ref``) or ``array``."""
-    data = SegmentedDataDir()
+    data = DataDir(time_decimals=2)
     usable = []
     for utt in utts:
         if array == "ref" and not utt.ref:
@@ -430,7 +393,7 @@ def array_set(
     return data
 
 
-def speed_perturbed(data: SegmentedDataDir, factors: Sequence[str]) -> SegmentedDataDir:
+def speed_perturbed(data: DataDir, factors: Sequence[str]) -> DataDir:
     """Copies of ``data`` at each speed ``factor``, combined (ESPnet asr.sh's speed perturbation).
 
     As Kaldi's utils/perturb_data_dir_speed.sh: utterances, recordings and speakers get the prefix
@@ -438,7 +401,7 @@ def speed_perturbed(data: SegmentedDataDir, factors: Sequence[str]) -> Segmented
     appended to a piped entry), segment times are divided by the factor (segments no longer than
     10 ms dropped). Factor 1.0 keeps the original entries and ids, as ESPnet's asr.sh does.
     """
-    out = SegmentedDataDir()
+    out = DataDir(time_decimals=2)
     for factor_text in factors:
         factor = float(factor_text)
         if factor <= 0:
@@ -460,14 +423,9 @@ def speed_perturbed(data: SegmentedDataDir, factors: Sequence[str]) -> Segmented
         for utt, (rec, start, end) in data.segments.items():
             new_start, new_end = start / factor, end / factor
             if new_end > new_start + 0.01:
-                out.add(
-                    prefix + utt,
-                    prefix + rec,
-                    new_start,
-                    new_end,
-                    data.text[utt],
-                    prefix + data.utt2spk[utt],
-                )
+                out.segments[prefix + utt] = (prefix + rec, new_start, new_end)
+                out.text[prefix + utt] = data.text[utt]
+                out.utt2spk[prefix + utt] = prefix + data.utt2spk[utt]
     return out
 
 
@@ -529,7 +487,7 @@ def check_options(options: Chime6Options) -> None:
 
 def prepare_chime6(
     root: PathLike, data_dir: PathLike, options: Chime6Options
-) -> Dict[str, SegmentedDataDir]:
+) -> Dict[str, DataDir]:
     """Write the CHiME-6 data dirs under ``data_dir``; returns them by set name.
 
     ``worn``: train_worn, dev_worn, eval_worn (+ train_worn_sp with ``speed_perturb``);
@@ -562,7 +520,7 @@ def prepare_chime6(
             counts.redacted,
             counts.empty,
         )
-    sets: Dict[str, SegmentedDataDir] = {}
+    sets: Dict[str, DataDir] = {}
     if "worn" in options.mics:
         for split in SPLITS_OF_MIC["worn"]:
             sets[f"{split}_worn"] = worn_set(
@@ -607,7 +565,7 @@ def prepare_chime6(
             data_dir / name,
             len(data.segments),
             len(set(data.utt2spk.values())),
-            data.seconds / 3600,
+            data.segment_seconds / 3600,
             len(data.wav_scp),
         )
     with atomic_open(data_dir / "local" / "chime6_skipped.txt") as handle:

@@ -27,10 +27,11 @@ import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from bigssl.data.corpora.common import CorpusError, Problems
-from bigssl.io_utils import PathLike, atomic_open, examples, write_kv
+from bigssl.data.kaldi_dir import DataDir
+from bigssl.io_utils import PathLike, atomic_open, examples
 
 logger = logging.getLogger(__name__)
 
@@ -351,20 +352,11 @@ def _check_unique(utterances: Sequence[Utterance], what: str) -> None:
         )
 
 
-def _spk2utt(utt2spk: Dict[str, str]) -> List[Tuple[str, str]]:
-    table: Dict[str, List[str]] = defaultdict(list)
-    for utt in sorted(utt2spk, key=lambda u: u.encode("utf-8")):
-        table[utt2spk[utt]].append(utt)
-    return [(spk, " ".join(utts)) for spk, utts in table.items()]
-
-
-def _replace_dir(directory: Path, files: Dict[str, Iterable[Tuple[str, str]]]) -> None:
-    """Write ``name -> rows`` into a fresh ``directory`` (built beside it, then swapped in)."""
+def _replace_dir(directory: Path, data: DataDir) -> None:
+    """Write ``data`` into a fresh ``directory`` (built beside it, then swapped in)."""
     tmp = directory.with_name(f".{directory.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    for name, rows in files.items():
-        write_kv(tmp / name, rows)
+    data.save(tmp)
     shutil.rmtree(directory, ignore_errors=True)
     tmp.rename(directory)
 
@@ -372,21 +364,17 @@ def _replace_dir(directory: Path, files: Dict[str, Iterable[Tuple[str, str]]]) -
 def write_labeled_dir(directory: Path, utterances: Sequence[Utterance]) -> None:
     """``wav.scp text utt2spk spk2utt``, sorted in C order; ids must be unique."""
     _check_unique(utterances, str(directory))
-    utt2spk = {u.utt_id: u.speaker for u in utterances}
-    _replace_dir(
-        directory,
-        {
-            "wav.scp": ((u.utt_id, u.audio) for u in utterances),
-            "text": ((u.utt_id, u.text) for u in utterances),
-            "utt2spk": utt2spk.items(),
-            "spk2utt": _spk2utt(utt2spk),
-        },
+    data = DataDir(
+        wav_scp={u.utt_id: u.audio for u in utterances},
+        utt2spk={u.utt_id: u.speaker for u in utterances},
+        text={u.utt_id: u.text for u in utterances},
     )
+    _replace_dir(directory, data)
     logger.info(
         "%s: %d utterances, %d speakers",
         directory,
         len(utterances),
-        len(set(utt2spk.values())),
+        len(set(data.utt2spk.values())),
     )
 
 
@@ -397,23 +385,18 @@ def write_segmented_dir(
     utt2spk: Dict[str, str],
 ) -> None:
     """``wav.scp`` (whole recordings), ``segments``, ``utt2spk``, ``spk2utt``; no ``text``."""
-    _replace_dir(
-        directory,
-        {
-            "wav.scp": recordings.items(),
-            "segments": (
-                (s.utt_id, f"{s.recording} {s.start:.3f} {s.end:.3f}") for s in segments
-            ),
-            "utt2spk": utt2spk.items(),
-            "spk2utt": _spk2utt(utt2spk),
-        },
+    data = DataDir(
+        wav_scp=dict(recordings),
+        utt2spk=dict(utt2spk),
+        segments={s.utt_id: (s.recording, s.start, s.end) for s in segments},
+        time_decimals=3,
     )
-    hours = sum(s.end - s.start for s in segments) / 3600
+    _replace_dir(directory, data)
     logger.info(
         "%s: %d segments (%.2f h) of %d recordings, %d speakers",
         directory,
         len(segments),
-        hours,
+        data.segment_seconds / 3600,
         len(recordings),
         len(set(utt2spk.values())),
     )

@@ -45,6 +45,7 @@ import soundfile
 
 from bigssl.data.corpora.common import walk_once
 from bigssl.data.corpora.speechstew import WRITTEN, normalize_with
+from bigssl.data.kaldi_dir import DataDir, load_data_dir
 from bigssl.io_utils import PathLike, atomic_open, examples, iter_kv, read_kv, write_kv
 
 logger = logging.getLogger(__name__)
@@ -107,88 +108,6 @@ def _line_order(problem: str) -> Tuple[str, int]:
     where = problem.split(": ", 1)[0]
     path, _, line = where.rpartition(":")
     return (path, int(line)) if line.isdigit() else (where, 0)
-
-
-@dataclass
-class KaldiSet:
-    """A Kaldi data dir in memory; with ``segments``, ``wav_scp`` is keyed by recording."""
-
-    wav_scp: Dict[str, str] = field(default_factory=dict)
-    utt2spk: Dict[str, str] = field(default_factory=dict)
-    text: Dict[str, str] = field(default_factory=dict)
-    segments: Dict[str, Tuple[str, float, float]] = field(default_factory=dict)
-    reference: Dict[str, str] = field(
-        default_factory=dict
-    )  # unlabeled sets' kept-aside text
-
-    @property
-    def utt_ids(self) -> List[str]:
-        return sorted(self.utt2spk, key=lambda u: u.encode("utf-8"))
-
-    def subset(self, keep: Sequence[str]) -> "KaldiSet":
-        """The utterances ``keep`` (and, with segments, only the recordings they use)."""
-        keep_set = set(keep)
-        segments = {u: s for u, s in self.segments.items() if u in keep_set}
-        recordings = {s[0] for s in segments.values()} if self.segments else keep_set
-        return KaldiSet(
-            wav_scp={r: v for r, v in self.wav_scp.items() if r in recordings},
-            utt2spk={u: s for u, s in self.utt2spk.items() if u in keep_set},
-            text={u: t for u, t in self.text.items() if u in keep_set},
-            segments=segments,
-            reference={u: t for u, t in self.reference.items() if u in keep_set},
-        )
-
-    def save(self, directory: PathLike, write_text: bool = True) -> None:
-        """Write every file atomically, sorted (C locale); files this set lacks are removed."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        spk2utt: Dict[str, List[str]] = {}
-        for utt in self.utt_ids:
-            spk2utt.setdefault(self.utt2spk[utt], []).append(utt)
-        tables = {
-            "wav.scp": self.wav_scp.items(),
-            "utt2spk": self.utt2spk.items(),
-            "spk2utt": ((s, " ".join(u)) for s, u in spk2utt.items()),
-            "text": self.text.items() if write_text and self.text else None,
-            "segments": (
-                (
-                    (u, f"{r} {_seconds_str(b)} {_seconds_str(e)}")
-                    for u, (r, b, e) in self.segments.items()
-                )
-                if self.segments
-                else None
-            ),
-        }
-        for name, rows in tables.items():
-            if rows is None:
-                (directory / name).unlink(missing_ok=True)
-            else:
-                write_kv(directory / name, rows)
-
-
-def _seconds_str(value: float) -> str:
-    """Seconds to the microsecond, without trailing zeros (``0.4``, ``1.602625``)."""
-    text = f"{value:.6f}".rstrip("0")
-    return text + "0" if text.endswith(".") else text
-
-
-def load_kaldi_set(directory: PathLike) -> KaldiSet:
-    """Read a data dir this module wrote (``text`` and ``segments`` optional)."""
-    directory = Path(directory)
-    optional = {
-        name: read_kv(directory / name) if (directory / name).is_file() else {}
-        for name in ("text", "segments")
-    }
-    segments = {}
-    for utt, value in optional["segments"].items():
-        recording, start, end = value.split()
-        segments[utt] = (recording, float(start), float(end))
-    return KaldiSet(
-        wav_scp=read_kv(directory / "wav.scp"),
-        utt2spk=read_kv(directory / "utt2spk"),
-        text=optional["text"],
-        segments=segments,
-    )
 
 
 # ---- manifests -----------------------------------------------------------------------------------
@@ -466,13 +385,13 @@ def build_set(
     timed: bool,
     problems: Problems,
     durations: DurationCache,
-    into: Optional[KaldiSet] = None,
-) -> KaldiSet:
+    into: Optional[DataDir] = None,
+) -> DataDir:
     """Assign ids (module docstring) and build the set; duplicates and bad spans go to ``problems``.
 
     ``into``: a set built from another input with the same ``timed``, to add to (ids stay unique).
     """
-    out = KaldiSet() if into is None else into
+    out = DataDir() if into is None else into
     origin = {
         utt: "another input" for utt in out.utt2spk
     }  # id -> where it was first used
@@ -588,7 +507,7 @@ def _read_kaldi_tables(
     return tables
 
 
-def import_kaldi_dir(src: PathLike, labeled: bool, problems: Problems) -> KaldiSet:
+def import_kaldi_dir(src: PathLike, labeled: bool, problems: Problems) -> DataDir:
     """A light check of a Kaldi data dir (module docstring); bad utterances go to ``problems``."""
     src = Path(src)
     needed = ["wav.scp", "utt2spk"] + (["text"] if labeled else [])
@@ -602,7 +521,7 @@ def import_kaldi_dir(src: PathLike, labeled: bool, problems: Problems) -> KaldiS
     wav_scp, utt2spk = tables["wav.scp"], tables["utt2spk"]
     text = tables.get("text", {})
     segments: Dict[str, Tuple[str, float, float]] = {}
-    out = KaldiSet()
+    out = DataDir()
     for rec, (lineno, value) in wav_scp.items():
         where = f"{src / 'wav.scp'}:{lineno}"
         if not value:
@@ -679,8 +598,6 @@ def import_kaldi_dir(src: PathLike, labeled: bool, problems: Problems) -> KaldiS
     if out.segments:
         used = {rec for rec, _, _ in out.segments.values()}
         out.wav_scp = {r: v for r, v in out.wav_scp.items() if r in used}
-    if not labeled:
-        out.reference, out.text = out.text, {}
     return out
 
 
@@ -711,7 +628,7 @@ def set_name(path: PathLike) -> str:
 
 def load_labeled(
     path: PathLike, drop_bad: bool, durations: DurationCache
-) -> Tuple[KaldiSet, int]:
+) -> Tuple[DataDir, int]:
     """A labeled set from a Kaldi dir or a manifest, and how many bad rows were skipped."""
     path = Path(path)
     problems = Problems(str(path), drop_bad)
@@ -729,8 +646,9 @@ def load_unlabeled(
     manifest: Optional[PathLike],
     drop_bad: bool,
     durations: DurationCache,
-) -> Tuple[KaldiSet, int]:
-    """The unlabeled set from an audio tree and/or a manifest (its text kept as ``reference``)."""
+) -> Tuple[DataDir, int]:
+    """The unlabeled set from an audio tree and/or a manifest (its ``text``: the reference transcripts
+    a manifest gives, never written into the set's dir)."""
     problems = Problems(
         " + ".join(str(p) for p in (audio_dir, manifest) if p), drop_bad
     )
@@ -738,7 +656,7 @@ def load_unlabeled(
     timed = False
     if manifest:
         entries, timed = read_manifest_entries(manifest, False, problems)
-    data = KaldiSet()
+    data = DataDir()
     if audio_dir:
         build_set(
             scan_audio_tree(audio_dir),
@@ -757,12 +675,11 @@ def load_unlabeled(
             durations,
             data,
         )
-    data.reference, data.text = data.text, {}
     return data, problems.settle(len(data.utt2spk))
 
 
 def summarize(
-    data: KaldiSet, skipped: int, durations: Optional[DurationCache]
+    data: DataDir, skipped: int, durations: Optional[DurationCache]
 ) -> SetSummary:
     """Counts and hours of a set (hours from segments, else from the files' headers if asked)."""
     hours: Optional[float] = None
@@ -782,7 +699,7 @@ def summarize(
     )
 
 
-def _check_across_sets(sets: Dict[str, KaldiSet]) -> None:
+def _check_across_sets(sets: Dict[str, DataDir]) -> None:
     """Utterance ids must be unique across sets; shared audio files are warned about."""
     owner: Dict[str, str] = {}
     clashes: Dict[Tuple[str, str], List[str]] = {}
@@ -844,8 +761,8 @@ TEXT_NORMS = ("written", "verbatim")
 
 
 def normalize_set_text(
-    data: KaldiSet, source: PathLike, drop_bad: bool
-) -> Tuple[KaldiSet, int]:
+    data: DataDir, source: PathLike, drop_bad: bool
+) -> Tuple[DataDir, int]:
     """``data`` with its transcripts normalized (``written``); those left without a word are an
     error naming them, or with ``drop_bad`` skipped (logged, counted)."""
     data.text = {u: normalize_with(WRITTEN, t) for u, t in data.text.items()}
@@ -904,7 +821,7 @@ def prepare_data_dirs(
             )
         names[name] = test
     durations = DurationCache()
-    sets: Dict[str, KaldiSet] = {}
+    sets: Dict[str, DataDir] = {}
     skipped: Dict[str, int] = {}
     if text_norm not in TEXT_NORMS:
         raise ManifestError(
@@ -920,16 +837,15 @@ def prepare_data_dirs(
             unlabeled_dir, unlabeled_manifest, drop_bad, durations
         )
         if text_norm == "written":
-            sets["unlabeled"].reference = {
-                u: normalize_with(WRITTEN, t)
-                for u, t in sets["unlabeled"].reference.items()
+            sets["unlabeled"].text = {
+                u: normalize_with(WRITTEN, t) for u, t in sets["unlabeled"].text.items()
             }
     _check_across_sets(sets)
     for name, data in sets.items():
         data.save(out_dir / name, write_text=name != "unlabeled")
     reference = out_dir / "local" / "unlabeled_reference" / "text"
-    if "unlabeled" in sets and sets["unlabeled"].reference:
-        write_kv(reference, sets["unlabeled"].reference.items())
+    if "unlabeled" in sets and sets["unlabeled"].text:
+        write_kv(reference, sets["unlabeled"].text.items())
     else:
         reference.unlink(missing_ok=True)
     if lm_text:
@@ -1004,7 +920,7 @@ def write_nested_subsets(
             raise ManifestError(
                 f"{source}: no {needed}; fractions are cut from a labeled data dir"
             )
-    src = load_kaldi_set(source)
+    src = load_data_dir(source)
     order = src.utt_ids
     random.Random(seed).shuffle(order)
     pool_utts: Set[str] = set()
