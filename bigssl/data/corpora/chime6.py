@@ -25,13 +25,14 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Dict, Hashable, Iterable, List, Optional, Sequence, Tuple
 
 import soundfile
 
+from bigssl.data.corpora.common import CorpusError, Problems
 from bigssl.data.kaldi_dir import DataDir
 from bigssl.io_utils import PathLike, atomic_open
 
@@ -51,6 +52,11 @@ OBTAIN = (
     "(https://licensing.sheffield.ac.uk/product/chime5) and synchronize it with "
     "https://github.com/chimechallenge/chime6-synchronisation; egs/chime6/asr1/local/download.sh "
     "does either (see egs/chime6/asr1/README.md)."
+)
+
+ADVICE = (
+    "logged, counted and listed in data/local/chime6_skipped.txt. If files are missing, check "
+    "the corpus: " + OBTAIN
 )
 
 # ---- text -----------------------------------------------------------------------------------
@@ -97,42 +103,6 @@ def normalize_transcript(words: str) -> str:
     return " ".join(text.split())
 
 
-# ---- errors ---------------------------------------------------------------------------------
-class ChimeDataError(ValueError):
-    """The corpus directory is missing, partial or malformed."""
-
-
-@dataclass
-class Problem:
-    where: str  # file, and the entry for transcript problems
-    reason: str
-    utterances: int = 1  # utterances it costs
-
-
-@dataclass
-class Problems:
-    """Per-utterance and per-recording problems: an error, or skipped with ``drop_bad``."""
-
-    items: List[Problem] = field(default_factory=list)
-
-    def add(self, where: str, reason: str, utterances: int = 1) -> None:
-        self.items.append(Problem(where, reason, utterances))
-
-    def raise_if_any(self, root: Path, limit: int = 20) -> None:
-        if not self.items:
-            return
-        lines = [f"  {p.where}: {p.reason}" for p in self.items[:limit]]
-        if len(self.items) > limit:
-            lines.append(f"  ... and {len(self.items) - limit} more")
-        raise ChimeDataError(
-            f"{len(self.items)} problems in the CHiME-6 corpus at {root}:\n"
-            + "\n".join(lines)
-            + "\n--drop_bad true skips the utterances concerned (logged, counted and listed in "
-            "data/local/chime6_skipped.txt). If files are missing, check the corpus: "
-            + OBTAIN
-        )
-
-
 # ---- transcripts ----------------------------------------------------------------------------
 _TIME = re.compile(r"^(\d+):([0-5]?\d):([0-5]?\d(?:\.\d+)?)$")
 
@@ -174,11 +144,11 @@ def read_session(
     try:
         entries = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ChimeDataError(
+        raise CorpusError(
             f"{path}: not a valid JSON transcript ({err}). {OBTAIN}"
         ) from None
     if not isinstance(entries, list):
-        raise ChimeDataError(
+        raise CorpusError(
             f"{path}: expected a JSON list of utterances, got {type(entries).__name__}. {OBTAIN}"
         )
     utterances = []
@@ -188,7 +158,7 @@ def read_session(
             problems.add(where, f"not an utterance object: {entry!r:.60}")
             continue
         if isinstance(entry.get("start_time"), dict):
-            raise ChimeDataError(
+            raise CorpusError(
                 f"{where}: start_time is a per-device dict, the CHiME-5 transcript format; "
                 "CHiME-6 needs the array-synchronized transcripts (one time per utterance). "
                 + OBTAIN
@@ -433,22 +403,22 @@ def speed_perturbed(data: DataDir, factors: Sequence[str]) -> DataDir:
 def check_layout(root: Path, splits: Iterable[str]) -> None:
     """The root and its audio/transcription dirs of ``splits`` exist and hold session JSONs."""
     if not root.is_dir():
-        raise ChimeDataError(
+        raise CorpusError(
             f"CHiME-6 root {root} does not exist or is not a directory. {OBTAIN}"
         )
     if re.search(r"\s", str(root)):
-        raise ChimeDataError(
+        raise CorpusError(
             f"CHiME-6 root {root} contains whitespace, which Kaldi's wav.scp cannot hold"
         )
     for split in splits:
         for kind in ("audio", "transcriptions"):
             if not (root / kind / split).is_dir():
-                raise ChimeDataError(
+                raise CorpusError(
                     f"{root / kind / split}: no such directory; a CHiME-6 root holds "
                     f"audio/{{train,dev,eval}} and transcriptions/{{train,dev,eval}}. {OBTAIN}"
                 )
         if not any((root / "transcriptions" / split).glob("S*.json")):
-            raise ChimeDataError(
+            raise CorpusError(
                 f"{root / 'transcriptions' / split}: no session transcripts (S??.json). {OBTAIN}"
             )
 
@@ -503,7 +473,7 @@ def prepare_chime6(
         key=("train", "dev", "eval").index,
     )
     check_layout(root, splits)
-    problems = Problems()
+    problems = Problems(ADVICE, limit=20)
     utts: Dict[str, List[Utterance]] = {}
     for split in splits:
         counts = SessionCounts()
@@ -543,21 +513,18 @@ def prepare_chime6(
                 options.array_channel,
                 problems,
             )
-    if not options.drop_bad:
-        problems.raise_if_any(root)
-    skipped = sum(p.utterances for p in problems.items)
+    listing = [f"{w}: {m} ({n} utterances)\n" for w, m, n in problems.items]
+    skipped = problems.settle(f"the CHiME-6 corpus at {root}", options.drop_bad)
     if skipped:
         logger.warning(
             "--drop_bad: skipped %d utterances for %d problems (listed in %s)",
             skipped,
-            len(problems.items),
+            len(listing),
             data_dir / "local" / "chime6_skipped.txt",
         )
     empty = [name for name, data in sets.items() if not data.segments]
     if empty:
-        raise ChimeDataError(
-            f"{', '.join(empty)}: no utterances left in {root}. {OBTAIN}"
-        )
+        raise CorpusError(f"{', '.join(empty)}: no utterances left in {root}. {OBTAIN}")
     for name, data in sets.items():
         data.save(data_dir / name)
         logger.info(
@@ -569,8 +536,7 @@ def prepare_chime6(
             len(data.wav_scp),
         )
     with atomic_open(data_dir / "local" / "chime6_skipped.txt") as handle:
-        for p in problems.items:
-            handle.write(f"{p.where}: {p.reason} ({p.utterances} utterances)\n")
+        handle.writelines(listing)
     if (
         "train" in utts
     ):  # the transcripts of what train_worn holds (excluded mics left out)
@@ -579,3 +545,7 @@ def prepare_chime6(
             for utt in sorted(lm_utts, key=lambda u: (u.session, u.speaker, u.start)):
                 handle.write(utt.text + "\n")
     return sets
+
+
+# The old name, for bin/prepare_chime6.py until bin/prepare.py replaces it.
+ChimeDataError = CorpusError

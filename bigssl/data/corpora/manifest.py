@@ -43,7 +43,7 @@ from typing import Container, Dict, List, Optional, Sequence, Set, Tuple
 
 import soundfile
 
-from bigssl.data.corpora.common import walk_once
+from bigssl.data.corpora.common import CorpusError, Problems, walk_once
 from bigssl.data.corpora.speechstew import WRITTEN, normalize_with
 from bigssl.data.kaldi_dir import DataDir, load_data_dir
 from bigssl.io_utils import PathLike, atomic_open, examples, iter_kv, read_kv, write_kv
@@ -55,10 +55,7 @@ LABELED_COLUMNS = ("path", "text", "speaker")
 RESERVED_SET_NAMES = ("train", "dev", "unlabeled", "local", "token_list")
 _UNSAFE = re.compile(r"[^\w.\-]+")
 _SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
-
-
-class ManifestError(ValueError):
-    """Input data that cannot be prepared; the message names the file and line of each problem."""
+ROW_ADVICE = "else fix them"
 
 
 def kaldi_safe(name: str) -> str:
@@ -66,48 +63,19 @@ def kaldi_safe(name: str) -> str:
     return _UNSAFE.sub("_", name.strip()).strip("_") or "_"
 
 
-@dataclass
-class Problems:
-    """Per-row problems of one input: an error listing them all, or (``drop_bad``) logged skips."""
-
-    source: str
-    drop_bad: bool
-    found: List[str] = field(default_factory=list)
-
-    def add(self, where: str, message: str) -> None:
-        self.found.append(f"{where}: {message}")
-
-    def settle(self, kept: int) -> int:
-        """Raise, or log and return how many rows were skipped; nothing kept is always an error."""
-        self.found.sort(key=_line_order)
-        if self.found and not self.drop_bad:
-            listing = "\n  ".join(self.found)
-            raise ManifestError(
-                f"{self.source}: {len(self.found)} problem(s):\n  {listing}\n"
-                "(fix them, or pass --drop_bad true to skip these rows)"
-            )
-        for problem in self.found:
-            logger.warning("skipped: %s", problem)
-        if self.found:
-            logger.warning(
-                "%s: skipped %d bad row(s), kept %d",
-                self.source,
-                len(self.found),
-                kept,
-            )
-        if kept == 0:
-            raise ManifestError(
-                f"{self.source}: no usable utterance"
-                + (f" ({len(self.found)} skipped)" if self.found else "")
-            )
-        return len(self.found)
-
-
-def _line_order(problem: str) -> Tuple[str, int]:
-    """Sort key of ``"file:line: message"``: by file, then line number."""
-    where = problem.split(": ", 1)[0]
-    path, _, line = where.rpartition(":")
-    return (path, int(line)) if line.isdigit() else (where, 0)
+def _settle(problems: Problems, source: str, data: DataDir, drop_bad: bool) -> int:
+    """Raise, or log and return how many rows were skipped; nothing kept is always an error."""
+    problems.sort_by_line()
+    skipped = problems.settle(source, drop_bad)
+    kept = len(data.utt2spk)
+    if kept == 0:
+        raise CorpusError(
+            f"{source}: no usable utterance"
+            + (f" ({skipped} skipped)" if skipped else "")
+        )
+    if skipped:
+        logger.warning("%s: skipped %d bad row(s), kept %d", source, skipped, kept)
+    return skipped
 
 
 # ---- manifests -----------------------------------------------------------------------------------
@@ -125,14 +93,14 @@ def read_manifest(path: PathLike) -> Tuple[List[Row], Optional[List[str]], List[
     """``(rows, CSV header or None for JSONL, per-line problems)`` of a ``.csv`` or ``.jsonl`` file."""
     path = Path(path)
     if not path.is_file():
-        raise ManifestError(f"{path}: no such manifest")
+        raise CorpusError(f"{path}: no such manifest")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _read_csv(path)
     if suffix in (".jsonl", ".json"):
         rows, problems = _read_jsonl(path)
         return rows, None, problems
-    raise ManifestError(f"{path}: a manifest must be .csv or .jsonl")
+    raise CorpusError(f"{path}: a manifest must be .csv or .jsonl")
 
 
 def _read_csv(path: Path) -> Tuple[List[Row], List[str], List[str]]:
@@ -143,10 +111,10 @@ def _read_csv(path: Path) -> Tuple[List[Row], List[str], List[str]]:
         try:
             header = [name.strip().lower() for name in next(reader, [])]
             if not any(header):
-                raise ManifestError(f"{path}:1: empty header row")
+                raise CorpusError(f"{path}:1: empty header row")
             repeated = sorted({n for n in header if header.count(n) > 1})
             if repeated:
-                raise ManifestError(f"{path}:1: column(s) {repeated} appear twice")
+                raise CorpusError(f"{path}:1: column(s) {repeated} appear twice")
             line = reader.line_num
             for values in reader:
                 where, line = f"{path}:{line + 1}", reader.line_num
@@ -159,11 +127,11 @@ def _read_csv(path: Path) -> Tuple[List[Row], List[str], List[str]]:
                     continue
                 rows.append(Row(where, dict(zip(header, values))))
         except UnicodeDecodeError:
-            raise ManifestError(
+            raise CorpusError(
                 f"{path}:{reader.line_num + 1}: not valid UTF-8"
             ) from None
         except csv.Error as err:
-            raise ManifestError(f"{path}:{reader.line_num}: {err}") from None
+            raise CorpusError(f"{path}:{reader.line_num}: {err}") from None
     return rows, header, problems
 
 
@@ -281,7 +249,7 @@ def read_manifest_entries(
         required = LABELED_COLUMNS if labeled else ("path",)
         missing = [name for name in required if name not in header]
         if missing:
-            raise ManifestError(
+            raise CorpusError(
                 f"{path}:1: missing column(s) {', '.join(missing)} "
                 f"(the header has {', '.join(header)}; needed: {', '.join(required)})"
             )
@@ -289,7 +257,7 @@ def read_manifest_entries(
     else:
         names = {name for row in rows for name in row.fields}
     if ("start" in names) != ("end" in names) and header is not None:
-        raise ManifestError(
+        raise CorpusError(
             f"{path}:1: a 'start' column needs an 'end' column and vice versa"
         )
     timed = "start" in names or "end" in names
@@ -307,7 +275,7 @@ def scan_audio_tree(root: PathLike) -> List[Entry]:
     sorted by relative path (C locale), as unlabeled entries."""
     root = Path(root)
     if not root.is_dir():
-        raise ManifestError(f"{root}: no such directory of unlabeled audio")
+        raise CorpusError(f"{root}: no such directory of unlabeled audio")
     found: List[Tuple[bytes, Path]] = []
     for dirpath, _, filenames in walk_once(root, skip_hidden=True):
         for name in filenames:
@@ -513,9 +481,7 @@ def import_kaldi_dir(src: PathLike, labeled: bool, problems: Problems) -> DataDi
     needed = ["wav.scp", "utt2spk"] + (["text"] if labeled else [])
     missing = [name for name in needed if not (src / name).is_file()]
     if missing:
-        raise ManifestError(
-            f"{src}: not a Kaldi data dir: missing {', '.join(missing)}"
-        )
+        raise CorpusError(f"{src}: not a Kaldi data dir: missing {', '.join(missing)}")
     bad: Dict[str, str] = {}  # utterance or recording -> first problem
     tables = _read_kaldi_tables(src, problems, bad)
     wav_scp, utt2spk = tables["wav.scp"], tables["utt2spk"]
@@ -595,10 +561,7 @@ def import_kaldi_dir(src: PathLike, labeled: bool, problems: Problems) -> DataDi
             out.text[utt] = text[utt][1]
         if utt in segments:
             out.segments[utt] = segments[utt]
-    if out.segments:
-        used = {rec for rec, _, _ in out.segments.values()}
-        out.wav_scp = {r: v for r, v in out.wav_scp.items() if r in used}
-    return out
+    return out.subset(list(out.utt2spk))  # the recordings of the skipped ones left out
 
 
 # ---- whole inputs --------------------------------------------------------------------------------
@@ -620,7 +583,7 @@ def set_name(path: PathLike) -> str:
     path = Path(path)
     name = path.name if path.is_dir() else path.stem
     if not _SET_NAME.match(name):
-        raise ManifestError(
+        raise CorpusError(
             f"{path}: '{name}' is not a usable data set name (letters, digits, _ . -; rename it)"
         )
     return name
@@ -631,14 +594,14 @@ def load_labeled(
 ) -> Tuple[DataDir, int]:
     """A labeled set from a Kaldi dir or a manifest, and how many bad rows were skipped."""
     path = Path(path)
-    problems = Problems(str(path), drop_bad)
+    problems = Problems(ROW_ADVICE, unit="row")
     if path.is_dir():
         data = import_kaldi_dir(path, True, problems)
     else:
         entries, timed = read_manifest_entries(path, True, problems)
         root = common_root([e.audio for e in entries])
         data = build_set(entries, root, timed, problems, durations)
-    return data, problems.settle(len(data.utt2spk))
+    return data, _settle(problems, str(path), data, drop_bad)
 
 
 def load_unlabeled(
@@ -649,9 +612,7 @@ def load_unlabeled(
 ) -> Tuple[DataDir, int]:
     """The unlabeled set from an audio tree and/or a manifest (its ``text``: the reference transcripts
     a manifest gives, never written into the set's dir)."""
-    problems = Problems(
-        " + ".join(str(p) for p in (audio_dir, manifest) if p), drop_bad
-    )
+    problems = Problems(ROW_ADVICE, unit="row")
     entries: List[Entry] = []
     timed = False
     if manifest:
@@ -675,7 +636,8 @@ def load_unlabeled(
             durations,
             data,
         )
-    return data, problems.settle(len(data.utt2spk))
+    source = " + ".join(str(p) for p in (audio_dir, manifest) if p)
+    return data, _settle(problems, source, data, drop_bad)
 
 
 def summarize(
@@ -710,7 +672,7 @@ def _check_across_sets(sets: Dict[str, DataDir]) -> None:
             else:
                 owner[utt] = name
     if clashes:
-        raise ManifestError(
+        raise CorpusError(
             "utterance ids must be unique across sets: "
             + "; ".join(
                 f"{examples(u, 'ids')} in both {a} and {b}"
@@ -744,7 +706,7 @@ def write_lm_text(src: PathLike, dst: PathLike, normalize: bool = False) -> int:
     with ``normalize``, in the ``written`` convention like the transcripts)."""
     src = Path(src)
     if not src.is_file():
-        raise ManifestError(f"{src}: no such LM text file")
+        raise CorpusError(f"{src}: no such LM text file")
     count = 0
     with open(src, encoding="utf-8") as handle, atomic_open(dst) as out:
         for line in handle:
@@ -773,7 +735,7 @@ def normalize_set_text(
         f" and {len(empty) - 10} more" if len(empty) > 10 else ""
     )
     if not drop_bad:
-        raise ManifestError(
+        raise CorpusError(
             f"{source}: {len(empty)} transcript(s) have no word left after --text_norm written "
             f"(punctuation or symbols only): {listed}; fix them, use --drop_bad true to skip "
             "them, or --text_norm verbatim"
@@ -816,7 +778,7 @@ def prepare_data_dirs(
     for test in tests:
         name = set_name(test)
         if name in names or name in RESERVED_SET_NAMES:
-            raise ManifestError(
+            raise CorpusError(
                 f"{test}: test set name '{name}' is taken (by {names.get(name, 'the recipe')}); rename it"
             )
         names[name] = test
@@ -824,9 +786,7 @@ def prepare_data_dirs(
     sets: Dict[str, DataDir] = {}
     skipped: Dict[str, int] = {}
     if text_norm not in TEXT_NORMS:
-        raise ManifestError(
-            f"--text_norm must be one of {TEXT_NORMS}, not '{text_norm}'"
-        )
+        raise CorpusError(f"--text_norm must be one of {TEXT_NORMS}, not '{text_norm}'")
     for name, source in names.items():
         sets[name], skipped[name] = load_labeled(source, drop_bad, durations)
         if text_norm == "written":
@@ -911,13 +871,13 @@ def write_nested_subsets(
         except ValueError:
             value = float("nan")
         if not 0 < value <= 100 or not _SET_NAME.match(label):
-            raise ManifestError(f"fraction '{label}' must be a percentage in (0, 100]")
+            raise CorpusError(f"fraction '{label}' must be a percentage in (0, 100]")
         if label in values:
-            raise ManifestError(f"fraction '{label}' is given twice")
+            raise CorpusError(f"fraction '{label}' is given twice")
         values[label] = value
     for needed in ("wav.scp", "utt2spk", "text"):
         if not (source / needed).is_file():
-            raise ManifestError(
+            raise CorpusError(
                 f"{source}: no {needed}; fractions are cut from a labeled data dir"
             )
     src = load_data_dir(source)
@@ -966,3 +926,7 @@ def write_nested_subsets(
             "" if nst_reference.is_file() else ", no complete reference transcripts",
         )
     return counts
+
+
+# The old name, for bin/prepare_manifest.py until bin/prepare.py replaces it.
+ManifestError = CorpusError
