@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -11,10 +10,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import soundfile
 
-from bigssl.io_utils import PathLike, examples, read_kv, write_kv
-
-logger = logging.getLogger(__name__)
-
+from bigssl.io_utils import PathLike, read_kv, write_kv
 
 Segment = Tuple[
     str, float, float
@@ -179,61 +175,3 @@ def random_subset(
     subset.save(target)
     print(f"{target}: {num} of {len(pool)} utterances of {source}{left_out}")
     return subset
-
-
-def split_labeled_pool(
-    labeled: PathLike,
-    unlabeled: PathLike,
-    unlabeled_reference: PathLike,
-    fraction: float,
-    out_labeled: PathLike,
-    out_unlabeled: PathLike,
-    out_reference: PathLike,
-    seed: int = 1,
-) -> Dict[str, int]:
-    """Re-split a pool (a labeled dir + an unlabeled dir with its reference transcripts kept aside)
-    into ``fraction`` labeled and the rest unlabeled, for low-label experiments.
-
-    One seeded permutation of the whole pool is cut at ``round(fraction * N)``, so the labeled
-    sets of smaller fractions are subsets of larger ones (same seed). The unlabeled output has no
-    ``text``; its transcripts go to ``out_reference`` only (never read by training).
-    """
-    if not 0.0 < fraction <= 1.0:
-        raise ValueError(f"fraction must be in (0, 1], got {fraction}")
-    first = load_data_dir(labeled, require_text=True)
-    second = load_data_dir(unlabeled)
-    reference = read_kv(unlabeled_reference)
-    missing = sorted(set(second.wav_scp) - set(reference))
-    if missing:
-        raise ValueError(
-            f"{unlabeled_reference}: no transcript for {examples(missing, 'utterances')} of {unlabeled}"
-        )
-    clash = sorted(set(first.wav_scp) & set(second.wav_scp))
-    if clash:
-        raise ValueError(
-            f"{examples(clash, 'utterances')} are in both {labeled} and {unlabeled}"
-        )
-    pool = DataDir(
-        wav_scp={**first.wav_scp, **second.wav_scp},
-        utt2spk={**first.utt2spk, **second.utt2spk},
-        text={**first.text, **{u: reference[u] for u in second.wav_scp}},
-    )
-    order = pool.utt_ids
-    random.Random(seed).shuffle(order)
-    count = max(1, round(fraction * len(order)))
-    chosen, rest = order[:count], order[count:]
-    pool.subset(chosen).save(out_labeled)
-    remainder = pool.subset(rest)
-    if rest:
-        remainder.save(out_unlabeled, write_text=False)
-        write_kv(out_reference, remainder.text.items())
-    logger.info(
-        "%s: %d of %d pool utterances labeled (%.0f%%), %d unlabeled -> %s",
-        out_labeled,
-        len(chosen),
-        len(order),
-        100.0 * fraction,
-        len(rest),
-        out_unlabeled,
-    )
-    return {"labeled": len(chosen), "unlabeled": len(rest)}
