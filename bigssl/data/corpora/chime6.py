@@ -455,25 +455,10 @@ def check_options(options: Chime6Options) -> None:
             )
 
 
-def prepare_chime6(
-    root: PathLike, data_dir: PathLike, options: Chime6Options
-) -> Dict[str, DataDir]:
-    """Write the CHiME-6 data dirs under ``data_dir``; returns them by set name.
-
-    ``worn``: train_worn, dev_worn, eval_worn (+ train_worn_sp with ``speed_perturb``);
-    ``array``: dev_array, eval_array. Also data/local/lm_train.txt (the training transcripts, for
-    the LM stage, without those of ``exclude_worn``) and data/local/chime6_skipped.txt. Nothing is written if there are problems and
-    ``drop_bad`` is false.
-    """
-    check_options(options)
-    root = Path(os.path.abspath(root))
-    data_dir = Path(data_dir)
-    splits = sorted(
-        {s for mic in options.mics for s in SPLITS_OF_MIC[mic]},
-        key=("train", "dev", "eval").index,
-    )
-    check_layout(root, splits)
-    problems = Problems(ADVICE, limit=20)
+def read_transcripts(
+    root: Path, splits: Sequence[str], problems: Problems
+) -> Dict[str, List[Utterance]]:
+    """The usable utterances of each split's session JSONs; broken entries go to ``problems``."""
     utts: Dict[str, List[Utterance]] = {}
     for split in splits:
         counts = SessionCounts()
@@ -490,6 +475,16 @@ def prepare_chime6(
             counts.redacted,
             counts.empty,
         )
+    return utts
+
+
+def build_sets(
+    root: Path,
+    utts: Dict[str, List[Utterance]],
+    options: Chime6Options,
+    problems: Problems,
+) -> Dict[str, DataDir]:
+    """The data dirs of ``options.mics`` by set name; missing or short audio goes to ``problems``."""
     sets: Dict[str, DataDir] = {}
     if "worn" in options.mics:
         for split in SPLITS_OF_MIC["worn"]:
@@ -513,6 +508,30 @@ def prepare_chime6(
                 options.array_channel,
                 problems,
             )
+    return sets
+
+
+def prepare_chime6(
+    root: PathLike, data_dir: PathLike, options: Chime6Options
+) -> Dict[str, DataDir]:
+    """Write the CHiME-6 data dirs under ``data_dir``; returns them by set name.
+
+    ``worn``: train_worn, dev_worn, eval_worn (+ train_worn_sp with ``speed_perturb``);
+    ``array``: dev_array, eval_array. Also data/local/lm_train.txt (the training transcripts, for
+    the LM stage, without those of ``exclude_worn``) and data/local/chime6_skipped.txt. Nothing is
+    written if there are problems and ``drop_bad`` is false.
+    """
+    check_options(options)
+    root = Path(os.path.abspath(root))
+    data_dir = Path(data_dir)
+    splits = sorted(
+        {s for mic in options.mics for s in SPLITS_OF_MIC[mic]},
+        key=("train", "dev", "eval").index,
+    )
+    check_layout(root, splits)
+    problems = Problems(ADVICE, limit=20)
+    utts = read_transcripts(root, splits, problems)
+    sets = build_sets(root, utts, options, problems)
     listing = [f"{w}: {m} ({n} utterances)\n" for w, m, n in problems.items]
     skipped = problems.settle(f"the CHiME-6 corpus at {root}", options.drop_bad)
     if skipped:
