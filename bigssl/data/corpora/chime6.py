@@ -488,12 +488,9 @@ def build_sets(
     sets: Dict[str, DataDir] = {}
     if "worn" in options.mics:
         for split in SPLITS_OF_MIC["worn"]:
+            audio = root / "audio" / split
             sets[f"{split}_worn"] = worn_set(
-                utts[split],
-                root / "audio" / split,
-                options.worn_channel,
-                options.exclude_worn,
-                problems,
+                utts[split], audio, options.worn_channel, options.exclude_worn, problems
             )
         if options.speed_perturb:
             sets["train_worn_sp"] = speed_perturbed(
@@ -501,12 +498,9 @@ def build_sets(
             )
     if "array" in options.mics:
         for split in SPLITS_OF_MIC["array"]:
+            audio = root / "audio" / split
             sets[f"{split}_array"] = array_set(
-                utts[split],
-                root / "audio" / split,
-                options.array,
-                options.array_channel,
-                problems,
+                utts[split], audio, options.array, options.array_channel, problems
             )
     return sets
 

@@ -132,6 +132,30 @@ def _chapters(root: Path, corpus: str) -> List[Tuple[str, str, Path]]:
     return found
 
 
+def _transcript_line(
+    raw: bytes, id_pattern: "re.Pattern[str]", expected: str, seen: Dict[str, str]
+) -> Optional[Tuple[str, str]]:
+    """``(utt, normalized words)`` of one ``.trans.txt`` line, None if blank; a ValueError says
+    what is wrong with it."""
+    try:
+        line = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ValueError("not valid UTF-8") from None
+    if not line:
+        return None
+    utt, _, words = line.partition(" ")
+    if not id_pattern.match(utt):
+        raise ValueError(f"expected '{expected} WORDS', got {line[:60]!r}")
+    if not words.strip():
+        raise ValueError(f"utterance {utt} has no words after its id")
+    if utt in seen:
+        raise ValueError(f"utterance {utt} listed twice")
+    try:
+        return utt, normalize_transcript(words)
+    except ValueError as err:
+        raise ValueError(f"utterance {utt}: {err}") from None
+
+
 def read_chapter_transcripts(
     chapter_dir: Path, speaker: str, chapter: str, corpus: str, problems: Problems
 ) -> Dict[str, str]:
@@ -142,34 +166,17 @@ def read_chapter_transcripts(
             f"{trans}: missing (the chapter's transcripts); {_obtain(corpus)}"
         )
     id_pattern = re.compile(rf"^{speaker}-{chapter}-\d+$")
+    expected = f"{speaker}-{chapter}-<NNNN>"
     transcripts: Dict[str, str] = {}
     with open(trans, "rb") as handle:
         for lineno, raw in enumerate(handle, 1):
-            where = f"{trans}:{lineno}"
             try:
-                line = raw.decode("utf-8").strip()
-            except UnicodeDecodeError:
-                problems.add(where, "not valid UTF-8")
-                continue
-            if not line:
-                continue
-            utt, _, words = line.partition(" ")
-            if not id_pattern.match(utt):
-                problems.add(
-                    where,
-                    f"expected '{speaker}-{chapter}-<NNNN> WORDS', got {line[:60]!r}",
-                )
-                continue
-            if not words.strip():
-                problems.add(where, f"utterance {utt} has no words after its id")
-                continue
-            if utt in transcripts:
-                problems.add(where, f"utterance {utt} listed twice")
-                continue
-            try:
-                transcripts[utt] = normalize_transcript(words)
+                parsed = _transcript_line(raw, id_pattern, expected, transcripts)
             except ValueError as err:
-                problems.add(where, f"utterance {utt}: {err}")
+                problems.add(f"{trans}:{lineno}", str(err))
+                continue
+            if parsed:
+                transcripts[parsed[0]] = parsed[1]
     return transcripts
 
 

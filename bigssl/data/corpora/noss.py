@@ -27,7 +27,7 @@ import os
 import re
 import shutil
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -133,6 +133,17 @@ def group_splits(
             )
         assignment.update({group: split for group in ordered[first:last]})
     return assignment
+
+
+def speaker_disjoint(
+    items: Sequence[Item], fractions: Sequence[Tuple[str, float]]
+) -> Dict[str, List[Item]]:
+    """``items`` in speaker-disjoint splits: their speakers divided by :func:`group_splits`."""
+    assignment = group_splits((item.speaker for item in items), fractions)
+    splits: Dict[str, List[Item]] = {split: [] for split in SPLITS}
+    for item in items:
+        splits[assignment[item.speaker]].append(item)
+    return splits
 
 
 # ---- step 1: the listing ---------------------------------------------------------------------
