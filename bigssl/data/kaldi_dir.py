@@ -57,7 +57,7 @@ class DataDir:
             time_decimals=self.time_decimals,
         )
 
-    def seconds_str(self, value: float) -> str:
+    def _time_str(self, value: float) -> str:
         """A ``segments`` time: ``-1`` for an end at the recording's end, else ``time_decimals``."""
         if value < 0:
             return "-1"
@@ -87,7 +87,7 @@ class DataDir:
             write_kv(
                 directory / "segments",
                 (
-                    (u, f"{r} {self.seconds_str(b)} {self.seconds_str(e)}")
+                    (u, f"{r} {self._time_str(b)} {self._time_str(e)}")
                     for u, (r, b, e) in self.segments.items()
                 ),
             )
