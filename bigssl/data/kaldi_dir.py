@@ -12,9 +12,8 @@ import soundfile
 
 from bigssl.io_utils import PathLike, read_kv, write_kv
 
-Segment = Tuple[
-    str, float, float
-]  # (recording, start, end) in seconds; end -1: to the end
+# (recording, start, end) in seconds; end -1: to the end of the recording
+Segment = Tuple[str, float, float]
 
 
 @dataclass

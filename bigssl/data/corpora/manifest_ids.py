@@ -95,8 +95,8 @@ def _span(entry: Entry, timed: bool, durations: DurationCache) -> Optional[Span]
 
 
 class _SetBuilder:
-    """Adds entries to ``out`` under the ids of the module docstring; the ids already in ``out``
-    (another input's) stay taken."""
+    """Adds entries to ``out`` under ids made by the rules in :mod:`.manifest`; the ids already
+    in ``out`` (another input's) stay taken."""
 
     def __init__(self, out: DataDir, root: Path, timed: bool) -> None:
         self.out, self.root, self.timed = out, root, timed
@@ -163,7 +163,8 @@ def build_set(
     durations: DurationCache,
     into: Optional[DataDir] = None,
 ) -> DataDir:
-    """Assign ids (module docstring) and build the set; duplicates and bad spans go to ``problems``.
+    """Assign ids (the rules in :mod:`.manifest`) and build the set; duplicates and bad spans go
+    to ``problems``.
 
     ``into``: a set built from another input with the same ``timed``, to add to (ids stay unique).
     """
