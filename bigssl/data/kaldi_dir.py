@@ -13,19 +13,19 @@ import soundfile
 from bigssl.io_utils import PathLike, read_kv, write_kv
 
 # (recording, start, end) in seconds; end -1: to the end of the recording
-Segment = Tuple[str, float, float]
+SegmentEntry = Tuple[str, float, float]
 
 
 @dataclass
 class DataDir:
     """A Kaldi data dir in memory. ``text`` is empty for unlabeled data. With ``segments``
-    (utterance -> :data:`Segment`), ``wav_scp`` is keyed by recording; ``time_decimals`` is how
+    (utterance -> :data:`SegmentEntry`), ``wav_scp`` is keyed by recording; ``time_decimals`` is how
     their times are written (None: as few digits as exact, to the microsecond)."""
 
     wav_scp: Dict[str, str] = field(default_factory=dict)
     utt2spk: Dict[str, str] = field(default_factory=dict)
     text: Dict[str, str] = field(default_factory=dict)
-    segments: Dict[str, Segment] = field(default_factory=dict)
+    segments: Dict[str, SegmentEntry] = field(default_factory=dict)
     time_decimals: Optional[int] = None
 
     @property

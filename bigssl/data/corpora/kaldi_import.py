@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Dict, Set, Tuple
 
 from bigssl.data.corpora.common import CorpusError, Problems
-from bigssl.data.kaldi_dir import DataDir, Segment
+from bigssl.data.kaldi_dir import DataDir, SegmentEntry
 from bigssl.io_utils import PathLike, iter_kv
 
 KaldiTables = Dict[str, Dict[str, Tuple[int, str]]]  # file name -> key -> (line, value)
@@ -68,9 +68,9 @@ def _audio(src: Path, wav_scp: Dict[str, Tuple[int, str]], bad: _Bad) -> Dict[st
     return audio
 
 
-def _segments(src: Path, tables: KaldiTables, bad: _Bad) -> Dict[str, Segment]:
+def _segments(src: Path, tables: KaldiTables, bad: _Bad) -> Dict[str, SegmentEntry]:
     """The well-formed ``segments`` rows whose recording is in ``wav.scp`` and usable."""
-    segments: Dict[str, Segment] = {}
+    segments: Dict[str, SegmentEntry] = {}
     for utt, (lineno, value) in tables.get("segments", {}).items():
         where = f"{src / 'segments'}:{lineno}"
         fields = value.split()
