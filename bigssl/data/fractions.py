@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from bigssl.data.corpora.common import CorpusError
-from bigssl.data.kaldi_dir import DataDir, load_data_dir
+from bigssl.data.kaldi_dir import SET_NAME, DataDir, load_data_dir
 from bigssl.io_utils import PathLike, examples, read_kv, write_kv
 
 logger = logging.getLogger(__name__)
-
-_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
 def seeded_order(pool: DataDir, seed: int) -> List[str]:
@@ -115,7 +112,7 @@ def _percentages(fractions: Sequence[str]) -> Dict[str, float]:
             value = float(label)
         except ValueError:
             value = float("nan")
-        if not 0 < value <= 100 or not _LABEL.match(label):
+        if not 0 < value <= 100 or not SET_NAME.match(label):
             raise CorpusError(f"fraction '{label}' must be a percentage in (0, 100]")
         if label in values:
             raise CorpusError(f"fraction '{label}' is given twice")

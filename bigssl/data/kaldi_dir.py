@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import soundfile
 
 from bigssl.io_utils import PathLike, read_kv, write_kv
+
+# letters, digits, _ . - (not first): a name a data dir (or a part of one) can have
+SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 # (recording, start, end) in seconds; end -1: to the end of the recording
 SegmentEntry = Tuple[str, float, float]

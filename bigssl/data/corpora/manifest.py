@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -51,13 +50,12 @@ from bigssl.data.corpora.manifest_read import (
 )
 from bigssl.data.corpora.speechstew import WRITTEN, normalize_with
 from bigssl.data.fractions import write_nested_subsets
-from bigssl.data.kaldi_dir import DataDir
+from bigssl.data.kaldi_dir import SET_NAME, DataDir
 from bigssl.io_utils import PathLike, atomic_open, examples, write_kv
 
 logger = logging.getLogger(__name__)
 
 RESERVED_SET_NAMES = ("train", "dev", "unlabeled", "local", "token_list")
-_SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 ROW_ADVICE = "else fix them"
 
 
@@ -94,7 +92,7 @@ def set_name(path: PathLike) -> str:
     """The data set name of an input: a Kaldi dir's name, or a manifest's file stem."""
     path = Path(path)
     name = path.name if path.is_dir() else path.stem
-    if not _SET_NAME.match(name):
+    if not SET_NAME.match(name):
         raise CorpusError(
             f"{path}: '{name}' is not a usable data set name (letters, digits, _ . -; rename it)"
         )
