@@ -49,6 +49,14 @@ def find_under(root: Path, pattern: str) -> List[Path]:
     return sorted(found)
 
 
+def numbered_lines(path: PathLike) -> Iterator[Tuple[str, str]]:
+    """``(file:line, line)`` of every non-blank line of the UTF-8 text file ``path``, stripped."""
+    with open(path, encoding="utf-8") as handle:
+        for lineno, line in enumerate(handle, 1):
+            if line.strip():
+                yield f"{path}:{lineno}", line.strip()
+
+
 class CorpusError(ValueError):
     """A corpus or input that cannot be read (missing, incomplete or malformed); the message names
     the file (and line, entry or utterance) of each problem and where the corpus is obtained.
