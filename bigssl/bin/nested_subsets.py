@@ -4,7 +4,7 @@
         --fractions 1 3 10 100 --pool_dirs data/unlabeled
 
 Writes OUT_DIR/<name>_p<f> (labeled) and OUT_DIR/<name>_p<f>_rest (the rest, audio only); smaller
-fractions are subsets of larger ones. See bigssl.data.corpora.manifest.write_nested_subsets.
+fractions are subsets of larger ones. See bigssl.data.fractions.write_nested_subsets.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from bigssl.cli import setup_logging
-from bigssl.data.corpora.manifest import write_nested_subsets
+from bigssl.data.fractions import write_nested_subsets
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -48,7 +48,7 @@ def main(argv: Optional[List[str]] = None) -> None:
             args.pool_dirs,
             args.name,
         )
-    except ValueError as err:  # ManifestError
+    except ValueError as err:  # CorpusError and bad fractions
         logging.error("%s", err)
         sys.exit(1)
 

@@ -15,11 +15,9 @@ import soundfile
 import yaml
 
 from bigssl.data.corpora.common import CorpusError
-from bigssl.data.corpora.manifest import (
-    kaldi_safe,
-    prepare_data_dirs,
-    write_nested_subsets,
-)
+from bigssl.data.corpora.manifest import prepare_data_dirs
+from bigssl.data.corpora.manifest_read import kaldi_safe
+from bigssl.data.fractions import write_nested_subsets
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO
 from tests.integration.recipe_helpers import STAGE_10

@@ -558,7 +558,3 @@ def prepare_chime6(
             for utt in sorted(lm_utts, key=lambda u: (u.session, u.speaker, u.start)):
                 handle.write(utt.text + "\n")
     return sets
-
-
-# The old name, for bin/prepare_chime6.py until bin/prepare.py replaces it.
-ChimeDataError = CorpusError

@@ -44,12 +44,10 @@ from bigssl.data.corpora.kaldi_import import import_kaldi_dir
 from bigssl.data.corpora.manifest_ids import DurationCache, build_set, common_root
 from bigssl.data.corpora.manifest_read import (
     Entry,
-    kaldi_safe,
     read_manifest_entries,
     scan_audio_tree,
 )
 from bigssl.data.corpora.speechstew import WRITTEN, normalize_with
-from bigssl.data.fractions import write_nested_subsets
 from bigssl.data.kaldi_dir import SET_NAME, DataDir
 from bigssl.io_utils import PathLike, atomic_open, examples, write_kv
 
@@ -359,9 +357,3 @@ def prepare_data_dirs(
     }
     _write_summaries(out_dir, summaries)
     return summaries
-
-
-# The old name, for bin/prepare_manifest.py until bin/prepare.py replaces it.
-ManifestError = CorpusError
-# kaldi_safe and write_nested_subsets live in manifest_read and bigssl.data.fractions
-__all__ = ["kaldi_safe", "prepare_data_dirs", "write_nested_subsets"]
