@@ -113,3 +113,13 @@ def test_bin_modules_are_argument_parsing_plus_one_call() -> None:
         if "main" not in defined:
             problems.append(f"{path.relative_to(REPO)}: no main()")
     assert not problems, "\n".join(problems)
+
+
+def test_bin_modules_are_at_most_120_lines() -> None:
+    """Options that need more lines live in the library (e.g. bigssl.data.corpora.registry)."""
+    long = [
+        f"{path.relative_to(REPO)}: {n} lines"
+        for path in sorted((PACKAGE / "bin").glob("*.py"))
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 120
+    ]
+    assert not long, "\n".join(long)

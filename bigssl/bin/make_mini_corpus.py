@@ -6,57 +6,36 @@ Optional flite splits (a second synthesizer domain): train_unlabeled_flite and t
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import List, Optional
 
-from bigssl.cli import setup_logging
+from bigssl.cli import setup_logging, spec_from_args, synthesis_parser
 from bigssl.data.mini.synth import CorpusSpec, build_mini_corpus
 
 
 def get_parser() -> argparse.ArgumentParser:
-    defaults = CorpusSpec()
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--audio_dir", type=Path, required=True, help="where WAVs and spec.json go"
+    helps = {
+        "num_labeled": None,
+        "num_unlabeled": None,
+        "num_dev": None,
+        "num_test": None,
+        "num_unlabeled_flite": "utterances of train_unlabeled_flite (flite voices; "
+        "0: no such split)",
+        "num_test_flite": "utterances of test_flite (held-out flite voice; 0: no such split)",
+        "seed": None,
+    }
+    return synthesis_parser(
+        __doc__,
+        CorpusSpec(),
+        helps,
+        audio_dir_help="where WAVs and spec.json go",
+        data_dir_help="where the Kaldi data dirs go",
     )
-    parser.add_argument(
-        "--data_dir", type=Path, required=True, help="where the Kaldi data dirs go"
-    )
-    parser.add_argument("--num_labeled", type=int, default=defaults.num_labeled)
-    parser.add_argument("--num_unlabeled", type=int, default=defaults.num_unlabeled)
-    parser.add_argument("--num_dev", type=int, default=defaults.num_dev)
-    parser.add_argument("--num_test", type=int, default=defaults.num_test)
-    parser.add_argument(
-        "--num_unlabeled_flite",
-        type=int,
-        default=defaults.num_unlabeled_flite,
-        help="utterances of train_unlabeled_flite (flite voices; 0: no such split)",
-    )
-    parser.add_argument(
-        "--num_test_flite",
-        type=int,
-        default=defaults.num_test_flite,
-        help="utterances of test_flite (held-out flite voice; 0: no such split)",
-    )
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument(
-        "--nj", type=int, default=2, help="parallel synthesis processes"
-    )
-    return parser
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = get_parser().parse_args(argv)
     setup_logging()
-    spec = CorpusSpec(
-        num_labeled=args.num_labeled,
-        num_unlabeled=args.num_unlabeled,
-        num_dev=args.num_dev,
-        num_test=args.num_test,
-        num_unlabeled_flite=args.num_unlabeled_flite,
-        num_test_flite=args.num_test_flite,
-        seed=args.seed,
-    )
+    spec = spec_from_args(CorpusSpec(), args)
     build_mini_corpus(args.audio_dir, args.data_dir, spec, nj=args.nj)
 
 

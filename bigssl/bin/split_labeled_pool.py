@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from bigssl.cli import setup_logging
-from bigssl.data.kaldi_dir import split_labeled_pool
+from bigssl.data.fractions import split_labeled_pool
 
 
 def main(argv: Optional[List[str]] = None) -> None:

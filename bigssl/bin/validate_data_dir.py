@@ -20,7 +20,7 @@ from bigssl.data.format_audio import AUDIO_FORMATS, format_if_needed
 from bigssl.data.validate import (
     MAX_SECONDS,
     MIN_SECONDS,
-    DataDirError,
+    ValidationError,
     validate_and_copy,
 )
 
@@ -97,7 +97,7 @@ def main(argv: Optional[List[str]] = None) -> None:
             max_seconds=args.max_wav_duration,
             upstream_problems=failed,
         )
-    except (DataDirError, FileNotFoundError) as exc:
+    except (ValidationError, FileNotFoundError) as exc:
         logging.error("%s", exc)
         sys.exit(1)
 

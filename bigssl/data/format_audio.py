@@ -29,7 +29,7 @@ import numpy as np
 import soundfile
 from tqdm import tqdm
 
-from bigssl.data.validate import DataDirError, Problem
+from bigssl.data.validate import Problem, ValidationError
 from bigssl.io_utils import PathLike, atomic_open, iter_kv, read_kv, write_kv
 
 logger = logging.getLogger(__name__)
@@ -327,7 +327,7 @@ def format_if_needed(
     """The data dir to validate (``src`` itself, or its audio dumped to ``format_dir``) and the
     utterances formatting failed on.
 
-    Failures raise :class:`bigssl.data.validate.DataDirError` naming each utterance, unless
+    Failures raise :class:`bigssl.data.validate.ValidationError` naming each utterance, unless
     ``drop_bad`` (then the caller counts and lists them with validation's own drops).
     """
     src = Path(src)
@@ -338,10 +338,10 @@ def format_if_needed(
     try:
         report = format_data_dir(src, format_dir, sample_rate, audio_format, channel)
     except FormatError as exc:
-        raise DataDirError(str(exc)) from None
+        raise ValidationError(str(exc)) from None
     if report.problems and not drop_bad:
         lines = [str(p) for p in report.problems]
-        raise DataDirError(
+        raise ValidationError(
             f"{src}: {len(lines)} utterance(s) could not be formatted:\n  "
             + "\n  ".join(lines[:50])
             + "\n(rerun with --drop_bad true to drop these utterances instead)"

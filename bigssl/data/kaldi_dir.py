@@ -1,32 +1,45 @@
-"""Kaldi-style data directories: ``wav.scp``, ``text``, ``utt2spk``, ``spk2utt``."""
+"""Kaldi-style data directories: ``wav.scp``, ``text``, ``utt2spk``, ``spk2utt``, ``segments``."""
 
 from __future__ import annotations
 
-import logging
 import random
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import soundfile
 
-from bigssl.io_utils import PathLike, examples, read_kv, write_kv
+from bigssl.io_utils import PathLike, read_kv, write_kv
 
-logger = logging.getLogger(__name__)
+# letters, digits, _ . - (not first): a name a data dir (or a part of one) can have
+SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+# (recording, start, end) in seconds; end -1: to the end of the recording
+SegmentEntry = Tuple[str, float, float]
 
 
 @dataclass
 class DataDir:
-    """In-memory view of a Kaldi data dir. ``text`` is empty for unlabeled data."""
+    """A Kaldi data dir in memory. ``text`` is empty for unlabeled data. With ``segments``
+    (utterance -> :data:`SegmentEntry`), ``wav_scp`` is keyed by recording; ``time_decimals`` is how
+    their times are written (None: as few digits as exact, to the microsecond)."""
 
-    wav_scp: Dict[str, str]
-    utt2spk: Dict[str, str]
+    wav_scp: Dict[str, str] = field(default_factory=dict)
+    utt2spk: Dict[str, str] = field(default_factory=dict)
     text: Dict[str, str] = field(default_factory=dict)
+    segments: Dict[str, SegmentEntry] = field(default_factory=dict)
+    time_decimals: Optional[int] = None
 
     @property
     def utt_ids(self) -> List[str]:
-        return sorted(self.wav_scp, key=lambda u: u.encode("utf-8"))
+        return sorted(self.segments or self.wav_scp, key=lambda u: u.encode("utf-8"))
+
+    @property
+    def segment_seconds(self) -> float:
+        """Total length of the segments (seconds)."""
+        return sum(end - start for _, start, end in self.segments.values())
 
     def spk2utt(self) -> Dict[str, List[str]]:
         table: Dict[str, List[str]] = defaultdict(list)
@@ -34,16 +47,34 @@ class DataDir:
             table[self.utt2spk[utt]].append(utt)
         return dict(table)
 
-    def subset(self, keep: List[str]) -> "DataDir":
+    def subset(self, keep: Sequence[str]) -> "DataDir":
+        """The utterances ``keep`` (and, with segments, only the recordings they use)."""
         keep_set = set(keep)
+        segments = {u: s for u, s in self.segments.items() if u in keep_set}
+        recordings = {s[0] for s in segments.values()} if self.segments else keep_set
         return DataDir(
-            wav_scp={u: p for u, p in self.wav_scp.items() if u in keep_set},
+            wav_scp={r: v for r, v in self.wav_scp.items() if r in recordings},
             utt2spk={u: s for u, s in self.utt2spk.items() if u in keep_set},
             text={u: t for u, t in self.text.items() if u in keep_set},
+            segments=segments,
+            time_decimals=self.time_decimals,
         )
 
+    def _time_str(self, value: float) -> str:
+        """A ``segments`` time: ``-1`` for an end at the recording's end, else ``time_decimals``."""
+        if value < 0:
+            return "-1"
+        if self.time_decimals is not None:
+            return f"{value:.{self.time_decimals}f}"
+        text = f"{value:.6f}".rstrip("0")
+        return text + "0" if text.endswith(".") else text
+
     def save(self, directory: PathLike, write_text: bool = True) -> None:
-        """Write every file atomically; ``spk2utt`` is derived from ``utt2spk``."""
+        """Write every file atomically, sorted (C locale); ``spk2utt`` is derived from ``utt2spk``.
+
+        A ``segments`` (or, with ``write_text``, a ``text``) file this data dir lacks is removed;
+        without ``write_text`` an existing ``text`` is left as it is (e.g. pseudo-labels).
+        """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         write_kv(directory / "wav.scp", self.wav_scp.items())
@@ -53,23 +84,39 @@ class DataDir:
         )
         if write_text and self.text:
             write_kv(directory / "text", self.text.items())
+        elif write_text:
+            (directory / "text").unlink(missing_ok=True)
+        if self.segments:
+            write_kv(
+                directory / "segments",
+                (
+                    (u, f"{r} {self._time_str(b)} {self._time_str(e)}")
+                    for u, (r, b, e) in self.segments.items()
+                ),
+            )
+        else:
+            (directory / "segments").unlink(missing_ok=True)
 
 
 def load_data_dir(directory: PathLike, require_text: bool = False) -> DataDir:
-    """Load a data dir; ``text`` is optional unless ``require_text``."""
+    """Load a data dir; ``text`` and ``segments`` are optional (``text`` not with ``require_text``)."""
     directory = Path(directory)
-    for name in ("wav.scp", "utt2spk"):
+    for name in ("wav.scp", "utt2spk") + (("text",) if require_text else ()):
         if not (directory / name).is_file():
             raise FileNotFoundError(f"{directory}: missing {name}")
-    text_path: Optional[Path] = directory / "text"
-    if not text_path.is_file():
-        if require_text:
-            raise FileNotFoundError(f"{directory}: missing text")
-        text_path = None
+    optional = {
+        name: read_kv(directory / name) if (directory / name).is_file() else {}
+        for name in ("text", "segments")
+    }
+    segments = {}
+    for utt, value in optional["segments"].items():
+        recording, start, end = value.split()
+        segments[utt] = (recording, float(start), float(end))
     return DataDir(
         wav_scp=read_kv(directory / "wav.scp"),
         utt2spk=read_kv(directory / "utt2spk"),
-        text=read_kv(text_path) if text_path else {},
+        text=optional["text"],
+        segments=segments,
     )
 
 
@@ -131,61 +178,3 @@ def random_subset(
     subset.save(target)
     print(f"{target}: {num} of {len(pool)} utterances of {source}{left_out}")
     return subset
-
-
-def split_labeled_pool(
-    labeled: PathLike,
-    unlabeled: PathLike,
-    unlabeled_reference: PathLike,
-    fraction: float,
-    out_labeled: PathLike,
-    out_unlabeled: PathLike,
-    out_reference: PathLike,
-    seed: int = 1,
-) -> Dict[str, int]:
-    """Re-split a pool (a labeled dir + an unlabeled dir with its reference transcripts kept aside)
-    into ``fraction`` labeled and the rest unlabeled, for low-label experiments.
-
-    One seeded permutation of the whole pool is cut at ``round(fraction * N)``, so the labeled
-    sets of smaller fractions are subsets of larger ones (same seed). The unlabeled output has no
-    ``text``; its transcripts go to ``out_reference`` only (never read by training).
-    """
-    if not 0.0 < fraction <= 1.0:
-        raise ValueError(f"fraction must be in (0, 1], got {fraction}")
-    first = load_data_dir(labeled, require_text=True)
-    second = load_data_dir(unlabeled)
-    reference = read_kv(unlabeled_reference)
-    missing = sorted(set(second.wav_scp) - set(reference))
-    if missing:
-        raise ValueError(
-            f"{unlabeled_reference}: no transcript for {examples(missing, 'utterances')} of {unlabeled}"
-        )
-    clash = sorted(set(first.wav_scp) & set(second.wav_scp))
-    if clash:
-        raise ValueError(
-            f"{examples(clash, 'utterances')} are in both {labeled} and {unlabeled}"
-        )
-    pool = DataDir(
-        wav_scp={**first.wav_scp, **second.wav_scp},
-        utt2spk={**first.utt2spk, **second.utt2spk},
-        text={**first.text, **{u: reference[u] for u in second.wav_scp}},
-    )
-    order = pool.utt_ids
-    random.Random(seed).shuffle(order)
-    count = max(1, round(fraction * len(order)))
-    chosen, rest = order[:count], order[count:]
-    pool.subset(chosen).save(out_labeled)
-    remainder = pool.subset(rest)
-    if rest:
-        remainder.save(out_unlabeled, write_text=False)
-        write_kv(out_reference, remainder.text.items())
-    logger.info(
-        "%s: %d of %d pool utterances labeled (%.0f%%), %d unlabeled -> %s",
-        out_labeled,
-        len(chosen),
-        len(order),
-        100.0 * fraction,
-        len(rest),
-        out_unlabeled,
-    )
-    return {"labeled": len(chosen), "unlabeled": len(rest)}

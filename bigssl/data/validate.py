@@ -23,7 +23,7 @@ from bigssl.io_utils import PathLike, atomic_open, iter_kv
 logger = logging.getLogger(__name__)
 
 
-class DataDirError(ValueError):
+class ValidationError(ValueError):
     """A data dir failed validation; the message lists every problem found."""
 
 
@@ -258,7 +258,7 @@ def validate_and_copy(
 ) -> ValidationReport:
     """Validate ``src`` and write the (optionally filtered) data dir to ``dst``.
 
-    Raises DataDirError listing every problem, unless all problems are per-utterance and
+    Raises ValidationError listing every problem, unless all problems are per-utterance and
     ``drop_bad`` is set; then bad utterances are dropped, counted, logged and listed in
     ``dst/dropped_utts``. ``upstream_problems`` are those of utterances an earlier step (audio
     formatting) already left out of ``src``; they are reported and counted with the others.
@@ -279,13 +279,13 @@ def validate_and_copy(
             if report.fatal
             else "\n(rerun with --drop_bad true to drop these utterances instead)"
         )
-        raise DataDirError(
+        raise ValidationError(
             f"{src}: {len(lines)} problem(s):\n  " + "\n  ".join(lines[:50]) + hint
         )
     bad = set(report.bad_utts)
     keep = [u for u in data.utt_ids if u not in bad]
     if not keep:
-        raise DataDirError(f"{src}: no valid utterance left")
+        raise ValidationError(f"{src}: no valid utterance left")
     data.subset(keep).save(dst)
     with atomic_open(Path(dst) / "dropped_utts") as handle:
         for problem in report.utt_problems:

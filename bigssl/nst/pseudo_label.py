@@ -69,6 +69,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from bigssl.asr.decode import load_speech2text, quiet_root_logging
+from bigssl.data.batching import batch_by_duration
 from bigssl.data.kaldi_dir import load_data_dir
 from bigssl.io_utils import check_same_ids, read_kv, write_kv, write_text_atomic
 
@@ -190,19 +191,8 @@ def utt_list_digest(utts: Sequence[str]) -> str:
 
 
 def make_batches(durations: Dict[str, float], batch_seconds: float) -> List[List[str]]:
-    """Longest-first batches whose padded size (count x longest) stays within ``batch_seconds``."""
-    order = sorted(durations, key=lambda u: (-durations[u], u))
-    batches: List[List[str]] = []
-    current: List[str] = []
-    for utt in order:
-        longest = durations[current[0]] if current else durations[utt]
-        if current and longest * (len(current) + 1) > batch_seconds:
-            batches.append(current)
-            current = []
-        current.append(utt)
-    if current:
-        batches.append(current)
-    return batches
+    """The decoding batches: longest first, at most ``batch_seconds`` of padded audio each."""
+    return batch_by_duration(durations, batch_seconds, descending=True)
 
 
 class Teacher:

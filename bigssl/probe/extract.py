@@ -13,13 +13,14 @@ import logging
 import os
 import shutil
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import numpy as np
 import soundfile
 import torch
 from tqdm import tqdm
 
+from bigssl.data.batching import batch_by_duration
 from bigssl.io_utils import PathLike, atomic_open, read_kv
 from bigssl.probe.encoders import FrozenEncoder
 
@@ -34,24 +35,6 @@ def pool_frames(frames: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     mean = (frames * valid[..., None]).sum(1) / count
     var = (((frames - mean[:, None, :]) ** 2) * valid[..., None]).sum(1) / count
     return torch.cat([mean, var.clamp(min=0.0).sqrt()], dim=-1)
-
-
-def _batches(
-    utts: Sequence[str], durations: Dict[str, float], batch_seconds: float
-) -> List[List[str]]:
-    """Consecutive utterances (sorted by duration, so padding is small) up to ``batch_seconds``."""
-    ordered = sorted(utts, key=lambda u: (durations[u], u))
-    batches: List[List[str]] = []
-    current: List[str] = []
-    for utt in ordered:
-        longest = max([durations[u] for u in current] + [durations[utt]])
-        if current and longest * (len(current) + 1) > batch_seconds:
-            batches.append(current)
-            current = []
-        current.append(utt)
-    if current:
-        batches.append(current)
-    return batches
 
 
 def _load_batch(paths: Sequence[str]) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -77,7 +60,7 @@ def extract_embeddings(
     if not table:
         raise ValueError(f"{wav_scp}: no utterance")
     durations = {u: soundfile.info(p).duration for u, p in table.items()}
-    batches = _batches(sorted(table), durations, batch_seconds)
+    batches = batch_by_duration(durations, batch_seconds, descending=False)
     shard_dir = out_dir / "shards"
     shard_dir.mkdir(parents=True, exist_ok=True)
     done = sum((shard_dir / f"{i:05d}.npz").exists() for i in range(len(batches)))

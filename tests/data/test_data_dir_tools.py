@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bigssl.bin import subset_data_dir
-from bigssl.data.kaldi_dir import combine_data_dirs, load_data_dir, split_labeled_pool
+from bigssl.data.fractions import split_labeled_pool
+from bigssl.data.kaldi_dir import combine_data_dirs, load_data_dir
 
 
 def test_subset_is_seeded_and_consistent(tiny_corpus: Path, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from bigssl.data.validate import DataDirError, validate_and_copy
+from bigssl.data.validate import ValidationError, validate_and_copy
 from bigssl.io_utils import read_kv
 
 
@@ -48,7 +48,7 @@ def test_wrong_sample_rate(data_dir: Path, tmp_path: Path) -> None:
     soundfile.write(wav, np.zeros(8000, dtype="float32"), 8000)
     utt = _point_first_wav_to(data_dir, wav)
     with pytest.raises(
-        DataDirError, match=rf"'{utt}'.*sample rate 8000, expected 16000"
+        ValidationError, match=rf"'{utt}'.*sample rate 8000, expected 16000"
     ):
         validate_and_copy(data_dir, tmp_path / "out")
 
@@ -57,7 +57,7 @@ def test_stereo_audio(data_dir: Path, tmp_path: Path) -> None:
     wav = tmp_path / "stereo.wav"
     soundfile.write(wav, np.zeros((16000, 2), dtype="float32"), 16000)
     utt = _point_first_wav_to(data_dir, wav)
-    with pytest.raises(DataDirError, match=rf"'{utt}'.*2 channels, expected 1"):
+    with pytest.raises(ValidationError, match=rf"'{utt}'.*2 channels, expected 1"):
         validate_and_copy(data_dir, tmp_path / "out")
 
 
@@ -69,14 +69,14 @@ def test_unreadable_or_missing_audio(
     if content is not None:
         wav.write_bytes(content)
     utt = _point_first_wav_to(data_dir, wav)
-    with pytest.raises(DataDirError, match=rf"'{utt}'.*not readable"):
+    with pytest.raises(ValidationError, match=rf"'{utt}'.*not readable"):
         validate_and_copy(data_dir, tmp_path / "out")
 
 
 def test_empty_transcript(data_dir: Path, tmp_path: Path) -> None:
     utt = _first_utt(data_dir)
     _rewrite(data_dir / "text", lambda ls: [utt] + ls[1:])
-    with pytest.raises(DataDirError, match=rf"'{utt}': empty transcript"):
+    with pytest.raises(ValidationError, match=rf"'{utt}': empty transcript"):
         validate_and_copy(data_dir, tmp_path / "out")
 
 
@@ -88,20 +88,22 @@ def test_utterance_missing_from_a_file(
 ) -> None:
     utt = _first_utt(data_dir)
     _rewrite(data_dir / name, lambda ls: ls[1:])
-    with pytest.raises(DataDirError, match=rf"'{utt}': {problem}"):
+    with pytest.raises(ValidationError, match=rf"'{utt}': {problem}"):
         validate_and_copy(data_dir, tmp_path / "out")
 
 
 def test_duplicate_id(data_dir: Path, tmp_path: Path) -> None:
     utt = _first_utt(data_dir)
     _rewrite(data_dir / "text", lambda ls: ls[:1] + ls)
-    with pytest.raises(DataDirError, match=rf"text:2: utterance '{utt}': duplicate id"):
+    with pytest.raises(
+        ValidationError, match=rf"text:2: utterance '{utt}': duplicate id"
+    ):
         validate_and_copy(data_dir, tmp_path / "out")
 
 
 def test_unsorted_file(data_dir: Path, tmp_path: Path) -> None:
     _rewrite(data_dir / "wav.scp", lambda ls: ls[::-1])
-    with pytest.raises(DataDirError, match=r"wav.scp:2: .* out of order"):
+    with pytest.raises(ValidationError, match=r"wav.scp:2: .* out of order"):
         validate_and_copy(data_dir, tmp_path / "out", drop_bad=True)
 
 
@@ -109,7 +111,7 @@ def test_spk2utt_inconsistent_with_utt2spk(data_dir: Path, tmp_path: Path) -> No
     utt = _first_utt(data_dir)
     _rewrite(data_dir / "utt2spk", lambda ls: [f"{utt} someone_else"] + ls[1:])
     with pytest.raises(
-        DataDirError,
+        ValidationError,
         match=rf"spk2utt: speaker .* disagrees with utt2spk for utterance\(s\) {utt}",
     ):
         validate_and_copy(data_dir, tmp_path / "out", drop_bad=True)
@@ -168,7 +170,7 @@ def test_cut_off_wav_is_caught_in_both_modes(
     _point_first_wav_to(data_dir, cut)
     if not drop_bad:
         with pytest.raises(
-            DataDirError, match=rf"'{utt}'.*truncated: its header declares"
+            ValidationError, match=rf"'{utt}'.*truncated: its header declares"
         ):
             validate_and_copy(data_dir, tmp_path / "out")
     else:
@@ -182,7 +184,9 @@ def test_non_utf8_text_is_named_and_droppable(data_dir: Path, tmp_path: Path) ->
     lines = (data_dir / "text").read_bytes().split(b"\n")
     lines[0] = utt.encode() + b" CAF\xe9 AU LAIT"  # Latin-1, not UTF-8
     (data_dir / "text").write_bytes(b"\n".join(lines))
-    with pytest.raises(DataDirError, match=r"text:1: utterance '.*': not valid UTF-8"):
+    with pytest.raises(
+        ValidationError, match=r"text:1: utterance '.*': not valid UTF-8"
+    ):
         validate_and_copy(data_dir, tmp_path / "out")
     report = validate_and_copy(data_dir, tmp_path / "out", drop_bad=True)
     assert report.bad_utts == [utt]

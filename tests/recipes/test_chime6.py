@@ -23,11 +23,11 @@ import soundfile
 
 from bigssl.data.corpora.chime6 import (
     Chime6Options,
-    ChimeDataError,
     normalize_transcript,
     parse_time,
     prepare_chime6,
 )
+from bigssl.data.corpora.common import CorpusError
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO, run_command
 from tests.integration.recipe_helpers import ENV, STAGE_10, TINY_CTC
@@ -303,7 +303,7 @@ def _edit_json(path: Path, edit) -> None:  # type: ignore[no-untyped-def]
 
 def _fails(root: Path, tmp_path: Path, *needles: str, **options) -> str:  # type: ignore[no-untyped-def]
     data = tmp_path / "data"
-    with pytest.raises(ChimeDataError) as err:
+    with pytest.raises(CorpusError) as err:
         prepare_chime6(root, data, Chime6Options(**options))
     message = str(err.value)
     for needle in needles:

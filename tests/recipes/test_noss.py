@@ -382,8 +382,8 @@ def test_cli_and_data_sh_name_the_missing_corpus(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "bigssl.bin.prepare_noss",
-            "prepare",
+            "bigssl.bin.prepare",
+            "noss",
             "--task",
             "crema_d",
             "--root",

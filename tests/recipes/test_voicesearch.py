@@ -14,12 +14,10 @@ import pytest
 import soundfile
 import yaml
 
-from bigssl.data.corpora.manifest import (
-    ManifestError,
-    kaldi_safe,
-    prepare_data_dirs,
-    write_nested_subsets,
-)
+from bigssl.data.corpora.common import CorpusError
+from bigssl.data.corpora.manifest import prepare_data_dirs
+from bigssl.data.corpora.manifest_read import kaldi_safe
+from bigssl.data.fractions import write_nested_subsets
 from bigssl.io_utils import read_kv
 from tests.conftest import REPO, run_command
 from tests.integration.recipe_helpers import STAGE_10
@@ -258,7 +256,7 @@ def test_bad_manifest_row_is_an_error_naming_file_and_line(
 ) -> None:
     name, text, line, message = ERROR_CASES[case]
     manifest = write(corpus.root / f"{case.replace(' ', '_')}_{name}", text)
-    with pytest.raises(ManifestError) as err:
+    with pytest.raises(CorpusError) as err:
         prepare(tmp_path, corpus, manifest)
     assert f"{manifest}:{line}: " in str(err.value) and message in str(err.value), str(
         err.value
@@ -295,7 +293,7 @@ def test_bad_kaldi_dir_names_file_and_line(
     lines[1] = lines[1].split()[0] + " /no/such/file.wav"
     write(bad / "wav.scp", "\n".join(lines) + "\n")
     write(bad / "utt2spk", (bad / "utt2spk").read_text() + "grace-q16 grace\n")
-    with pytest.raises(ManifestError) as err:
+    with pytest.raises(CorpusError) as err:
         prepare_data_dirs(tmp_path / "data", bad, corpus.dev_jsonl)
     assert f"{bad / 'wav.scp'}:2: audio '/no/such/file.wav' does not exist" in str(
         err.value
@@ -391,9 +389,7 @@ def test_written_transcripts_are_normalized_so_wer_counts_words(
         corpus.root / "written.csv",
         "path,text,speaker\n" + "".join(f'{p},"{t}",spk\n' for p, t in rows),
     )
-    with pytest.raises(
-        ManifestError, match=r"1 transcript\(s\) have no word left.*q04"
-    ):
+    with pytest.raises(CorpusError, match=r"1 transcript\(s\) have no word left.*q04"):
         prepare_data_dirs(tmp_path / "a", manifest, corpus.dev_jsonl)
     prepare_data_dirs(tmp_path / "b", manifest, corpus.dev_jsonl, drop_bad=True)
     assert sorted(read_kv(tmp_path / "b/train/text").values()) == [
@@ -458,7 +454,7 @@ def test_nested_fractions_and_nst_pools(recipe: Path, tmp_path: Path) -> None:
     )
     assert set(read_kv(out / "train_p50/utt2spk")) == sets[50]  # same seed, same cut
     assert not (out / "local/train_p50_nst_reference/text").exists()
-    with pytest.raises(ManifestError, match="percentage"):
+    with pytest.raises(CorpusError, match="percentage"):
         write_nested_subsets(source, out, ["0"], name="train")
 
 

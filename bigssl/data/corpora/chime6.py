@@ -25,14 +25,16 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Dict, Hashable, Iterable, List, Optional, Sequence, Tuple
 
 import soundfile
 
-from bigssl.io_utils import PathLike, atomic_open, write_kv
+from bigssl.data.corpora.common import CorpusError, Problems
+from bigssl.data.kaldi_dir import DataDir
+from bigssl.io_utils import PathLike, atomic_open
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,11 @@ OBTAIN = (
     "(https://licensing.sheffield.ac.uk/product/chime5) and synchronize it with "
     "https://github.com/chimechallenge/chime6-synchronisation; egs/chime6/asr1/local/download.sh "
     "does either (see egs/chime6/asr1/README.md)."
+)
+
+ADVICE = (
+    "logged, counted and listed in data/local/chime6_skipped.txt. If files are missing, check "
+    "the corpus: " + OBTAIN
 )
 
 # ---- text -----------------------------------------------------------------------------------
@@ -96,42 +103,6 @@ def normalize_transcript(words: str) -> str:
     return " ".join(text.split())
 
 
-# ---- errors ---------------------------------------------------------------------------------
-class ChimeDataError(ValueError):
-    """The corpus directory is missing, partial or malformed."""
-
-
-@dataclass
-class Problem:
-    where: str  # file, and the entry for transcript problems
-    reason: str
-    utterances: int = 1  # utterances it costs
-
-
-@dataclass
-class Problems:
-    """Per-utterance and per-recording problems: an error, or skipped with ``drop_bad``."""
-
-    items: List[Problem] = field(default_factory=list)
-
-    def add(self, where: str, reason: str, utterances: int = 1) -> None:
-        self.items.append(Problem(where, reason, utterances))
-
-    def raise_if_any(self, root: Path, limit: int = 20) -> None:
-        if not self.items:
-            return
-        lines = [f"  {p.where}: {p.reason}" for p in self.items[:limit]]
-        if len(self.items) > limit:
-            lines.append(f"  ... and {len(self.items) - limit} more")
-        raise ChimeDataError(
-            f"{len(self.items)} problems in the CHiME-6 corpus at {root}:\n"
-            + "\n".join(lines)
-            + "\n--drop_bad true skips the utterances concerned (logged, counted and listed in "
-            "data/local/chime6_skipped.txt). If files are missing, check the corpus: "
-            + OBTAIN
-        )
-
-
 # ---- transcripts ----------------------------------------------------------------------------
 _TIME = re.compile(r"^(\d+):([0-5]?\d):([0-5]?\d(?:\.\d+)?)$")
 
@@ -173,11 +144,11 @@ def read_session(
     try:
         entries = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ChimeDataError(
+        raise CorpusError(
             f"{path}: not a valid JSON transcript ({err}). {OBTAIN}"
         ) from None
     if not isinstance(entries, list):
-        raise ChimeDataError(
+        raise CorpusError(
             f"{path}: expected a JSON list of utterances, got {type(entries).__name__}. {OBTAIN}"
         )
     utterances = []
@@ -187,7 +158,7 @@ def read_session(
             problems.add(where, f"not an utterance object: {entry!r:.60}")
             continue
         if isinstance(entry.get("start_time"), dict):
-            raise ChimeDataError(
+            raise CorpusError(
                 f"{where}: start_time is a per-device dict, the CHiME-5 transcript format; "
                 "CHiME-6 needs the array-synchronized transcripts (one time per utterance). "
                 + OBTAIN
@@ -247,46 +218,6 @@ def read_session(
 
 
 # ---- Kaldi data dirs with segments ----------------------------------------------------------
-@dataclass
-class SegmentedDataDir:
-    """A Kaldi data dir whose ``wav.scp`` lists recordings and ``segments`` cuts utterances."""
-
-    # recording -> file path or piped command ("cmd |")
-    wav_scp: Dict[str, str] = field(default_factory=dict)
-    # utterance -> (recording, start, end), seconds
-    segments: Dict[str, Tuple[str, float, float]] = field(default_factory=dict)
-    text: Dict[str, str] = field(default_factory=dict)
-    utt2spk: Dict[str, str] = field(default_factory=dict)
-
-    def add(
-        self, utt: str, recording: str, start: float, end: float, text: str, spk: str
-    ) -> None:
-        self.segments[utt] = (recording, start, end)
-        self.text[utt] = text
-        self.utt2spk[utt] = spk
-
-    @property
-    def seconds(self) -> float:
-        return sum(end - start for _, start, end in self.segments.values())
-
-    def save(self, directory: Path) -> None:
-        """Write every file atomically, sorted in C-locale order (``spk2utt`` from ``utt2spk``)."""
-        spk2utt: Dict[str, List[str]] = {}
-        for utt in sorted(self.utt2spk, key=lambda u: u.encode("utf-8")):
-            spk2utt.setdefault(self.utt2spk[utt], []).append(utt)
-        write_kv(directory / "wav.scp", self.wav_scp.items())
-        write_kv(
-            directory / "segments",
-            (
-                (u, f"{rec} {start:.2f} {end:.2f}")
-                for u, (rec, start, end) in self.segments.items()
-            ),
-        )
-        write_kv(directory / "text", self.text.items())
-        write_kv(directory / "utt2spk", self.utt2spk.items())
-        write_kv(directory / "spk2utt", ((s, " ".join(u)) for s, u in spk2utt.items()))
-
-
 def times_id(utt: Utterance) -> str:
     return f"{utt.start:07d}-{utt.end:07d}"
 
@@ -348,14 +279,16 @@ def _group(
 
 
 def _add_unique(
-    data: SegmentedDataDir, utt_id: str, rec: str, utt: Utterance, problems: Problems
+    data: DataDir, utt_id: str, rec: str, utt: Utterance, problems: Problems
 ) -> None:
     if utt_id in data.segments:
         problems.add(
             utt.where, f"utterance id {utt_id} again (same speaker, session and times)"
         )
         return
-    data.add(utt_id, rec, utt.start / 100, utt.end / 100, utt.text, utt.speaker)
+    data.segments[utt_id] = (rec, utt.start / 100, utt.end / 100)
+    data.text[utt_id] = utt.text
+    data.utt2spk[utt_id] = utt.speaker
 
 
 def is_excluded(utt: Utterance, exclude: Sequence[str]) -> bool:
@@ -369,9 +302,9 @@ def worn_set(
     channel: str,
     exclude: Sequence[str],
     problems: Problems,
-) -> SegmentedDataDir:
+) -> DataDir:
     """Each utterance from its speaker's own worn mic (``S02_P05.wav``)."""
-    data = SegmentedDataDir()
+    data = DataDir(time_decimals=2)
     kept = [u for u in utts if not is_excluded(u, exclude)]
     if len(kept) < len(utts):
         left_out = sorted({f"{u.speaker}_{u.session}" for u in utts} & set(exclude))
@@ -402,9 +335,9 @@ def array_set(
     array: str,
     channel: int,
     problems: Problems,
-) -> SegmentedDataDir:
+) -> DataDir:
     """Each utterance from one microphone (``CH<channel>``) of its reference array (``ref``) or ``array``."""
-    data = SegmentedDataDir()
+    data = DataDir(time_decimals=2)
     usable = []
     for utt in utts:
         if array == "ref" and not utt.ref:
@@ -430,7 +363,7 @@ def array_set(
     return data
 
 
-def speed_perturbed(data: SegmentedDataDir, factors: Sequence[str]) -> SegmentedDataDir:
+def speed_perturbed(data: DataDir, factors: Sequence[str]) -> DataDir:
     """Copies of ``data`` at each speed ``factor``, combined (ESPnet asr.sh's speed perturbation).
 
     As Kaldi's utils/perturb_data_dir_speed.sh: utterances, recordings and speakers get the prefix
@@ -438,7 +371,7 @@ def speed_perturbed(data: SegmentedDataDir, factors: Sequence[str]) -> Segmented
     appended to a piped entry), segment times are divided by the factor (segments no longer than
     10 ms dropped). Factor 1.0 keeps the original entries and ids, as ESPnet's asr.sh does.
     """
-    out = SegmentedDataDir()
+    out = DataDir(time_decimals=2)
     for factor_text in factors:
         factor = float(factor_text)
         if factor <= 0:
@@ -460,14 +393,9 @@ def speed_perturbed(data: SegmentedDataDir, factors: Sequence[str]) -> Segmented
         for utt, (rec, start, end) in data.segments.items():
             new_start, new_end = start / factor, end / factor
             if new_end > new_start + 0.01:
-                out.add(
-                    prefix + utt,
-                    prefix + rec,
-                    new_start,
-                    new_end,
-                    data.text[utt],
-                    prefix + data.utt2spk[utt],
-                )
+                out.segments[prefix + utt] = (prefix + rec, new_start, new_end)
+                out.text[prefix + utt] = data.text[utt]
+                out.utt2spk[prefix + utt] = prefix + data.utt2spk[utt]
     return out
 
 
@@ -475,22 +403,22 @@ def speed_perturbed(data: SegmentedDataDir, factors: Sequence[str]) -> Segmented
 def check_layout(root: Path, splits: Iterable[str]) -> None:
     """The root and its audio/transcription dirs of ``splits`` exist and hold session JSONs."""
     if not root.is_dir():
-        raise ChimeDataError(
+        raise CorpusError(
             f"CHiME-6 root {root} does not exist or is not a directory. {OBTAIN}"
         )
     if re.search(r"\s", str(root)):
-        raise ChimeDataError(
+        raise CorpusError(
             f"CHiME-6 root {root} contains whitespace, which Kaldi's wav.scp cannot hold"
         )
     for split in splits:
         for kind in ("audio", "transcriptions"):
             if not (root / kind / split).is_dir():
-                raise ChimeDataError(
+                raise CorpusError(
                     f"{root / kind / split}: no such directory; a CHiME-6 root holds "
                     f"audio/{{train,dev,eval}} and transcriptions/{{train,dev,eval}}. {OBTAIN}"
                 )
         if not any((root / "transcriptions" / split).glob("S*.json")):
-            raise ChimeDataError(
+            raise CorpusError(
                 f"{root / 'transcriptions' / split}: no session transcripts (S??.json). {OBTAIN}"
             )
 
@@ -527,25 +455,10 @@ def check_options(options: Chime6Options) -> None:
             )
 
 
-def prepare_chime6(
-    root: PathLike, data_dir: PathLike, options: Chime6Options
-) -> Dict[str, SegmentedDataDir]:
-    """Write the CHiME-6 data dirs under ``data_dir``; returns them by set name.
-
-    ``worn``: train_worn, dev_worn, eval_worn (+ train_worn_sp with ``speed_perturb``);
-    ``array``: dev_array, eval_array. Also data/local/lm_train.txt (the training transcripts, for
-    the LM stage, without those of ``exclude_worn``) and data/local/chime6_skipped.txt. Nothing is written if there are problems and
-    ``drop_bad`` is false.
-    """
-    check_options(options)
-    root = Path(os.path.abspath(root))
-    data_dir = Path(data_dir)
-    splits = sorted(
-        {s for mic in options.mics for s in SPLITS_OF_MIC[mic]},
-        key=("train", "dev", "eval").index,
-    )
-    check_layout(root, splits)
-    problems = Problems()
+def read_transcripts(
+    root: Path, splits: Sequence[str], problems: Problems
+) -> Dict[str, List[Utterance]]:
+    """The usable utterances of each split's session JSONs; broken entries go to ``problems``."""
     utts: Dict[str, List[Utterance]] = {}
     for split in splits:
         counts = SessionCounts()
@@ -562,15 +475,22 @@ def prepare_chime6(
             counts.redacted,
             counts.empty,
         )
-    sets: Dict[str, SegmentedDataDir] = {}
+    return utts
+
+
+def build_sets(
+    root: Path,
+    utts: Dict[str, List[Utterance]],
+    options: Chime6Options,
+    problems: Problems,
+) -> Dict[str, DataDir]:
+    """The data dirs of ``options.mics`` by set name; missing or short audio goes to ``problems``."""
+    sets: Dict[str, DataDir] = {}
     if "worn" in options.mics:
         for split in SPLITS_OF_MIC["worn"]:
+            audio = root / "audio" / split
             sets[f"{split}_worn"] = worn_set(
-                utts[split],
-                root / "audio" / split,
-                options.worn_channel,
-                options.exclude_worn,
-                problems,
+                utts[split], audio, options.worn_channel, options.exclude_worn, problems
             )
         if options.speed_perturb:
             sets["train_worn_sp"] = speed_perturbed(
@@ -578,28 +498,46 @@ def prepare_chime6(
             )
     if "array" in options.mics:
         for split in SPLITS_OF_MIC["array"]:
+            audio = root / "audio" / split
             sets[f"{split}_array"] = array_set(
-                utts[split],
-                root / "audio" / split,
-                options.array,
-                options.array_channel,
-                problems,
+                utts[split], audio, options.array, options.array_channel, problems
             )
-    if not options.drop_bad:
-        problems.raise_if_any(root)
-    skipped = sum(p.utterances for p in problems.items)
+    return sets
+
+
+def prepare_chime6(
+    root: PathLike, data_dir: PathLike, options: Chime6Options
+) -> Dict[str, DataDir]:
+    """Write the CHiME-6 data dirs under ``data_dir``; returns them by set name.
+
+    ``worn``: train_worn, dev_worn, eval_worn (+ train_worn_sp with ``speed_perturb``);
+    ``array``: dev_array, eval_array. Also data/local/lm_train.txt (the training transcripts, for
+    the LM stage, without those of ``exclude_worn``) and data/local/chime6_skipped.txt. Nothing is
+    written if there are problems and ``drop_bad`` is false.
+    """
+    check_options(options)
+    root = Path(os.path.abspath(root))
+    data_dir = Path(data_dir)
+    splits = sorted(
+        {s for mic in options.mics for s in SPLITS_OF_MIC[mic]},
+        key=("train", "dev", "eval").index,
+    )
+    check_layout(root, splits)
+    problems = Problems(ADVICE, limit=20)
+    utts = read_transcripts(root, splits, problems)
+    sets = build_sets(root, utts, options, problems)
+    listing = [f"{w}: {m} ({n} utterances)\n" for w, m, n in problems.items]
+    skipped = problems.settle(f"the CHiME-6 corpus at {root}", options.drop_bad)
     if skipped:
         logger.warning(
             "--drop_bad: skipped %d utterances for %d problems (listed in %s)",
             skipped,
-            len(problems.items),
+            len(listing),
             data_dir / "local" / "chime6_skipped.txt",
         )
     empty = [name for name, data in sets.items() if not data.segments]
     if empty:
-        raise ChimeDataError(
-            f"{', '.join(empty)}: no utterances left in {root}. {OBTAIN}"
-        )
+        raise CorpusError(f"{', '.join(empty)}: no utterances left in {root}. {OBTAIN}")
     for name, data in sets.items():
         data.save(data_dir / name)
         logger.info(
@@ -607,12 +545,11 @@ def prepare_chime6(
             data_dir / name,
             len(data.segments),
             len(set(data.utt2spk.values())),
-            data.seconds / 3600,
+            data.segment_seconds / 3600,
             len(data.wav_scp),
         )
     with atomic_open(data_dir / "local" / "chime6_skipped.txt") as handle:
-        for p in problems.items:
-            handle.write(f"{p.where}: {p.reason} ({p.utterances} utterances)\n")
+        handle.writelines(listing)
     if (
         "train" in utts
     ):  # the transcripts of what train_worn holds (excluded mics left out)

@@ -1,6 +1,6 @@
-"""What the corpus readers share: the error for a missing or malformed corpus, per-utterance
-problems collected while reading (fatal together, or logged and counted skips with ``drop_bad``),
-and a recursive search that follows symlinked folders."""
+"""What the corpus readers share: the error for a missing or malformed corpus or input, the
+problems of single rows, utterances or recordings collected while reading (fatal together, or logged
+and counted skips with ``drop_bad``), and a recursive search that follows symlinked folders."""
 
 from __future__ import annotations
 
@@ -49,39 +49,78 @@ def find_under(root: Path, pattern: str) -> List[Path]:
     return sorted(found)
 
 
+def numbered_lines(path: PathLike) -> Iterator[Tuple[str, str]]:
+    """``(file:line, line)`` of every non-blank line of the UTF-8 text file ``path``, stripped."""
+    with open(path, encoding="utf-8") as handle:
+        for lineno, line in enumerate(handle, 1):
+            if line.strip():
+                yield f"{path}:{lineno}", line.strip()
+
+
 class CorpusError(ValueError):
-    """A corpus is missing, incomplete or malformed; the message names the path and where the
-    corpus is obtained."""
+    """A corpus or input that cannot be read (missing, incomplete or malformed); the message names
+    the file (and line, entry or utterance) of each problem and where the corpus is obtained.
+    """
+
+
+def _line_order(where: str) -> Tuple[str, int]:
+    """Sort key of a ``file:line`` place: by file, then line number."""
+    path, _, line = where.rpartition(":")
+    return (path, int(line)) if line.isdigit() else (where, 0)
 
 
 @dataclass
 class Problems:
-    """Per-utterance problems of a corpus; ``obtain`` says where it is obtained (quoted in the error)."""
+    """Problems of single rows, utterances or recordings found while reading a corpus or input:
+    together one :class:`CorpusError` (:meth:`settle`), or with ``drop_bad`` logged, counted skips.
 
-    obtain: str
-    found: List[str] = field(default_factory=list)
+    ``advice`` ends the error (where the corpus is obtained, or what else to do); ``unit`` is what
+    ``--drop_bad`` skips (``utterance``, ``row``); ``limit`` is how many problems are listed. A
+    problem costs ``utterances`` (a missing recording: all of its own), summed by :attr:`skipped`.
+    """
 
-    def add(self, where: PathLike, message: str) -> None:
-        self.found.append(f"{where}: {message}")
+    advice: str = ""
+    unit: str = "utterance"
+    limit: int = 30
+    items: List[Tuple[str, str, int]] = field(default_factory=list)
+
+    def add(self, where: PathLike, message: str, utterances: int = 1) -> None:
+        self.items.append((str(where), message, utterances))
+
+    @property
+    def found(self) -> List[str]:
+        """The problems as ``where: message`` lines."""
+        return [f"{where}: {message}" for where, message, _ in self.items]
+
+    @property
+    def skipped(self) -> int:
+        """The utterances (or rows) the problems cost."""
+        return sum(count for _, _, count in self.items)
+
+    def sort_by_line(self) -> None:
+        """Order the problems by file, then line number (places written ``file:line``)."""
+        self.items.sort(key=lambda item: _line_order(item[0]))
 
     def settle(self, what: str, drop_bad: bool) -> int:
-        """Raise CorpusError listing the problems unless ``drop_bad``; returns how many were skipped."""
-        count = len(self.found)
+        """Raise CorpusError listing the problems unless ``drop_bad``; else log them and return how
+        many utterances (rows) they cost. The list is emptied."""
+        count, skipped = len(self.items), self.skipped
         if not count:
             return 0
-        listed = "\n  ".join(self.found[:30])
-        more = f"\n  ... and {count - 30} more" if count > 30 else ""
-        self.found = []
+        listed = "\n  ".join(self.found[: self.limit])
+        more = f"\n  ... and {count - self.limit} more" if count > self.limit else ""
+        self.items = []
         if not drop_bad:
             raise CorpusError(
                 f"{what}: {count} problem(s):\n  {listed}{more}\n"
-                f"(--drop_bad true skips these utterances; {self.obtain})"
+                f"(--drop_bad true skips these {self.unit}s; {self.advice})"
             )
         logger.warning(
-            "%s: skipped %d utterance(s) (--drop_bad true):\n  %s%s",
+            "%s: skipped %d %s(s) (--drop_bad true):\n  %s%s",
             what,
-            count,
+            skipped,
+            self.unit,
             listed,
             more,
         )
-        return count
+        return skipped

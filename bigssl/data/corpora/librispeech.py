@@ -27,10 +27,11 @@ import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from bigssl.data.corpora.common import CorpusError, Problems
-from bigssl.io_utils import PathLike, atomic_open, examples, write_kv
+from bigssl.data.kaldi_dir import DataDir
+from bigssl.io_utils import PathLike, atomic_open, examples
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +132,30 @@ def _chapters(root: Path, corpus: str) -> List[Tuple[str, str, Path]]:
     return found
 
 
+def _transcript_line(
+    raw: bytes, id_pattern: "re.Pattern[str]", expected: str, seen: Dict[str, str]
+) -> Optional[Tuple[str, str]]:
+    """``(utt, normalized words)`` of one ``.trans.txt`` line, None if blank; a ValueError says
+    what is wrong with it."""
+    try:
+        line = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ValueError("not valid UTF-8") from None
+    if not line:
+        return None
+    utt, _, words = line.partition(" ")
+    if not id_pattern.match(utt):
+        raise ValueError(f"expected '{expected} WORDS', got {line[:60]!r}")
+    if not words.strip():
+        raise ValueError(f"utterance {utt} has no words after its id")
+    if utt in seen:
+        raise ValueError(f"utterance {utt} listed twice")
+    try:
+        return utt, normalize_transcript(words)
+    except ValueError as err:
+        raise ValueError(f"utterance {utt}: {err}") from None
+
+
 def read_chapter_transcripts(
     chapter_dir: Path, speaker: str, chapter: str, corpus: str, problems: Problems
 ) -> Dict[str, str]:
@@ -141,34 +166,17 @@ def read_chapter_transcripts(
             f"{trans}: missing (the chapter's transcripts); {_obtain(corpus)}"
         )
     id_pattern = re.compile(rf"^{speaker}-{chapter}-\d+$")
+    expected = f"{speaker}-{chapter}-<NNNN>"
     transcripts: Dict[str, str] = {}
     with open(trans, "rb") as handle:
         for lineno, raw in enumerate(handle, 1):
-            where = f"{trans}:{lineno}"
             try:
-                line = raw.decode("utf-8").strip()
-            except UnicodeDecodeError:
-                problems.add(where, "not valid UTF-8")
-                continue
-            if not line:
-                continue
-            utt, _, words = line.partition(" ")
-            if not id_pattern.match(utt):
-                problems.add(
-                    where,
-                    f"expected '{speaker}-{chapter}-<NNNN> WORDS', got {line[:60]!r}",
-                )
-                continue
-            if not words.strip():
-                problems.add(where, f"utterance {utt} has no words after its id")
-                continue
-            if utt in transcripts:
-                problems.add(where, f"utterance {utt} listed twice")
-                continue
-            try:
-                transcripts[utt] = normalize_transcript(words)
+                parsed = _transcript_line(raw, id_pattern, expected, transcripts)
             except ValueError as err:
-                problems.add(where, f"utterance {utt}: {err}")
+                problems.add(f"{trans}:{lineno}", str(err))
+                continue
+            if parsed:
+                transcripts[parsed[0]] = parsed[1]
     return transcripts
 
 
@@ -351,20 +359,11 @@ def _check_unique(utterances: Sequence[Utterance], what: str) -> None:
         )
 
 
-def _spk2utt(utt2spk: Dict[str, str]) -> List[Tuple[str, str]]:
-    table: Dict[str, List[str]] = defaultdict(list)
-    for utt in sorted(utt2spk, key=lambda u: u.encode("utf-8")):
-        table[utt2spk[utt]].append(utt)
-    return [(spk, " ".join(utts)) for spk, utts in table.items()]
-
-
-def _replace_dir(directory: Path, files: Dict[str, Iterable[Tuple[str, str]]]) -> None:
-    """Write ``name -> rows`` into a fresh ``directory`` (built beside it, then swapped in)."""
+def _replace_dir(directory: Path, data: DataDir) -> None:
+    """Write ``data`` into a fresh ``directory`` (built beside it, then swapped in)."""
     tmp = directory.with_name(f".{directory.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    for name, rows in files.items():
-        write_kv(tmp / name, rows)
+    data.save(tmp)
     shutil.rmtree(directory, ignore_errors=True)
     tmp.rename(directory)
 
@@ -372,21 +371,17 @@ def _replace_dir(directory: Path, files: Dict[str, Iterable[Tuple[str, str]]]) -
 def write_labeled_dir(directory: Path, utterances: Sequence[Utterance]) -> None:
     """``wav.scp text utt2spk spk2utt``, sorted in C order; ids must be unique."""
     _check_unique(utterances, str(directory))
-    utt2spk = {u.utt_id: u.speaker for u in utterances}
-    _replace_dir(
-        directory,
-        {
-            "wav.scp": ((u.utt_id, u.audio) for u in utterances),
-            "text": ((u.utt_id, u.text) for u in utterances),
-            "utt2spk": utt2spk.items(),
-            "spk2utt": _spk2utt(utt2spk),
-        },
+    data = DataDir(
+        wav_scp={u.utt_id: u.audio for u in utterances},
+        utt2spk={u.utt_id: u.speaker for u in utterances},
+        text={u.utt_id: u.text for u in utterances},
     )
+    _replace_dir(directory, data)
     logger.info(
         "%s: %d utterances, %d speakers",
         directory,
         len(utterances),
-        len(set(utt2spk.values())),
+        len(set(data.utt2spk.values())),
     )
 
 
@@ -397,23 +392,18 @@ def write_segmented_dir(
     utt2spk: Dict[str, str],
 ) -> None:
     """``wav.scp`` (whole recordings), ``segments``, ``utt2spk``, ``spk2utt``; no ``text``."""
-    _replace_dir(
-        directory,
-        {
-            "wav.scp": recordings.items(),
-            "segments": (
-                (s.utt_id, f"{s.recording} {s.start:.3f} {s.end:.3f}") for s in segments
-            ),
-            "utt2spk": utt2spk.items(),
-            "spk2utt": _spk2utt(utt2spk),
-        },
+    data = DataDir(
+        wav_scp=dict(recordings),
+        utt2spk=dict(utt2spk),
+        segments={s.utt_id: (s.recording, s.start, s.end) for s in segments},
+        time_decimals=3,
     )
-    hours = sum(s.end - s.start for s in segments) / 3600
+    _replace_dir(directory, data)
     logger.info(
         "%s: %d segments (%.2f h) of %d recordings, %d speakers",
         directory,
         len(segments),
-        hours,
+        data.segment_seconds / 3600,
         len(recordings),
         len(set(utt2spk.values())),
     )

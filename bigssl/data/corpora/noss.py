@@ -27,7 +27,7 @@ import os
 import re
 import shutil
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -43,6 +43,7 @@ from bigssl.data.format_audio import (
     is_command,
     read_segments,
 )
+from bigssl.data.kaldi_dir import DataDir
 from bigssl.data.validate import MIN_SECONDS, check_audio, duration_problem
 from bigssl.io_utils import PathLike, atomic_open, read_kv, write_kv, write_text_atomic
 
@@ -135,6 +136,17 @@ def group_splits(
     return assignment
 
 
+def speaker_disjoint(
+    items: Sequence[Item], fractions: Sequence[Tuple[str, float]]
+) -> Dict[str, List[Item]]:
+    """``items`` in speaker-disjoint splits: their speakers divided by :func:`group_splits`."""
+    assignment = group_splits((item.speaker for item in items), fractions)
+    splits: Dict[str, List[Item]] = {split: [] for split in SPLITS}
+    for item in items:
+        splits[assignment[item.speaker]].append(item)
+    return splits
+
+
 # ---- step 1: the listing ---------------------------------------------------------------------
 
 
@@ -160,11 +172,6 @@ def _check_unique(items: Sequence[Item], where: str) -> None:
         )
 
 
-def _segment_line(recording: str, start: float, end: Optional[float]) -> str:
-    """A ``segments`` value: ``recording start end`` (end -1: to the end of the recording)."""
-    return f"{recording} {start:.3f} {'-1' if end is None else f'{end:.3f}'}"
-
-
 def write_listing(data: TaskData, listing_dir: PathLike) -> Path:
     """Write ``data`` to ``<listing_dir>/<task>/`` (see the module doc); returns that dir."""
     listing_dir = Path(listing_dir)
@@ -178,24 +185,18 @@ def write_listing(data: TaskData, listing_dir: PathLike) -> Path:
                 f"{data.task}: no {split} utterance found; {data.corpus.obtain()}"
             )
         out = tmp / split
+        listing = DataDir(utt2spk={i.utt_id: i.speaker for i in items}, time_decimals=3)
         if any(item.recording for item in items):
-            recordings: Dict[str, str] = {}
             for item in items:
                 recording = item.recording or item.utt_id
-                if recordings.setdefault(recording, item.audio) != item.audio:
+                if listing.wav_scp.setdefault(recording, item.audio) != item.audio:
                     raise CorpusError(f"recording {recording} has two audio sources")
-            write_kv(out / "wav.scp", recordings.items())
-            write_kv(
-                out / "segments",
-                (
-                    (i.utt_id, _segment_line(i.recording or i.utt_id, i.start, i.end))
-                    for i in items
-                ),
-            )
+                end = -1 if item.end is None else item.end
+                listing.segments[item.utt_id] = (recording, item.start, end)
         else:
-            write_kv(out / "wav.scp", ((i.utt_id, i.audio) for i in items))
+            listing.wav_scp = {i.utt_id: i.audio for i in items}
+        listing.save(out)
         write_kv(out / "utt2label", ((i.utt_id, i.label) for i in items))
-        write_kv(out / "utt2spk", ((i.utt_id, i.speaker) for i in items))
     info = {
         "kind": "classification",
         "classes": sorted({item.label for item in everything}),
@@ -255,14 +256,14 @@ def _dump(
 ) -> Tuple[Dict[str, str], Dict[str, str]]:
     """Format ``todo`` into ``dump`` (through a Kaldi dir ``dump/source``): (utt -> file, utt -> problem)."""
     source = dump / "source"
-    write_kv(
-        source / "wav.scp", {s.recording: recordings[s.recording] for s in todo}.items()
-    )
-    write_kv(
-        source / "segments",
-        ((s.utt, _segment_line(s.recording, s.start, s.end)) for s in todo),
-    )
-    write_kv(source / "utt2spk", ((s.utt, speakers[s.utt]) for s in todo))
+    DataDir(
+        wav_scp={s.recording: recordings[s.recording] for s in todo},
+        utt2spk={s.utt: speakers[s.utt] for s in todo},
+        segments={
+            s.utt: (s.recording, s.start, -1 if s.end is None else s.end) for s in todo
+        },
+        time_decimals=3,
+    ).save(source)
     try:
         report = format_data_dir(source, dump, sample_rate, "flac")
     except FormatError as exc:

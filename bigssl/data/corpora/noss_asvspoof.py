@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Dict, List
 
+from bigssl.data.corpora.common import numbered_lines
 from bigssl.data.corpora.noss import (
     Corpus,
     Item,
@@ -47,30 +48,26 @@ def _la_dir(root: Path) -> Path:
 def read_protocol(protocol: Path, audio_dir: Path, problems: Problems) -> List[Item]:
     """The utterances of one CM protocol file; malformed lines and missing audio go to ``problems``."""
     items = []
-    with open(protocol, encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, 1):
-            fields = line.split()
-            if not fields:
-                continue
-            where = f"{protocol}:{lineno}"
-            if (
-                len(fields) != 5
-                or fields[2] != "-"
-                or not _ATTACK.match(fields[3])
-                or fields[4] not in KEYS
-            ):
-                problems.add(
-                    where,
-                    "expected '<speaker> <utterance> - <A01..A19|-> <bonafide|spoof>', "
-                    f"got {line.strip()[:80]!r}",
-                )
-                continue
-            speaker, utt, _, _, key = fields
-            flac = audio_dir / f"{utt}.flac"
-            if not flac.is_file():
-                problems.add(where, f"{flac}: no such file")
-                continue
-            items.append(Item(utt, str(flac.resolve()), key, speaker))
+    for where, line in numbered_lines(protocol):
+        fields = line.split()
+        if (
+            len(fields) != 5
+            or fields[2] != "-"
+            or not _ATTACK.match(fields[3])
+            or fields[4] not in KEYS
+        ):
+            problems.add(
+                where,
+                "expected '<speaker> <utterance> - <A01..A19|-> <bonafide|spoof>', "
+                f"got {line[:80]!r}",
+            )
+            continue
+        speaker, utt, _, _, key = fields
+        flac = audio_dir / f"{utt}.flac"
+        if not flac.is_file():
+            problems.add(where, f"{flac}: no such file")
+            continue
+        items.append(Item(utt, str(flac.resolve()), key, speaker))
     return items
 
 

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import List
 
 from bigssl.data.corpora.noss import (
-    SPLITS,
     Corpus,
     CorpusError,
     Item,
     Problems,
     TaskData,
-    group_splits,
     require_dir,
+    speaker_disjoint,
 )
 
 CORPUS = Corpus(
@@ -38,7 +37,7 @@ _NAME = re.compile(r"^(\d{4})_([A-Z]{3})_(ANG|DIS|FEA|HAP|NEU|SAD)_([A-Z]{1,2})\
 def read_crema_d(root: Path, problems: Problems) -> TaskData:
     """Every clip of ``<root>/AudioWAV`` (see the module doc); a malformed name goes to ``problems``."""
     audio_dir = require_dir(root / "AudioWAV", CORPUS, "CREMA-D's AudioWAV")
-    found: List[Tuple[Item, str]] = []
+    found: List[Item] = []
     for wav in sorted(audio_dir.iterdir()):
         if wav.name.startswith(".") or not wav.name.lower().endswith(".wav"):
             continue
@@ -49,18 +48,13 @@ def read_crema_d(root: Path, problems: Problems) -> TaskData:
                 "expected <actor>_<sentence>_<ANG|DIS|FEA|HAP|NEU|SAD>_<level>.wav",
             )
             continue
-        actor = match.group(1)
-        found.append((Item(wav.stem, str(wav.resolve()), match.group(3), actor), actor))
+        found.append(Item(wav.stem, str(wav.resolve()), match.group(3), match.group(1)))
     if not found:
         raise CorpusError(f"{audio_dir}: no clip; {CORPUS.obtain()}")
-    assignment = group_splits((actor for _, actor in found), FRACTIONS)
-    splits: Dict[str, List[Item]] = {s: [] for s in SPLITS}
-    for item, actor in found:
-        splits[assignment[actor]].append(item)
     return TaskData(
         "crema_d",
         CORPUS,
-        splits,
+        speaker_disjoint(found, FRACTIONS),
         "speaker-disjoint 70/10/20 % of the actors, shuffled with numpy RandomState(0) as TFDS' "
         "crema_d; label = emotion",
     )

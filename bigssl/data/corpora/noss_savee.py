@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import List
 
 from bigssl.data.corpora.noss import (
-    SPLITS,
     Corpus,
     CorpusError,
     Item,
     Problems,
     TaskData,
-    group_splits,
     require_dir,
     safe_id,
+    speaker_disjoint,
 )
 
 CORPUS = Corpus(
@@ -48,7 +47,7 @@ _NAME = re.compile(r"^(a|d|f|h|n|sa|su)(\d+)\.wav$")
 def read_savee(root: Path, problems: Problems) -> TaskData:
     """Every ``AudioData/<speaker>/*.wav`` of ``root`` (see the module doc)."""
     audio_dir = require_dir(root / "AudioData", CORPUS, "the extracted AudioData.zip")
-    found: List[Tuple[Item, str]] = []
+    found: List[Item] = []
     for speaker_dir in sorted(p for p in audio_dir.iterdir() if p.is_dir()):
         for wav in sorted(speaker_dir.glob("*.wav")):
             match = _NAME.match(wav.name)
@@ -58,27 +57,15 @@ def read_savee(root: Path, problems: Problems) -> TaskData:
                 )
                 continue
             speaker = speaker_dir.name
-            found.append(
-                (
-                    Item(
-                        safe_id(speaker, wav.stem),
-                        str(wav.resolve()),
-                        EMOTIONS[match.group(1)],
-                        speaker,
-                    ),
-                    speaker,
-                )
-            )
+            utt = safe_id(speaker, wav.stem)
+            emotion = EMOTIONS[match.group(1)]
+            found.append(Item(utt, str(wav.resolve()), emotion, speaker))
     if not found:
         raise CorpusError(f"{audio_dir}: no <speaker>/*.wav; {CORPUS.obtain()}")
-    assignment = group_splits((speaker for _, speaker in found), FRACTIONS)
-    splits: Dict[str, List[Item]] = {s: [] for s in SPLITS}
-    for item, speaker in found:
-        splits[assignment[speaker]].append(item)
     return TaskData(
         "savee",
         CORPUS,
-        splits,
+        speaker_disjoint(found, FRACTIONS),
         "speaker-disjoint 60/20/20 % of the speakers, shuffled with numpy RandomState(0) as "
         "TFDS' savee; label = emotion",
     )

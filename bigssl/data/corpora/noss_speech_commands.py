@@ -23,6 +23,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import soundfile
 
+from bigssl.data.corpora.common import numbered_lines
 from bigssl.data.corpora.noss import (
     SPLITS,
     Corpus,
@@ -84,20 +85,15 @@ def _read_list(path: Path, root: Path, problems: Problems) -> Set[str]:
     """
     entries: Set[str] = set()
     malformed: List[str] = []
-    with open(path, encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, 1):
-            entry = line.strip()
-            if not entry:
-                continue
-            where = f"{path}:{lineno}"
-            if not _LIST_LINE.match(entry):
-                malformed.append(
-                    f"{where}: expected '<word>/<file>.wav', got {entry[:80]!r}"
-                )
-            elif not (root / entry).is_file():
-                problems.add(where, f"{root / entry}: no such file")
-            else:
-                entries.add(entry)
+    for where, entry in numbered_lines(path):
+        if not _LIST_LINE.match(entry):
+            malformed.append(
+                f"{where}: expected '<word>/<file>.wav', got {entry[:80]!r}"
+            )
+        elif not (root / entry).is_file():
+            problems.add(where, f"{root / entry}: no such file")
+        else:
+            entries.add(entry)
     if malformed:
         raise CorpusError(
             f"{path}: {len(malformed)} malformed line(s):\n  "

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Dict, List
 
+from bigssl.data.corpora.common import numbered_lines
 from bigssl.data.corpora.noss import (
     SPLITS,
     Corpus,
@@ -54,39 +55,35 @@ def read_voxceleb1(root: Path, problems: Problems) -> TaskData:
     )
     audio_dirs = _audio_dirs(root)
     splits: Dict[str, List[Item]] = {s: [] for s in SPLITS}
-    with open(split_file, encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, 1):
-            fields = line.split()
-            if not fields:
-                continue
-            where = f"{split_file}:{lineno}"
-            match = _PATH.match(fields[1]) if len(fields) == 2 else None
-            if not match or fields[0] not in SPLIT_CODES:
-                problems.add(
-                    where,
-                    f"expected '<1|2|3> idXXXXX/<video>/<nnnnn>.wav', got {line.strip()[:80]!r}",
-                )
-                continue
-            path = next(
-                (d / fields[1] for d in audio_dirs if (d / fields[1]).is_file()), None
+    for where, line in numbered_lines(split_file):
+        fields = line.split()
+        match = _PATH.match(fields[1]) if len(fields) == 2 else None
+        if not match or fields[0] not in SPLIT_CODES:
+            problems.add(
+                where,
+                f"expected '<1|2|3> idXXXXX/<video>/<nnnnn>.wav', got {line[:80]!r}",
             )
-            if path is None:
-                problems.add(
-                    where,
-                    f"{fields[1]} is in none of {', '.join(str(d) for d in audio_dirs)} "
-                    "(speakers id10270-id10309 are in vox1_test_wav.zip, the others in "
-                    "vox1_dev_wav.zip)",
-                )
-                continue
-            speaker = match.group(1)
-            splits[SPLIT_CODES[fields[0]]].append(
-                Item(
-                    safe_id(speaker, match.group(2), match.group(3)),
-                    str(path.resolve()),
-                    speaker,
-                    speaker,
-                )
+            continue
+        path = next(
+            (d / fields[1] for d in audio_dirs if (d / fields[1]).is_file()), None
+        )
+        if path is None:
+            problems.add(
+                where,
+                f"{fields[1]} is in none of {', '.join(str(d) for d in audio_dirs)} "
+                "(speakers id10270-id10309 are in vox1_test_wav.zip, the others in "
+                "vox1_dev_wav.zip)",
             )
+            continue
+        speaker = match.group(1)
+        splits[SPLIT_CODES[fields[0]]].append(
+            Item(
+                safe_id(speaker, match.group(2), match.group(3)),
+                str(path.resolve()),
+                speaker,
+                speaker,
+            )
+        )
     return TaskData(
         "voxceleb1",
         CORPUS,

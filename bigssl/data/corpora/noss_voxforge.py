@@ -18,18 +18,17 @@ import re
 import shlex
 import tarfile
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import List
 
 from bigssl.data.corpora.noss import (
-    SPLITS,
     Corpus,
     CorpusError,
     Item,
     Problems,
     TaskData,
-    group_splits,
     require_dir,
     safe_id,
+    speaker_disjoint,
 )
 
 CORPUS = Corpus(
@@ -88,7 +87,7 @@ def read_voxforge(root: Path, problems: Problems) -> TaskData:
             f"{root}: no <lang>/Trunk/.../*.tgz archive (download them with "
             f"'wget -x -i voxforge_urls.txt' into this directory); {CORPUS.obtain()}"
         )
-    found: List[Tuple[Item, str]] = []
+    found: List[Item] = []
     for archive in archives:
         try:
             language = archive_language(archive.relative_to(root))
@@ -104,15 +103,11 @@ def read_voxforge(root: Path, problems: Problems) -> TaskData:
         for member in members:
             command = f"tar -xzOf {shlex.quote(str(archive.resolve()))} {shlex.quote(member)} |"
             utt = safe_id(language, stem, Path(member).stem)
-            found.append((Item(utt, command, language, speaker), speaker))
-    assignment = group_splits((speaker for _, speaker in found), FRACTIONS)
-    splits: Dict[str, List[Item]] = {s: [] for s in SPLITS}
-    for item, speaker in found:
-        splits[assignment[speaker]].append(item)
+            found.append(Item(utt, command, language, speaker))
     return TaskData(
         "voxforge",
         CORPUS,
-        splits,
+        speaker_disjoint(found, FRACTIONS),
         "speaker-disjoint 70/10/20 % of the speakers (archive name up to its first '-'), "
         "shuffled with numpy RandomState(0) as TFDS' voxforge; label = language",
     )

@@ -42,7 +42,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bigssl.data.corpora.common import CorpusError
 from bigssl.data.corpora.numbers import spell_numbers
-from bigssl.io_utils import PathLike, write_kv
+from bigssl.data.kaldi_dir import DataDir
+from bigssl.io_utils import PathLike
 
 logger = logging.getLogger(__name__)
 
@@ -435,44 +436,27 @@ def write_data_dir(dataset: DataSet, data_root: PathLike) -> Path:
     """
     _check_ids(dataset)
     directory = Path(data_root) / dataset.name
-    directory.mkdir(parents=True, exist_ok=True)
-    segmented = any(
-        u.start is not None or u.recording != u.utt for u in dataset.utterances
+    utterances = dataset.utterances
+    data = DataDir(
+        utt2spk={u.utt: u.speaker for u in utterances},
+        text={u.utt: u.text for u in utterances},
+        time_decimals=3,
     )
-    used = {u.recording for u in dataset.utterances}
-    if segmented:
-        write_kv(
-            directory / "wav.scp",
-            ((r, v) for r, v in dataset.recordings.items() if r in used),
-        )
-        write_kv(
-            directory / "segments",
-            (
-                (
-                    u.utt,
-                    f"{u.recording} {u.start or 0.0:.3f} "
-                    + ("-1" if u.end is None else f"{u.end:.3f}"),
-                )
-                for u in dataset.utterances
-            ),
-        )
+    if any(u.start is not None or u.recording != u.utt for u in utterances):
+        used = {u.recording for u in utterances}
+        data.wav_scp = {r: v for r, v in dataset.recordings.items() if r in used}
+        data.segments = {
+            u.utt: (u.recording, u.start or 0.0, -1 if u.end is None else u.end)
+            for u in utterances
+        }
     else:
-        (directory / "segments").unlink(missing_ok=True)
-        write_kv(
-            directory / "wav.scp",
-            ((u.utt, dataset.recordings[u.utt]) for u in dataset.utterances),
-        )
-    write_kv(directory / "text", ((u.utt, u.text) for u in dataset.utterances))
-    write_kv(directory / "utt2spk", ((u.utt, u.speaker) for u in dataset.utterances))
-    spk2utt: Dict[str, List[str]] = {}
-    for utt in sorted(dataset.utterances, key=lambda u: u.utt.encode("utf-8")):
-        spk2utt.setdefault(utt.speaker, []).append(utt.utt)
-    write_kv(directory / "spk2utt", ((s, " ".join(u)) for s, u in spk2utt.items()))
+        data.wav_scp = {u.utt: dataset.recordings[u.utt] for u in utterances}
+    data.save(directory)
     logger.info(
         "%s: %d utterances, %d speakers",
         directory,
-        len(dataset.utterances),
-        len(spk2utt),
+        len(utterances),
+        len(set(data.utt2spk.values())),
     )
     return directory
 

@@ -49,26 +49,12 @@ TEST_SETS_FILE = (
 )
 
 
-def prepare_speechstew(
+def read_corpora(
     roots: Mapping[str, Optional[PathLike]],
-    data_root: PathLike,
-    weights: str = "",
-    sph_reader: str = "",
-    options: Optional[Mapping[str, Mapping[str, object]]] = None,
-    seed: int = 0,
-) -> Dict[str, DataSet]:
-    """Read every corpus whose root is given, write its sets and the combined ones; return them all.
-
-    ``roots``: corpus -> root (empty or None: skipped, logged). ``weights``: ``corpus=w,...`` over the
-    training sets' corpus names (e.g. ``ami_ihm``, ``ls``). ``options``: extra keyword arguments per
-    reader (e.g. ``{"tedlium3": {"release_split": "speaker-adaptation"}}``). Every root is checked
-    before anything is written, so a mistake in the last one costs no time.
-    """
-    unknown = sorted(set(roots) - set(READERS))
-    if unknown:
-        raise ValueError(f"unknown corpora {unknown}; known: {sorted(READERS)}")
-    sph_reader = sph_reader or default_sph_reader()
-    options = options or {}
+    sph_reader: str,
+    options: Mapping[str, Mapping[str, object]],
+) -> List[DataSet]:
+    """The data sets of every corpus whose root is given (in :data:`READERS` order)."""
     datasets: List[DataSet] = []
     for corpus in READERS:
         root = roots.get(corpus)
@@ -93,6 +79,28 @@ def prepare_speechstew(
                 ),
             )
         datasets.extend(sets)
+    return datasets
+
+
+def prepare_speechstew(
+    roots: Mapping[str, Optional[PathLike]],
+    data_root: PathLike,
+    weights: str = "",
+    sph_reader: str = "",
+    options: Optional[Mapping[str, Mapping[str, object]]] = None,
+    seed: int = 0,
+) -> Dict[str, DataSet]:
+    """Read every corpus whose root is given, write its sets and the combined ones; return them all.
+
+    ``roots``: corpus -> root (empty or None: skipped, logged). ``weights``: ``corpus=w,...`` over the
+    training sets' corpus names (e.g. ``ami_ihm``, ``ls``). ``options``: extra keyword arguments per
+    reader (e.g. ``{"tedlium3": {"release_split": "speaker-adaptation"}}``). Every root is checked
+    before anything is written, so a mistake in the last one costs no time.
+    """
+    unknown = sorted(set(roots) - set(READERS))
+    if unknown:
+        raise ValueError(f"unknown corpora {unknown}; known: {sorted(READERS)}")
+    datasets = read_corpora(roots, sph_reader or default_sph_reader(), options or {})
     if not datasets:
         raise CorpusError(
             "no corpus root given: SpeechStew needs at least one --<corpus>_root"

@@ -71,7 +71,7 @@ if runs 20; then
       log "stage 20: ${task} already formatted"; continue
     fi
     log "stage 20: formatting ${task} (plain ${sample_rate} Hz mono files; the rest dumped to dump/noss/${task})"
-    python -m bigssl.bin.prepare_noss format --task "${task}" --listing_dir data/local/noss \
+    python -m bigssl.bin.noss_data format --task "${task}" --listing_dir data/local/noss \
       --data_dir data/noss --dump_dir dump/noss --sample_rate "${sample_rate}" --drop_bad "${drop_bad}"
     echo "${inputs}" > "${marker}"
   done
@@ -91,7 +91,7 @@ fi
 if runs 80; then
   [ -f exp/noss/probes.json ] || { echo "$0: no exp/noss/probes.json (run stage 30)" >&2; exit 1; }
   # shellcheck disable=SC2086
-  python -m bigssl.bin.prepare_noss section --data_dir data/noss --tasks ${tasks} \
+  python -m bigssl.bin.noss_data section --data_dir data/noss --tasks ${tasks} \
     --out exp/results_sections/noss_data.md
   python -m bigssl.bin.write_results --out RESULTS.md --title "${results_title}" --exp_dir exp/noss \
     --section_file exp/results_sections/noss_data.md --section_file exp/results_sections/noss.md \

@@ -101,7 +101,7 @@ missing=""
 for f in ${fractions}; do [ -f "data/train_p${f}/.done" ] || missing+=" ${f}"; done
 if [ -n "${missing}" ]; then
   # shellcheck disable=SC2086
-  python -m bigssl.bin.prepare_manifest --out_dir data --subsets_of dump/raw/train --subsets_name train \
+  python -m bigssl.bin.nested_subsets --source dump/raw/train --name train --out_dir data \
     --fractions ${fractions} --seed "${split_seed}" --pool_dirs "${pool_sets[@]/#/data/}"
   echo "${split_seed}" > data/local/split_seed
   for f in ${fractions}; do touch "data/train_p${f}/.done"; done

@@ -4,6 +4,9 @@
 # With --use_lm true the stage-55 LM ${lm_exp}/${lm_model} is added by shallow fusion (lm_weight from the
 # decode config), into a decode dir of its own (inference_tag ends in _lm_<lm_tag>_<lm_model>).
 . "${pipeline_dir}/stages/common.sh"
+asr_exp="${asr_exp}"  # experiment dir to decode with (default: the stage-50 model; stage 75 passes each student)
+. "${pipeline_dir}/utils/parse_options.sh"
+[ $# -eq 0 ] || { log "unexpected argument '$1'"; exit 2; }
 set_lm_opts
 [ -f "${asr_exp}/${inference_model}" ] || { log "no model ${asr_exp}/${inference_model} to decode with; train it with stage 50 (or set --inference_model)"; exit 1; }
 set_inference_launch

@@ -22,10 +22,8 @@
 # adds the stage-55 LM by shallow fusion; nst_pseudo_label_args come last, so they override both.
 . "${pipeline_dir}/stages/common.sh"
 if [ "${nst_stop_iter}" -lt 1 ]; then log "no NST generation requested (--nst_stop_iter 0)"; exit 0; fi
-[ -n "${nst_student_config}" ] && [ -n "${nst_unlabeled_set}" ] || { log "NST needs --nst_student_config and --nst_unlabeled_set"; exit 2; }
-case "${nst_labels}" in pseudo|reference) ;; *) log "--nst_labels must be pseudo or reference, not '${nst_labels}'"; exit 2 ;; esac
-case "${nst_student_init}" in pretrained|teacher) ;; *) log "--nst_student_init must be pretrained or teacher, not '${nst_student_init}'"; exit 2 ;; esac
-if [ "${nst_labels}" = reference ] && [ ! -f "${nst_reference_text}" ]; then log "--nst_labels reference needs --nst_reference_text (got '${nst_reference_text}')"; exit 2; fi
+# The NST options (nst_labels, nst_student_init, the configs, the reference text) were checked by
+# pipeline.sh, which runs this stage, before any stage.
 suffix="${nst_tag:+_${nst_tag}}"
 label_opts=()
 [ -z "${nst_decode_config}" ] || label_opts+=(--decode_config "${nst_decode_config}")
@@ -55,8 +53,8 @@ for k in $(seq "${first}" "${last}"); do
     [ "${k}" -gt 1 ] && teacher="${expdir}/nst_iter$((k - 1))${suffix}"
   fi
   unlabeled_dir="$(unlabeled_of "${k}")"
-  init_param=""  # nst_student_init=pretrained: 50_train.sh loads exp/ssl_iter<asr_init_ssl_iter>'s encoder
-  [ "${nst_student_init}" = teacher ] && init_param="${teacher}/${inference_model}"
+  init=()  # nst_student_init=pretrained: 50_train.sh loads exp/ssl_iter<asr_init_ssl_iter>'s encoder
+  [ "${nst_student_init}" = teacher ] && init=(--init_param "${teacher}/${inference_model}")
   lock_dir "${gen_dir}"  # held for the generation: pseudo-labels, filter, student, decoding
   if is_done "${gen_dir}"; then
     log "generation ${k}: ${gen_dir} already trained"
@@ -109,10 +107,10 @@ for k in $(seq "${first}" "${last}"); do
       mark_done "${gen_dir}/data/train"
     fi
     log "generation ${k}: training the student ${gen_dir}"
-    asr_exp="${gen_dir}" asr_config="${nst_student_config}" asr_args="${nst_student_args}" \
-      stage_train_dir="${gen_dir}/data/train" stage_train_shape_dir="${gen_dir}/data/train/shapes" stage_init_param="${init_param}" \
-      bash "${pipeline_dir}/stages/50_train.sh"
+    bash "${pipeline_dir}/stages/50_train.sh" --asr_exp "${gen_dir}" --asr_config "${nst_student_config}" \
+      --asr_args "${nst_student_args}" --train_dir "${gen_dir}/data/train" --shape_dir "${gen_dir}/data/train/shapes" \
+      "${init[@]}"
   fi
-  asr_exp="${gen_dir}" bash "${pipeline_dir}/stages/60_decode.sh"
-  asr_exp="${gen_dir}" bash "${pipeline_dir}/stages/70_score.sh"
+  bash "${pipeline_dir}/stages/60_decode.sh" --asr_exp "${gen_dir}"
+  bash "${pipeline_dir}/stages/70_score.sh" --asr_exp "${gen_dir}"
 done

@@ -28,6 +28,6 @@ if [ -z "${chime6_root}" ]; then
   exit 2
 fi
 # shellcheck disable=SC2086  # the lists are split into words on purpose
-python -m bigssl.bin.prepare_chime6 --chime6_root "${chime6_root}" --data_dir data \
+python -m bigssl.bin.prepare chime6 --chime6_root "${chime6_root}" --data_dir data \
   --mic ${mic//,/ } --worn_channel "${worn_channel}" --array "${array}" --array_channel "${array_channel}" \
   --speed_perturb ${speed_perturb//,/ } --exclude_worn ${exclude_worn//,/ } --drop_bad "${drop_bad}"

@@ -45,5 +45,5 @@ fi
 lm_opts=()
 [ -z "${lm_text}" ] || lm_opts=(--lm_text "${lm_text}")
 # shellcheck disable=SC2086
-python -m bigssl.bin.prepare_librispeech --data_dir data --librispeech_root "${librispeech_root}" \
+python -m bigssl.bin.prepare librispeech --data_dir data --librispeech_root "${librispeech_root}" \
   --parts ${parts} "${librilight_opts[@]}" "${lm_opts[@]}" --drop_bad "${drop_bad}"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # NOSS data preparation: each task listed from its corpus's release layout into
 # <listing_dir>/<task>/ (task.json; {train,dev,test}/{wav.scp,utt2label,utt2spk[,segments]}),
-# by python -m bigssl.bin.prepare_noss prepare (README.md: layouts, splits, where to obtain them).
+# by python -m bigssl.bin.prepare noss (README.md: layouts, splits, where to obtain them).
 #   local/data.sh --tasks "crema_d savee" --crema_d_root DIR --savee_root DIR [--drop_bad true]
 # A task is listed again only when its root changed (its .done marker records the roots).
 set -euo pipefail
@@ -29,7 +29,7 @@ for task in ${tasks}; do
     asvspoof2019_la) root="${asvspoof2019_root}"; option=asvspoof2019_root; env=ASVSPOOF2019 ;;
     savee) root="${savee_root}"; option=savee_root; env=SAVEE ;;
     *)  # unknown and restricted tasks: the Python side says which and why
-      python -m bigssl.bin.prepare_noss prepare --task "${task}" --root . --listing_dir "${listing_dir}"
+      python -m bigssl.bin.prepare noss --task "${task}" --root . --listing_dir "${listing_dir}"
       exit 1 ;;
   esac
   if [ -z "${root}" ]; then
@@ -47,7 +47,7 @@ for task in ${tasks}; do
     log "${task}: already listed from ${root}"; continue
   fi
   log "${task}: listing from ${root}"
-  python -m bigssl.bin.prepare_noss prepare --task "${task}" --root "${root}" "${extra[@]}" \
+  python -m bigssl.bin.prepare noss --task "${task}" --root "${root}" "${extra[@]}" \
     --listing_dir "${listing_dir}" --drop_bad "${drop_bad}"
   echo "${inputs}" > "${marker}"
 done

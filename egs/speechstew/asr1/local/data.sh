@@ -24,7 +24,7 @@ commonvoice_train=train                # Common Voice training TSV: train or val
 tedlium3_split=legacy                  # TED-LIUM 3 split: legacy or speaker-adaptation
 . utils/parse_options.sh
 if [ $# -gt 0 ]; then echo "$0: unexpected argument '$1'" >&2; exit 2; fi
-python -m bigssl.bin.prepare_speechstew --data_dir data \
+python -m bigssl.bin.prepare speechstew --data_dir data \
   --ami_root "${ami_root}" --bn_root "${bn_root}" --commonvoice_root "${commonvoice_root}" \
   --librispeech_root "${librispeech_root}" --swbd_root "${swbd_root}" --fisher_root "${fisher_root}" \
   --eval2000_root "${eval2000_root}" --tedlium3_root "${tedlium3_root}" --wsj_root "${wsj_root}" \

@@ -10,7 +10,7 @@
 # data/local/lm_train.txt, data/local/corpus_hours.json. Test sets are named after their input (Kaldi
 # dir name or manifest file stem): pass the same names to ./run.sh --test_sets. Paths may not contain
 # commas (lists are comma- or space-separated). Details and the id
-# and speaker rules: README.md and python -m bigssl.bin.prepare_manifest --help.
+# and speaker rules: README.md and python -m bigssl.bin.prepare manifest --help.
 set -euo pipefail
 train_dir=""            # Kaldi data dir of the labeled training set
 dev_dir=""              # Kaldi data dir of the validation set
@@ -36,11 +36,11 @@ one_of() {
 }
 train=$(one_of train "${train_dir}" "${train_manifest}")
 dev=$(one_of dev "${dev_dir}" "${dev_manifest}")
-args=(--out_dir data --train "${train}" --dev "${dev}" --drop_bad "${drop_bad}" --read_durations "${read_durations}"
+args=(--data_dir data --train "${train}" --dev "${dev}" --drop_bad "${drop_bad}" --read_durations "${read_durations}"
       --text_norm "${text_norm}")
 # commas, because run.sh's --local_data_opts reach this script split at spaces
 for test in ${test_dirs//,/ } ${test_manifests//,/ }; do args+=(--test "${test}"); done
 [ -z "${unlabeled_dir}" ] || args+=(--unlabeled_dir "${unlabeled_dir}")
 [ -z "${unlabeled_manifest}" ] || args+=(--unlabeled_manifest "${unlabeled_manifest}")
 [ -z "${lm_text}" ] || args+=(--lm_text "${lm_text}")
-python -m bigssl.bin.prepare_manifest "${args[@]}"
+python -m bigssl.bin.prepare manifest "${args[@]}"
