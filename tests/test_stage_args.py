@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import List
 
 from tests.conftest import REPO
+from tests.integration.recipe_helpers import make_mini_recipe
 
 TEMPLATE = REPO / "egs/TEMPLATE/asr1"
 
@@ -99,9 +100,9 @@ def test_nst_trains_each_student_through_stage_50s_arguments(tmp_path: Path) -> 
     """Stage 75 (the topline here: no teacher to fake) hands stage 50 the student's own data dir,
     shape dir and config; the student's data is missing, and stage 50 says so by that path.
     """
-    from tests.test_options import _new_mini_recipe, _run
+    from tests.test_options import _run
 
-    recipe = _new_mini_recipe(tmp_path)
+    recipe = make_mini_recipe(tmp_path / "r" / "asr1")
     (recipe / "dump/raw/u").mkdir(parents=True)
     (recipe / "dump/raw/u/wav.scp").write_text("u1 /x.wav\n")
     (recipe / "ref.txt").write_text("u1 A\n")
