@@ -276,6 +276,14 @@ def recipe(tmp_path: Path) -> Path:
             ["./run_claims.sh", "--pretrain_config", "conf/none.yaml"],
             "--pretrain_config conf/none.yaml: no such file",
         ),
+        (
+            ["./run_claims.sh", "--nst_relabel", "yes"],
+            "option '--nst_relabel' takes true or false, not 'yes'",
+        ),
+        (
+            ["./run_claims.sh", "--nst_relabel", "true", "--nst_fresh_audio", "false"],
+            "--nst_relabel true needs --nst_fresh_audio true",
+        ),
     ],
 )
 def test_wrappers_reject_bad_options_before_any_work(

@@ -31,6 +31,8 @@ import logging
 from pathlib import Path
 from typing import List, Optional
 
+from espnet2.utils.types import str2bool
+
 from bigssl.cli import setup_logging
 from bigssl.nst.pseudo_label import (
     CONFIDENCE_KINDS,
@@ -49,6 +51,9 @@ CONFIDENCE_HELP = (
     "fused: length-normalized fused (AM+LM) score; posterior: the acoustic model's own "
     "(default: fused with a beam, posterior otherwise)"
 )
+
+
+BEAM_BATCH_HELP = "beam path: search a batch's utterances at once (false: one by one)"
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -71,6 +76,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     add("--lm_train_config", help="LM for shallow fusion (with --lm_file)")
     add("--lm_file")
     add("--confidence", choices=CONFIDENCE_KINDS, help=CONFIDENCE_HELP)
+    add("--beam_batch", type=str2bool, default=True, help=BEAM_BATCH_HELP)
     add("--threads", type=int, default=1, help="torch threads per job")
     add("--device", default="cpu")
     args = parser.parse_args(argv)
@@ -87,6 +93,7 @@ def main(argv: Optional[List[str]] = None) -> None:
             lm_train_config=args.lm_train_config,
             lm_file=args.lm_file,
             confidence=args.confidence,
+            beam_batch=args.beam_batch,
         )
         options.check_files()
         if not (args.data_dir / "wav.scp").exists():

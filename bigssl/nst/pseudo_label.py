@@ -93,6 +93,9 @@ class LabelOptions:
     lm_train_config: Optional[str] = None
     lm_file: Optional[str] = None
     confidence: Optional[str] = None
+    beam_batch: bool = (
+        True  # beam path: all of a batch's utterances searched at once (CTC teachers)
+    )
 
     def __post_init__(self) -> None:
         if (self.lm_train_config is None) != (self.lm_file is None):
@@ -235,6 +238,13 @@ class Teacher:
                     self.device,
                 )
             self.model = self._beam.asr_model  # keep one copy of the weights
+        self._batched_beam = None
+        if self._beam is not None and options.beam_batch and not self.is_transducer:
+            from bigssl.nst.batch_beam import UtteranceBatchBeamSearch
+
+            self._batched_beam = UtteranceBatchBeamSearch(
+                self._beam.beam_search, self._beam.maxlenratio, self._beam.minlenratio
+            )
 
     def beam_conf(self) -> Dict[str, Any]:
         """``Speech2Text`` options of the beam path: the decode config plus the LM.
@@ -301,13 +311,56 @@ class Teacher:
 
         The confidence is ``options.confidence_kind`` of the 1-best (see the module doc).
         """
-        from bigssl.nst.confidence import score_confidence
-
         with quiet_root_logging():  # ESPnet logs every utterance's search at INFO
             results = self._beam(wave)
         if not results:
             return "", 0, 0.0
         _, _, token_ids, hyp = results[0]
+        return self._beam_row(token_ids, hyp)
+
+    @property
+    def batches_beam(self) -> bool:
+        """Whether the beam path searches a whole batch of utterances at once."""
+        return self._batched_beam is not None
+
+    def label_beam_batch(
+        self, waves: List["np.ndarray"]  # noqa: F821
+    ) -> List[Tuple[str, int, float]]:
+        """:meth:`label_beam` for every waveform, the searches run side by side.
+
+        Each utterance is encoded alone, as ``Speech2Text`` does it (so the encoder output does
+        not depend on the batch), then one :class:`~bigssl.nst.batch_beam.UtteranceBatchBeamSearch`
+        runs every search step for all of them.
+        """
+        import torch
+
+        s2t = self._beam
+        encs = []
+        with torch.no_grad(), quiet_root_logging():
+            for wave in waves:
+                speech = torch.tensor(wave).unsqueeze(0).to(getattr(torch, s2t.dtype))
+                lengths = speech.new_full(
+                    [1], dtype=torch.long, fill_value=speech.size(1)
+                )
+                enc, _ = s2t.asr_model.encode(
+                    speech.to(s2t.device), lengths.to(s2t.device)
+                )
+                encs.append((enc[0] if isinstance(enc, tuple) else enc)[0])
+            nbests = self._batched_beam(encs)
+        rows = []
+        for nbest in nbests:
+            if not nbest:
+                rows.append(("", 0, 0.0))
+                continue
+            hyp = nbest[0]
+            token_ids = [t for t in hyp.yseq[1:-1].tolist() if t != 0]
+            rows.append(self._beam_row(token_ids, hyp))
+        return rows
+
+    def _beam_row(self, token_ids: List[int], hyp: Any) -> Tuple[str, int, float]:
+        """(text, number of tokens, confidence) of a beam search's 1-best."""
+        from bigssl.nst.confidence import score_confidence
+
         log_score = (
             self._fused_log_score(hyp)
             if self.options.confidence_kind == "fused"
@@ -371,7 +424,9 @@ def label_shard(
     ) as bar:
         for batch in batches:
             waves = [soundfile.read(wav_scp[utt], dtype="float32")[0] for utt in batch]
-            if options.uses_beam:  # one beam decode per utterance
+            if teacher.batches_beam:  # one search for the whole batch
+                rows.update(zip(batch, teacher.label_beam_batch(waves)))
+            elif options.uses_beam:  # one beam decode per utterance
                 for utt, wave in zip(batch, waves):
                     rows[utt] = teacher.label_beam(wave)
             else:
@@ -457,6 +512,7 @@ def beam_spec(options: LabelOptions) -> Dict[str, object]:
     if options.uses_beam:
         spec["decode_conf"] = load_decode_conf(options.decode_config)
         spec["confidence"] = options.confidence_kind
+        spec["beam_batch"] = options.beam_batch
     if options.lm_file is not None:
         spec["lm_train_config"] = options.lm_train_config
         spec["lm_file"] = options.lm_file

@@ -90,6 +90,8 @@ class FakeTeacher:
             (f"LEN {len(w)}", 2, round(float(np.abs(w).mean()) % 1.0, 6)) for w in waves
         ]
 
+    batches_beam = False  # the beam path one utterance at a time (label_beam)
+
     def label_beam(self, wave: np.ndarray) -> tuple:
         return f"BEAM {len(wave)}", 2, 0.5
 

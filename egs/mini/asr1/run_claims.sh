@@ -34,6 +34,8 @@ nst_generations=2        # NST generations (claim 3)
 nst_fresh_audio=true     # generation k >= 2 labels a new slice of --nst_unlabeled_utts utterances (false: generation 1's again)
 nst_grow_data=true       # generation k's student also trains on generations 1..k-1's kept pseudo-labels (its data grows
                          # with each generation, as in the paper; with fresh audio, k x the utterances)
+nst_relabel=false        # with fresh audio: generation k labels slices 1..k again with its own teacher (the paper's
+                         # relabeling of all unlabeled audio; k x the labeling), instead of keeping earlier labels
 nst_unlabeled_utts=2400  # utterances of the pool's rest the NST chains pseudo-label (seeded; 2400: generation 1 beat its teacher and control, 600: not)
 domain_route=nst         # claim 6: nst (flite audio in a student's pseudo-labeled data) or pretrain (in a second
                          # pretraining, ~35 min more; measured 2026-12-07: test_flite CER 83.5 with vs 78.7 without)
@@ -61,9 +63,10 @@ case "${part}" in 1|2|all|report) ;; *) echo "$0: --part must be 1, 2, all or re
 for n in nst_fraction nst_generations nst_unlabeled_utts flite_utts pretrain_epochs pretrain_procs pretrain_ngpu nst_nj jobs; do
   [[ "${!n}" =~ ^[0-9]+$ ]] || { echo "$0: --${n} must be a whole number, not '${!n}'" >&2; exit 2; }
 done
-for n in nst_fresh_audio nst_grow_data; do
+for n in nst_fresh_audio nst_grow_data nst_relabel; do
   case "${!n}" in true|false) ;; *) echo "$0: --${n} must be true or false, not '${!n}'" >&2; exit 2 ;; esac
 done
+[ "${nst_relabel}" = false ] || [ "${nst_fresh_audio}" = true ] || { echo "$0: --nst_relabel true needs --nst_fresh_audio true (slices to relabel)" >&2; exit 2; }
 case "${domain_route}" in pretrain|nst) ;; *) echo "$0: --domain_route must be pretrain or nst, not '${domain_route}'" >&2; exit 2 ;; esac
 [ -f "${pretrain_config}" ] || { echo "$0: --pretrain_config ${pretrain_config}: no such file" >&2; exit 2; }
 
@@ -207,7 +210,17 @@ if [ "${part}" != report ]; then
       subset_once "pool_p${nst_fraction}_unlabeled" "${slice}" "${nst_unlabeled_utts}" "${pool_reference}" "${earlier[@]}"
       earlier+=("data/${slice}")
       nst_sets+=("${slice}")
-      chain_sets+=" ${slice}"
+      if [ "${nst_relabel}" = true ]; then  # generation k labels every slice so far
+        upto="${unlabeled}_upto${k}"
+        if [ ! -f "data/${upto}/.done" ]; then
+          python -m bigssl.bin.combine_data_dirs --out "data/${upto}" "${earlier[@]}"
+          touch "data/${upto}/.done"
+        fi
+        nst_sets+=("${upto}")
+        chain_sets+=" ${upto}"
+      else
+        chain_sets+=" ${slice}"
+      fi
     done
   fi
   if [ "${domain_route}" = nst ]; then
