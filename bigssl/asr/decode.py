@@ -66,30 +66,38 @@ def encode(
     return encoder_out, encoder_out_lens
 
 
-def decode_data_dir(speech2text, wav_scp: Path, out_dir: Path) -> Dict[str, float]:  # type: ignore[no-untyped-def]
-    """Decode every utterance of ``wav_scp`` into ``out_dir/text``; writes and returns timing figures."""
+def decode_data_dir(speech2text, wav_scp: Path, out_dir: Path, batch_seconds: float = 60.0) -> Dict[str, float]:  # type: ignore[no-untyped-def]
+    """Decode every utterance of ``wav_scp`` into ``out_dir/text``; writes and returns timing figures.
+
+    Where :func:`~bigssl.nst.batch_beam.batched_search_for` applies (CTC-only models, with or
+    without an LM) and ``batch_seconds`` > 0, the utterances are searched in batches of at most
+    ``batch_seconds`` of audio (longest first), each encoded alone: the same hypotheses as one
+    ``Speech2Text`` call per utterance up to exact ties. Otherwise one call per utterance.
+    """
+    from bigssl.nst.batch_beam import batched_search_for
+
     entries = read_kv(wav_scp)
-    audio_seconds = 0.0
+    search = batched_search_for(speech2text) if batch_seconds > 0 else None
     start = time.perf_counter()
-    hyps: Dict[str, str] = {}
-    with torch.no_grad():
-        for utt, path in tqdm(
-            entries.items(), desc=f"decode {wav_scp.parent.name}", unit="utt"
-        ):
-            speech, rate = soundfile.read(path, dtype="float32")
-            audio_seconds += len(speech) / rate
-            results = speech2text(speech)
-            hyps[utt] = results[0][0] if results else ""
+    if search is None:
+        hyps, audio_seconds = _decode_one_by_one(
+            speech2text, entries, wav_scp.parent.name
+        )
+    else:
+        hyps, audio_seconds = _decode_batched(
+            speech2text, search, entries, batch_seconds, wav_scp.parent.name
+        )
     elapsed = time.perf_counter() - start
     with atomic_open(out_dir / "text") as handle:
-        for utt, hyp in hyps.items():
-            handle.write(f"{utt} {hyp}\n")
+        for utt in entries:
+            handle.write(f"{utt} {hyps[utt]}\n")
     figures = {
         "utterances": len(entries),
         "audio_seconds": audio_seconds,
         "wall_seconds": elapsed,
         "rtf": elapsed / max(audio_seconds, 1e-9),
         "threads": torch.get_num_threads(),
+        "batch_seconds": batch_seconds if search is not None else 0.0,
     }
     write_text_atomic(out_dir / "rtf.json", json.dumps(figures, indent=2) + "\n")
     logger.info(
@@ -100,6 +108,37 @@ def decode_data_dir(speech2text, wav_scp: Path, out_dir: Path) -> Dict[str, floa
         figures["rtf"],
     )
     return figures
+
+
+def _decode_one_by_one(speech2text, entries: Dict[str, str], name: str) -> Tuple[Dict[str, str], float]:  # type: ignore[no-untyped-def]
+    hyps: Dict[str, str] = {}
+    audio_seconds = 0.0
+    with torch.no_grad():
+        for utt, path in tqdm(entries.items(), desc=f"decode {name}", unit="utt"):
+            speech, rate = soundfile.read(path, dtype="float32")
+            audio_seconds += len(speech) / rate
+            results = speech2text(speech)
+            hyps[utt] = results[0][0] if results else ""
+    return hyps, audio_seconds
+
+
+def _decode_batched(speech2text, search, entries: Dict[str, str], batch_seconds: float, name: str) -> Tuple[Dict[str, str], float]:  # type: ignore[no-untyped-def]
+    from bigssl.data.batching import batch_by_duration
+    from bigssl.nst.batch_beam import best_token_ids, encode_each, token_text
+
+    audio = {
+        utt: soundfile.read(path, dtype="float32") for utt, path in entries.items()
+    }
+    durations = {utt: len(wave) / rate for utt, (wave, rate) in audio.items()}
+    hyps: Dict[str, str] = {}
+    with tqdm(total=len(entries), desc=f"decode {name} (batched)", unit="utt") as bar:
+        for batch in batch_by_duration(durations, batch_seconds, descending=True):
+            nbests = search(encode_each(speech2text, [audio[u][0] for u in batch]))
+            for utt, nbest in zip(batch, nbests):
+                ids = best_token_ids(nbest)
+                hyps[utt] = "" if ids is None else token_text(speech2text, ids)
+            bar.update(len(batch))
+    return hyps, sum(durations.values())
 
 
 def decode_options(
@@ -133,13 +172,17 @@ def decode(
     lm_train_config: Path | None = None,
     lm_file: Path | None = None,
     lm_weight: float | None = None,
+    batch_seconds: float = 60.0,
 ) -> Dict[str, float]:
     """Decode ``data_dir/wav.scp`` with the options of the YAML file ``config`` (``bigssl.bin.decode``),
-    with shallow fusion of the ESPnet LM ``lm_train_config``/``lm_file`` when given."""
+    with shallow fusion of the ESPnet LM ``lm_train_config``/``lm_file`` when given; searches in
+    batches of ``batch_seconds`` of audio where it can (:func:`decode_data_dir`)."""
     decode_conf = decode_options(config, lm_train_config, lm_file, lm_weight)
     with quiet_root_logging():
         speech2text = load_speech2text(train_config, model_file, decode_conf, device)
-        figures = decode_data_dir(speech2text, data_dir / "wav.scp", out_dir)
+        figures = decode_data_dir(
+            speech2text, data_dir / "wav.scp", out_dir, batch_seconds
+        )
     if lm_file is not None:
         figures["lm_weight"] = float(decode_conf.get("lm_weight", 1.0))
         write_text_atomic(out_dir / "rtf.json", json.dumps(figures, indent=2) + "\n")

@@ -41,6 +41,12 @@ def main(argv: Optional[List[str]] = None) -> None:
         default=None,
         help="LM weight of shallow fusion (overrides the config's)",
     )
+    parser.add_argument(
+        "--batch_seconds",
+        type=float,
+        default=60.0,
+        help="search CTC models' utterances in batches of this much audio (0: one by one)",
+    )
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args(argv)
     if (args.lm_train_config is None) != (args.lm_file is None):
@@ -56,6 +62,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         args.lm_train_config,
         args.lm_file,
         args.lm_weight,
+        args.batch_seconds,
     )
 
 

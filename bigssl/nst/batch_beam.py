@@ -280,3 +280,51 @@ class UtteranceBatchBeamSearch:
                 hyps, key=lambda h: float(h.score) / (len(h.yseq) - 1), reverse=True
             )
         return sorted(hyps, key=lambda h: float(h.score), reverse=True)
+
+
+def batched_search_for(speech2text: Any) -> Optional[UtteranceBatchBeamSearch]:
+    """The batched search of a ``Speech2Text``'s beam, or None where it does not apply (RNN-T,
+    an attention decoder, other full scorers): callers then decode one utterance at a time.
+    """
+    search = getattr(speech2text, "beam_search", None)
+    if (
+        search is None
+        or getattr(speech2text, "beam_search_transducer", None) is not None
+    ):
+        return None
+    try:
+        return UtteranceBatchBeamSearch(
+            search, speech2text.maxlenratio, speech2text.minlenratio
+        )
+    except ValueError:
+        return None
+
+
+def encode_each(speech2text: Any, waves: Sequence[Any]) -> List[torch.Tensor]:
+    """Each waveform's encoder output ``(T, D)``, encoded alone as ``Speech2Text.__call__`` does it
+    (so an utterance's output does not depend on the others in its batch)."""
+    outputs = []
+    with torch.no_grad():
+        for wave in waves:
+            speech = (
+                torch.as_tensor(wave).unsqueeze(0).to(getattr(torch, speech2text.dtype))
+            )
+            lengths = speech.new_full([1], dtype=torch.long, fill_value=speech.size(1))
+            enc, _ = speech2text.asr_model.encode(
+                speech.to(speech2text.device), lengths.to(speech2text.device)
+            )
+            outputs.append((enc[0] if isinstance(enc, tuple) else enc)[0])
+    return outputs
+
+
+def best_token_ids(nbest: Sequence[Any]) -> Optional[List[int]]:
+    """The 1-best's token ids as ``Speech2Text`` returns them (no <sos>/<eos>, no blank); None if empty."""
+    if not nbest:
+        return None
+    return [t for t in nbest[0].yseq[1:-1].tolist() if t != 0]
+
+
+def token_text(speech2text: Any, token_ids: Sequence[int]) -> str:
+    """``Speech2Text``'s text of ``token_ids``."""
+    tokens = speech2text.converter.ids2tokens(list(token_ids))
+    return speech2text.tokenizer.tokens2text(tokens)

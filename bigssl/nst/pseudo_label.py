@@ -239,12 +239,14 @@ class Teacher:
                 )
             self.model = self._beam.asr_model  # keep one copy of the weights
         self._batched_beam = None
-        if self._beam is not None and options.beam_batch and not self.is_transducer:
-            from bigssl.nst.batch_beam import UtteranceBatchBeamSearch
+        if self._beam is not None and options.beam_batch:
+            from bigssl.nst.batch_beam import batched_search_for
 
-            self._batched_beam = UtteranceBatchBeamSearch(
-                self._beam.beam_search, self._beam.maxlenratio, self._beam.minlenratio
-            )
+            self._batched_beam = batched_search_for(self._beam)
+            if self._batched_beam is None:
+                logger.info(
+                    "beam search one utterance at a time (no batched search for this model)"
+                )
 
     def beam_conf(self) -> Dict[str, Any]:
         """``Speech2Text`` options of the beam path: the decode config plus the LM.
@@ -332,29 +334,17 @@ class Teacher:
         not depend on the batch), then one :class:`~bigssl.nst.batch_beam.UtteranceBatchBeamSearch`
         runs every search step for all of them.
         """
-        import torch
+        from bigssl.nst.batch_beam import best_token_ids, encode_each
 
-        s2t = self._beam
-        encs = []
-        with torch.no_grad(), quiet_root_logging():
-            for wave in waves:
-                speech = torch.tensor(wave).unsqueeze(0).to(getattr(torch, s2t.dtype))
-                lengths = speech.new_full(
-                    [1], dtype=torch.long, fill_value=speech.size(1)
-                )
-                enc, _ = s2t.asr_model.encode(
-                    speech.to(s2t.device), lengths.to(s2t.device)
-                )
-                encs.append((enc[0] if isinstance(enc, tuple) else enc)[0])
-            nbests = self._batched_beam(encs)
+        with quiet_root_logging():
+            nbests = self._batched_beam(encode_each(self._beam, waves))
         rows = []
         for nbest in nbests:
-            if not nbest:
+            token_ids = best_token_ids(nbest)
+            if token_ids is None:
                 rows.append(("", 0, 0.0))
-                continue
-            hyp = nbest[0]
-            token_ids = [t for t in hyp.yseq[1:-1].tolist() if t != 0]
-            rows.append(self._beam_row(token_ids, hyp))
+            else:
+                rows.append(self._beam_row(token_ids, nbest[0]))
         return rows
 
     def _beam_row(self, token_ids: List[int], hyp: Any) -> Tuple[str, int, float]:

@@ -170,3 +170,27 @@ def test_pseudo_labels_batched_equal_per_utterance(
         }
     assert outputs[True] == outputs[False]
     assert len(set(outputs[True]["text"].splitlines())) == len(waves)
+
+
+def test_decode_batched_equals_one_by_one(
+    exps: Dict[str, Tuple[Path, Path]], tmp_path: Path
+) -> None:
+    """bigssl.asr.decode's batched path (CTC + LM) writes the per-utterance path's text file."""
+    from bigssl.asr.decode import decode
+
+    waves = {f"spk{i % 2}-u{i}": w for i, w in enumerate(_waves())}
+    data = write_wav_dir(tmp_path / "data", tmp_path / "wav", waves)
+    decode_config = tmp_path / "decode.yaml"
+    decode_config.write_text("beam_size: 4\nctc_weight: 1.0\nlm_weight: 0.7\n")
+    texts = {}
+    for batch_seconds in (0.0, 2.0, 60.0):
+        out = tmp_path / f"dec_{batch_seconds}"
+        out.mkdir()
+        figures = decode(
+            *exps["asr"], data, out, decode_config, "cpu", *exps["lm"],
+            batch_seconds=batch_seconds,
+        )  # fmt: skip
+        assert figures["batch_seconds"] == batch_seconds
+        texts[batch_seconds] = (out / "text").read_text()
+    assert texts[2.0] == texts[0.0] and texts[60.0] == texts[0.0]
+    assert len(set(line.split(" ", 1)[-1] for line in texts[0.0].splitlines())) > 2
