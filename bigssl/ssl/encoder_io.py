@@ -11,7 +11,7 @@ the encoder stays the unmodified ESPnet module, whose ``state_dict`` is what ASR
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Type
+from typing import Callable, Dict, Optional, Type
 
 import torch
 from espnet.nets.pytorch_backend.transformer.subsampling import (
@@ -84,11 +84,15 @@ def subsample(
     feats: torch.Tensor,
     feats_lengths: torch.Tensor,
     channels_last: bool = False,
+    unpadded_length: Optional[int] = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Features (B, T, F) -> z (B, T', d) before positional encoding, and the (B, 1, T') mask.
 
     ``channels_last``: the conv2d subsampling's input in channels_last memory format (cuDNN's
     preferred layout for bf16/fp16 convolutions; see :func:`use_channels_last`).
+    ``unpadded_length``: the batch's frame count before it was padded further (``pad_to_multiple``);
+    the subsampled mask is the one of that length, padded with False, so that the extra padding
+    changes no valid frame (ESPnet's mask subsampling trims by the padded length otherwise).
     """
     embed = encoder.embed
     # ~make_pad_mask(lengths, maxlen=T), without its assert on lengths.max() (a device read).
@@ -112,7 +116,10 @@ def subsample(
     x = embed.conv(x)
     batch, channels, length, freq = x.size()
     z = embed.out[0](x.transpose(1, 2).reshape(batch, length, channels * freq))
-    return z, _MASK_SUBSAMPLERS[type(embed)](frame_mask)
+    if unpadded_length is None:
+        return z, _MASK_SUBSAMPLERS[type(embed)](frame_mask)
+    sub = _MASK_SUBSAMPLERS[type(embed)](frame_mask[:, :, :unpadded_length])
+    return z, torch.nn.functional.pad(sub, (0, z.size(1) - sub.size(-1)))
 
 
 def contextualize(

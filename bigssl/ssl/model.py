@@ -118,13 +118,22 @@ class Wav2Vec2PretrainModel(AbsESPnetModel):
         if hasattr(self.target, "sync_free"):
             self.target.sync_free = enabled
 
+    def set_channels_last(self, enabled: bool = True) -> bool:
+        """conv2d subsampling in channels_last (``model_conf: channels_last``); returns whether
+        it applies (False for a linear input layer)."""
+        self.channels_last = enabled and use_channels_last(self.encoder)
+        return self.channels_last
+
     def forward(
         self, speech: torch.Tensor, speech_lengths: torch.Tensor, **kwargs: torch.Tensor
     ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor], torch.Tensor]:
         """Compute the pretraining loss of a batch of waveforms (B, L) or features (B, L, F)."""
-        feats, feats_lengths, draw_length = self._features(speech, speech_lengths)
+        feats, feats_lengths, unpadded = self._features(speech, speech_lengths)
         z, frame_masks = subsample(
-            self.encoder, feats, feats_lengths, self.channels_last
+            self.encoder, feats, feats_lengths, self.channels_last, unpadded
+        )
+        draw_length = (
+            None if unpadded is None else subsampled_length(self.encoder, unpadded)
         )
         valid = frame_masks[:, 0, :]
         lengths = valid.sum(dim=1)
@@ -162,9 +171,9 @@ class Wav2Vec2PretrainModel(AbsESPnetModel):
     def _features(
         self, speech: torch.Tensor, speech_lengths: torch.Tensor
     ) -> Tuple[torch.Tensor, torch.Tensor, Optional[int]]:
-        """Encoder input features, their lengths and, with ``pad_to_multiple``, the subsampled
-        length before padding (masks and distractors are drawn for it: padding does not change
-        them)."""
+        """Encoder input features, their lengths and, with ``pad_to_multiple``, the frame count
+        before padding (masks, distractors and valid frames follow it: padding changes none).
+        """
         feats, feats_lengths = self._extract_feats(speech, speech_lengths)
         if self.specaug is not None and self.training:
             feats, feats_lengths = self.specaug(feats, feats_lengths)
@@ -174,8 +183,7 @@ class Wav2Vec2PretrainModel(AbsESPnetModel):
         pad = (-feats.size(1)) % self.pad_to_multiple if self.pad_to_multiple > 1 else 0
         if pad == 0:
             return feats, feats_lengths, None
-        draw_length = subsampled_length(self.encoder, feats.size(1))
-        return F.pad(feats, (0, 0, 0, pad)), feats_lengths, draw_length
+        return F.pad(feats, (0, 0, 0, pad)), feats_lengths, feats.size(1)
 
     def _step(self) -> int:
         """Training steps so far: from the buffer (a device read) or, sync-free, its host copy."""
