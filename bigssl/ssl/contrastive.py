@@ -15,8 +15,9 @@ host), finds duplicate targets with ``torch.unique`` and selects the scored fram
 ``masked_select``: three device-to-host syncs per step on a GPU. :func:`contrastive_loss_sync_free`
 keeps every shape fixed by the padded length T (M = T; frames past an utterance's count are
 carried and weighted out), finds duplicates by an exact max-norm distance, reduces with masked
-sums and returns the frame count as a tensor: no sync. Both draw the distractors as one
-(B, T, K) uniform tensor, so a seed gives the same distractors in both.
+sums and returns the frame count as a tensor: no sync. The sync-free one draws the distractors
+as one (B, T, K) uniform tensor; the packed one draws (B, M, K) (the random stream of earlier
+versions) unless given ``draw_length`` T, and then the two agree draw for draw.
 """
 
 from __future__ import annotations
@@ -126,8 +127,9 @@ def contrastive_loss(
     """Contrastive loss of (B, T, D) context vectors against (B, T, D) targets at masked frames.
 
     Only frames where ``mask`` is True enter the loss, as anchors and as distractors. The
-    distractors come from (B, ``draw_length`` or T, K) uniforms: a batch padded beyond its
-    frames draws the same ones with ``draw_length`` = its length before padding.
+    distractors come from (B, M, K) uniforms (M: the largest masked count, the same padded or
+    not), or from the first M rows of (B, ``draw_length``, K) ones when it is given (as the
+    sync-free path draws them).
     """
     index, valid, counts = pack_masked(mask)
     max_count = index.size(1)
@@ -155,7 +157,7 @@ def contrastive_loss(
             max_count,
             num_negatives,
             generator,
-            draw_length=draw_length or mask.size(1),
+            draw_length=draw_length,
         )
         positive = sim.diagonal(dim1=1, dim2=2)[..., None]  # (B, M, 1)
         negative = sim.gather(2, neg_index)  # (B, M, K)
@@ -248,6 +250,10 @@ class ContrastiveLoss(torch.nn.Module):
             raise ValueError(f"temperature must be > 0, got {temperature}")
         self.proj = torch.nn.Linear(input_size, target_size)
         self.num_negatives = num_negatives
+        # The default path draws (B, M, K) uniforms (M: the batch's largest masked count), as
+        # before the sync-free path existed, so a seed's runs are unchanged; draw_padded = True
+        # makes it draw (B, T, K) as the sync-free path must (the two then agree draw for draw).
+        self.draw_padded = False
         self.temperature = temperature
         self.sync_free = sync_free
 
@@ -260,7 +266,11 @@ class ContrastiveLoss(torch.nn.Module):
         draw_length: Optional[int] = None,
     ) -> ContrastiveOutput:
         """Score projected ``context`` against ``targets`` at ``mask`` (see :func:`contrastive_loss`)."""
-        loss_fn = contrastive_loss_sync_free if self.sync_free else contrastive_loss
+        if self.sync_free:
+            loss_fn = contrastive_loss_sync_free
+        else:  # (B, M, K) draws unless draw_padded: the random stream of earlier versions
+            loss_fn = contrastive_loss
+            draw_length = (draw_length or mask.size(1)) if self.draw_padded else None
         return loss_fn(
             self.proj(context),
             targets,

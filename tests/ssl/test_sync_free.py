@@ -78,6 +78,9 @@ def _pair(
 ) -> Tuple[torch.nn.Module, torch.nn.Module]:
     torch.manual_seed(0)
     plain = make().train()
+    plain.loss.draw_padded = (
+        True  # the sync-free path's (B, T, K) draws, to compare draw for draw
+    )
     fast = copy.deepcopy(plain)
     fast.set_sync_free(True)
     return plain, fast
@@ -123,8 +126,8 @@ def test_sync_free_loss_function_matches_with_duplicates_and_short_utterances() 
     for masks in (mask, torch.zeros_like(mask)):
         outs = []
         for fn in (contrastive_loss, contrastive_loss_sync_free):
-            torch.manual_seed(9)
-            out = fn(context, targets, masks, num_negatives=6)
+            torch.manual_seed(9)  # both draw (B, T, K): draw_length = T
+            out = fn(context, targets, masks, num_negatives=6, draw_length=30)
             grad = torch.autograd.grad(out.loss, context)[0]
             outs.append((out, grad))
         (a, grad_a), (b, grad_b) = outs
