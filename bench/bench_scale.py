@@ -30,7 +30,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import torch
 
@@ -105,8 +105,9 @@ def get_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def profile_step(step: Callable[[], None], device: torch.device, top: int) -> str:
-    """The ``top`` operators by self device time (CPU time on a CPU) of one step, as a table."""
+def profile_events(step: Callable[[], None], device: torch.device) -> Tuple[Any, str]:
+    """torch.profiler's per-operator averages of one step (after one untimed) and the key to sort
+    them by: self device time on CUDA, self CPU time on a CPU."""
     from torch.profiler import ProfilerActivity, profile
 
     activities = [ProfilerActivity.CPU]
@@ -119,7 +120,13 @@ def profile_step(step: Callable[[], None], device: torch.device, top: int) -> st
     with profile(activities=activities) as prof:
         step()
         synchronize(device)
-    return prof.key_averages().table(sort_by=sort_by, row_limit=top)
+    return prof.key_averages(), sort_by
+
+
+def profile_step(step: Callable[[], None], device: torch.device, top: int) -> str:
+    """The ``top`` operators by self device time (CPU time on a CPU) of one step, as a table."""
+    events, sort_by = profile_events(step, device)
+    return events.table(sort_by=sort_by, row_limit=top)
 
 
 def device_name(device: torch.device) -> str:
@@ -219,10 +226,16 @@ def training_step(
     device,
     dtype,
     fused_adam: bool = False,
+    optimizer_kwargs: Optional[Mapping[str, Any]] = None,
 ) -> Callable[[], None]:
-    optimizer = torch.optim.Adam(
-        model.parameters(), lr=1e-5, fused=True if fused_adam else None
-    )
+    """One training step (autocast forward, backward, Adam) of ``model`` on ``batch``.
+
+    ``optimizer_kwargs`` go to ``torch.optim.Adam`` (lr 1e-5 unless given); ``fused_adam`` is
+    ``{"fused": True}``.
+    """
+    kwargs: Dict[str, Any] = {"lr": 1e-5, "fused": True if fused_adam else None}
+    kwargs.update(optimizer_kwargs or {})
+    optimizer = torch.optim.Adam(model.parameters(), **kwargs)
     model.train()
     autocast = dtype != torch.float32
 

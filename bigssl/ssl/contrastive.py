@@ -8,11 +8,21 @@ than K + 1 masked frames: distractors then repeat. A distractor whose target equ
 Utterances with a single masked frame have no distractor and contribute nothing. Similarities
 are computed per utterance as a (M, M) matrix and the distractor scores gathered from it, which
 costs O(B M^2) memory instead of O(B M K D).
+
+Two implementations give the same loss, accuracy and gradients from the same random draws:
+:func:`contrastive_loss` packs the masked frames to the batch's largest count M (read back to the
+host), finds duplicate targets with ``torch.unique`` and selects the scored frames with
+``masked_select``: three device-to-host syncs per step on a GPU. :func:`contrastive_loss_sync_free`
+keeps every shape fixed by the padded length T (M = T; frames past an utterance's count are
+carried and weighted out), finds duplicates by an exact max-norm distance, reduces with masked
+sums and returns the frame count as a tensor: no sync. The sync-free one draws the distractors
+as one (B, T, K) uniform tensor; the packed one draws (B, M, K) (the random stream of earlier
+versions) unless given ``draw_length`` T, and then the two agree draw for draw.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import NamedTuple, Optional, Union
 
 import torch
 import torch.nn.functional as F
@@ -28,7 +38,7 @@ class ContrastiveOutput(NamedTuple):
 
     loss: torch.Tensor
     accuracy: torch.Tensor
-    num_frames: int
+    num_frames: Union[int, torch.Tensor]
 
 
 def sample_negatives(
@@ -36,6 +46,8 @@ def sample_negatives(
     max_count: int,
     num_negatives: int,
     generator: Optional[torch.Generator] = None,
+    draw_length: Optional[int] = None,
+    draws: Optional[torch.Tensor] = None,
 ) -> torch.Tensor:
     """Distractor indices for packed masked frames.
 
@@ -44,6 +56,10 @@ def sample_negatives(
         max_count: packed length M (>= counts.max()).
         num_negatives: K.
         generator: optional RNG.
+        draw_length: draw (B, draw_length, K) uniforms and use the first M rows (default M):
+            with the padded length T, the draws do not depend on M, which only a sync can know.
+            Rows past ``draw_length`` (no anchor can lie there) are zeros.
+        draws: (B, R, K) uniforms drawn beforehand (:func:`draw_uniforms`); overrides the above.
 
     Returns:
         (B, M, K) long tensor; for anchor i < counts[b] with counts[b] >= 2 every entry lies in
@@ -51,9 +67,10 @@ def sample_negatives(
     """
     batch = counts.numel()
     others = (counts.to(torch.long) - 1).clamp(min=1)
-    draws = torch.rand(
-        batch, max_count, num_negatives, generator=generator, device=counts.device
-    )
+    if draws is None:
+        rows = max_count if draw_length is None else draw_length
+        draws = draw_uniforms(batch, rows, num_negatives, counts.device, generator)
+    draws = fit_rows(draws, max_count)
     index = (draws * others[:, None, None]).long()
     index = torch.minimum(
         index, (others - 1)[:, None, None]
@@ -61,6 +78,27 @@ def sample_negatives(
     anchors = torch.arange(max_count, device=counts.device)[None, :, None]
     index = index + (index >= anchors).long()  # skip the anchor itself
     return index.clamp(max=max(max_count - 1, 0))
+
+
+@torch.compiler.disable
+def draw_uniforms(
+    batch: int,
+    rows: int,
+    num_negatives: int,
+    device: torch.device,
+    generator: Optional[torch.Generator] = None,
+) -> torch.Tensor:
+    """(B, rows, K) uniforms from the eager RNG, also inside a compiled loss (whose in-graph
+    random numbers would differ from eager's): the distractors of a seed do not depend on
+    whether or how the loss is compiled."""
+    return torch.rand(batch, rows, num_negatives, generator=generator, device=device)
+
+
+def fit_rows(draws: torch.Tensor, rows: int) -> torch.Tensor:
+    """``draws`` cut or zero-padded along dim 1 to ``rows``."""
+    if draws.size(1) >= rows:
+        return draws[:, :rows]
+    return F.pad(draws, (0, 0, 0, rows - draws.size(1)))
 
 
 def pack_masked(mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -84,10 +122,14 @@ def contrastive_loss(
     num_negatives: int = 100,
     temperature: float = 0.1,
     generator: Optional[torch.Generator] = None,
+    draw_length: Optional[int] = None,
 ) -> ContrastiveOutput:
     """Contrastive loss of (B, T, D) context vectors against (B, T, D) targets at masked frames.
 
-    Only frames where ``mask`` is True enter the loss, as anchors and as distractors.
+    Only frames where ``mask`` is True enter the loss, as anchors and as distractors. The
+    distractors come from (B, M, K) uniforms (M: the largest masked count, the same padded or
+    not), or from the first M rows of (B, ``draw_length``, K) ones when it is given (as the
+    sync-free path draws them).
     """
     index, valid, counts = pack_masked(mask)
     max_count = index.size(1)
@@ -110,7 +152,13 @@ def contrastive_loss(
         tgt = F.normalize(tgt, dim=-1)
         sim = torch.bmm(ctx, tgt.transpose(1, 2)) / temperature  # (B, M, M)
 
-        neg_index = sample_negatives(counts, max_count, num_negatives, generator)
+        neg_index = sample_negatives(
+            counts,
+            max_count,
+            num_negatives,
+            generator,
+            draw_length=draw_length,
+        )
         positive = sim.diagonal(dim1=1, dim2=2)[..., None]  # (B, M, 1)
         negative = sim.gather(2, neg_index)  # (B, M, K)
         batch = neg_index.size(0)
@@ -128,6 +176,54 @@ def contrastive_loss(
     return ContrastiveOutput(loss, accuracy, num_frames)
 
 
+def contrastive_loss_sync_free(
+    context: torch.Tensor,
+    targets: torch.Tensor,
+    mask: torch.Tensor,
+    num_negatives: int = 100,
+    temperature: float = 0.1,
+    generator: Optional[torch.Generator] = None,
+    draw_length: Optional[int] = None,
+) -> ContrastiveOutput:
+    """:func:`contrastive_loss` with fixed shapes and no device-to-host sync.
+
+    The packed length is the padded length T, duplicates of a target are found by an exact
+    comparison (max-norm distance 0) within each utterance, the loss and the accuracy are masked
+    sums over the scored frames divided by their count, and ``num_frames`` is a 0-dim tensor.
+    """
+    length = mask.size(1)
+    counts = mask.sum(dim=1)
+    index = torch.sort((~mask).to(torch.int8), dim=1, stable=True).indices
+    positions = torch.arange(length, device=mask.device)
+    scored = (positions[None, :] < counts[:, None]) & (counts[:, None] >= 2)
+    num_frames = scored.sum()
+    denominator = num_frames.clamp(min=1).to(torch.float32)
+    with fp32_region(context.device):
+        dim = context.size(-1)
+        ctx = torch.gather(context, 1, index[..., None].expand(-1, -1, dim)).float()
+        tgt = torch.gather(targets, 1, index[..., None].expand(-1, -1, dim)).float()
+        with torch.no_grad():
+            # (B, T, T): True where two packed targets are exactly equal (max |a - b| == 0).
+            same = torch.cdist(tgt, tgt, p=float("inf")) == 0
+        ctx = F.normalize(ctx, dim=-1)
+        tgt = F.normalize(tgt, dim=-1)
+        sim = torch.bmm(ctx, tgt.transpose(1, 2)) / temperature  # (B, T, T)
+
+        neg_index = sample_negatives(
+            counts, length, num_negatives, generator, draw_length=draw_length or length
+        )
+        positive = sim.diagonal(dim1=1, dim2=2)[..., None]
+        negative = sim.gather(2, neg_index)
+        negative = negative.masked_fill(same.gather(2, neg_index), float("-inf"))
+        logits = torch.cat([positive, negative], dim=-1)
+        nll = -torch.log_softmax(logits, dim=-1)[..., 0]
+        loss = torch.where(scored, nll, torch.zeros_like(nll)).sum() / denominator
+        with torch.no_grad():
+            correct = (positive[..., 0] > negative.max(dim=-1).values) & scored
+            accuracy = correct.sum().to(torch.float32) / denominator
+    return ContrastiveOutput(loss, accuracy, num_frames)
+
+
 class ContrastiveLoss(torch.nn.Module):
     """Projects context vectors to the target space and applies :func:`contrastive_loss`.
 
@@ -136,6 +232,7 @@ class ContrastiveLoss(torch.nn.Module):
         target_size: target dimension D (set by the task from the target module).
         num_negatives: K distractors per masked frame (wav2vec 2.0: 100).
         temperature: softmax temperature of the cosine scores (wav2vec 2.0: 0.1).
+        sync_free: use :func:`contrastive_loss_sync_free` (the model's ``sync_free`` sets it).
     """
 
     def __init__(
@@ -144,6 +241,7 @@ class ContrastiveLoss(torch.nn.Module):
         target_size: int,
         num_negatives: int = 100,
         temperature: float = 0.1,
+        sync_free: bool = False,
     ) -> None:
         super().__init__()
         if num_negatives < 1:
@@ -152,7 +250,12 @@ class ContrastiveLoss(torch.nn.Module):
             raise ValueError(f"temperature must be > 0, got {temperature}")
         self.proj = torch.nn.Linear(input_size, target_size)
         self.num_negatives = num_negatives
+        # The default path draws (B, M, K) uniforms (M: the batch's largest masked count), as
+        # before the sync-free path existed, so a seed's runs are unchanged; draw_padded = True
+        # makes it draw (B, T, K) as the sync-free path must (the two then agree draw for draw).
+        self.draw_padded = False
         self.temperature = temperature
+        self.sync_free = sync_free
 
     def forward(
         self,
@@ -160,15 +263,26 @@ class ContrastiveLoss(torch.nn.Module):
         targets: torch.Tensor,
         mask: torch.Tensor,
         generator: Optional[torch.Generator] = None,
+        draw_length: Optional[int] = None,
     ) -> ContrastiveOutput:
-        return contrastive_loss(
+        """Score projected ``context`` against ``targets`` at ``mask`` (see :func:`contrastive_loss`)."""
+        if self.sync_free:
+            loss_fn = contrastive_loss_sync_free
+        else:  # (B, M, K) draws unless draw_padded: the random stream of earlier versions
+            loss_fn = contrastive_loss
+            draw_length = (draw_length or mask.size(1)) if self.draw_padded else None
+        return loss_fn(
             self.proj(context),
             targets,
             mask,
             self.num_negatives,
             self.temperature,
             generator,
+            draw_length,
         )
 
     def extra_repr(self) -> str:
-        return f"num_negatives={self.num_negatives}, temperature={self.temperature}"
+        return (
+            f"num_negatives={self.num_negatives}, temperature={self.temperature}, "
+            f"sync_free={self.sync_free}"
+        )

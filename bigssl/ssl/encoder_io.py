@@ -11,10 +11,9 @@ the encoder stays the unmodified ESPnet module, whose ``state_dict`` is what ASR
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Type
+from typing import Callable, Dict, Optional, Type
 
 import torch
-from espnet.nets.pytorch_backend.nets_utils import make_pad_mask
 from espnet.nets.pytorch_backend.transformer.subsampling import (
     Conv2dSubsampling,
     Conv2dSubsampling2,
@@ -60,13 +59,47 @@ def check_encoder(encoder: torch.nn.Module) -> None:
         )
 
 
-def subsample(
-    encoder: torch.nn.Module, feats: torch.Tensor, feats_lengths: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Features (B, T, F) -> z (B, T', d) before positional encoding, and the (B, 1, T') mask."""
+def subsampled_length(encoder: torch.nn.Module, length: int) -> int:
+    """Frames T' that ``encoder.embed`` makes of ``length`` input frames (no compute: meta)."""
     embed = encoder.embed
-    frame_mask = (~make_pad_mask(feats_lengths, maxlen=feats.size(1)))[:, None, :]
-    frame_mask = frame_mask.to(feats.device)
+    if is_linear_input(embed):
+        return length
+    probe = torch.empty(1, 1, length, device="meta")
+    return _MASK_SUBSAMPLERS[type(embed)](probe).size(-1)
+
+
+def use_channels_last(encoder: torch.nn.Module) -> bool:
+    """Put a conv2d subsampling's weights in channels_last memory format (values and state_dict
+    keys unchanged); :func:`subsample` then feeds it channels_last input. False for a linear input.
+    """
+    embed = encoder.embed
+    if is_linear_input(embed):
+        return False
+    embed.conv.to(memory_format=torch.channels_last)
+    return True
+
+
+def subsample(
+    encoder: torch.nn.Module,
+    feats: torch.Tensor,
+    feats_lengths: torch.Tensor,
+    channels_last: bool = False,
+    unpadded_length: Optional[int] = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Features (B, T, F) -> z (B, T', d) before positional encoding, and the (B, 1, T') mask.
+
+    ``channels_last``: the conv2d subsampling's input in channels_last memory format (cuDNN's
+    preferred layout for bf16/fp16 convolutions; see :func:`use_channels_last`).
+    ``unpadded_length``: the batch's frame count before it was padded further (``pad_to_multiple``);
+    the subsampled mask is the one of that length, padded with False, so that the extra padding
+    changes no valid frame (ESPnet's mask subsampling trims by the padded length otherwise).
+    """
+    embed = encoder.embed
+    # ~make_pad_mask(lengths, maxlen=T), without its assert on lengths.max() (a device read).
+    positions = torch.arange(feats.size(1), device=feats.device)
+    frame_mask = (positions[None, :] < feats_lengths.to(feats.device)[:, None])[
+        :, None, :
+    ]
     if is_linear_input(embed):
         return embed[2](embed[1](embed[0](feats))), frame_mask
     short, limit = check_short_utt(embed, feats.size(1))
@@ -77,10 +110,16 @@ def subsample(
             feats.size(1),
             limit,
         )
-    x = embed.conv(feats.unsqueeze(1))
+    x = feats.unsqueeze(1)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    x = embed.conv(x)
     batch, channels, length, freq = x.size()
     z = embed.out[0](x.transpose(1, 2).reshape(batch, length, channels * freq))
-    return z, _MASK_SUBSAMPLERS[type(embed)](frame_mask)
+    if unpadded_length is None:
+        return z, _MASK_SUBSAMPLERS[type(embed)](frame_mask)
+    sub = _MASK_SUBSAMPLERS[type(embed)](frame_mask[:, :, :unpadded_length])
+    return z, torch.nn.functional.pad(sub, (0, z.size(1) - sub.size(-1)))
 
 
 def contextualize(

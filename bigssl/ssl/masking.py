@@ -100,16 +100,24 @@ class SpanMasking(torch.nn.Module):
         feats: torch.Tensor,
         lengths: torch.Tensor,
         generator: Optional[torch.Generator] = None,
+        draw_length: Optional[int] = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Mask (B, T, d) features; returns the masked features and the (B, T) bool mask."""
+        """Mask (B, T, d) features; returns the masked features and the (B, T) bool mask.
+
+        ``draw_length`` (<= T, >= every length): draw the mask of a batch that was padded beyond
+        its frames as for its length before padding (same random numbers, False in the pad).
+        """
+        length = feats.size(1)
         mask = compute_span_mask(
             lengths,
-            feats.size(1),
+            min(draw_length or length, length),
             self.mask_prob,
             self.span_length,
             self.min_spans,
             generator,
         )
+        if mask.size(1) < length:
+            mask = torch.nn.functional.pad(mask, (0, length - mask.size(1)))
         masked = torch.where(mask[..., None], self.embedding.to(feats.dtype), feats)
         return masked, mask
 

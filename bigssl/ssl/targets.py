@@ -129,6 +129,8 @@ class GumbelQuantizer(AbsTarget):
         )
         self.proj = torch.nn.Linear(codevector_size, output_size)
         self._last_collapse_warning: Optional[int] = None
+        # Set by the model's sync_free: the collapse check reads the device less often.
+        self.sync_free = False
 
     def output_size(self) -> int:
         return self.proj.out_features
@@ -161,16 +163,20 @@ class GumbelQuantizer(AbsTarget):
         code_ppl = _perplexity(hard)
         total_codes = groups * codes
         diversity = (total_codes - prob_ppl) / total_codes
-        reachable = groups * min(codes, max(int(valid.sum().item()), 1))
+        # Codes this batch could reach: G x min(V, valid frames), kept on the device.
+        reachable = groups * valid.sum().clamp(min=1, max=codes).to(code_ppl.dtype)
         usage = code_ppl / reachable
-        if self.training:
-            self._check_collapse(float(usage), float(code_ppl), reachable, step)
+        # Sync-free: look at the usage (a device read) only every collapse_warn_interval steps.
+        if self.training and (
+            not self.sync_free or step % self.collapse_warn_interval == 0
+        ):
+            self._check_collapse(float(usage), float(code_ppl), int(reachable), step)
         stats = {
             "loss_diversity": diversity.detach(),
             "code_ppl": code_ppl.detach(),
             "prob_ppl": prob_ppl.detach(),
             "code_usage": usage.detach(),
-            "gumbel_temp": torch.tensor(tau),
+            "gumbel_temp": torch.full((), tau, device=feats.device),
         }
         return TargetOutput(
             targets=targets, aux_loss=self.diversity_weight * diversity, stats=stats

@@ -43,7 +43,10 @@ from bigssl.ssl.masking import SpanMasking  # noqa: E402
 from bigssl.ssl.model import Wav2Vec2PretrainModel  # noqa: E402
 from bigssl.ssl.targets import AbsTarget, GumbelQuantizer, LinearTarget  # noqa: E402
 from bigssl.training.checkpoints import SafeCheckpoints  # noqa: E402
-from bigssl.training.compile import compile_encoder_blocks  # noqa: E402
+from bigssl.training.compile import (  # noqa: E402
+    COMPILE_SCOPES,
+    compile_pretraining_model,
+)
 
 frontend_choices = ClassChoices(
     name="frontend",
@@ -149,6 +152,13 @@ class BigSSLTask(SafeCheckpoints, AbsTask):
             default=False,
             help="torch.compile each encoder block (GPU speed-up; checkpoints unchanged)",
         )
+        group.add_argument(
+            "--compile_scope",
+            choices=list(COMPILE_SCOPES),
+            default="blocks",
+            help="with --compile_encoder true: 'blocks' compiles the encoder blocks, 'model' "
+            "also the subsampling, the target and the loss (bigssl.training.compile)",
+        )
         for class_choices in cls.class_choices_list:
             class_choices.add_arguments(group)
 
@@ -223,7 +233,7 @@ class BigSSLTask(SafeCheckpoints, AbsTask):
         if args.init is not None:
             initialize(model, args.init)
         if getattr(args, "compile_encoder", False):
-            compile_encoder_blocks(model.encoder)
+            compile_pretraining_model(model, getattr(args, "compile_scope", "blocks"))
         output_dir = getattr(args, "output_dir", None)
         model.output_dir = Path(output_dir) if output_dir else None
         return model
