@@ -44,6 +44,10 @@ from bigssl.ssl.model import Wav2Vec2PretrainModel  # noqa: E402
 from bigssl.ssl.targets import AbsTarget, GumbelQuantizer, LinearTarget  # noqa: E402
 from bigssl.training.checkpoints import SafeCheckpoints  # noqa: E402
 from bigssl.training.compile import compile_encoder_blocks  # noqa: E402
+from bigssl.training.fused_modules import (  # noqa: E402
+    add_encoder_levers_argument,
+    apply_encoder_levers,
+)
 
 frontend_choices = ClassChoices(
     name="frontend",
@@ -149,6 +153,7 @@ class BigSSLTask(SafeCheckpoints, AbsTask):
             default=False,
             help="torch.compile each encoder block (GPU speed-up; checkpoints unchanged)",
         )
+        add_encoder_levers_argument(group)
         for class_choices in cls.class_choices_list:
             class_choices.add_arguments(group)
 
@@ -222,6 +227,8 @@ class BigSSLTask(SafeCheckpoints, AbsTask):
         )
         if args.init is not None:
             initialize(model, args.init)
+        if getattr(args, "encoder_levers", None):  # before compiling
+            apply_encoder_levers(model.encoder, args.encoder_levers)
         if getattr(args, "compile_encoder", False):
             compile_encoder_blocks(model.encoder)
         output_dir = getattr(args, "output_dir", None)
