@@ -13,6 +13,8 @@
 * ``scheduler_conf: {max_steps: auto}`` (``tristagelr``): the schedule's total step count is
   derived from the data and the epochs before training (:mod:`bigssl.asr.schedule`), so the
   learning rate anneals within the run's budget whatever the data size.
+* ``--encoder_levers NAME ...``: swap encoder modules for fused equivalents with the same weights
+  (:mod:`bigssl.training.fused_modules`; the pretraining task has the same option).
 * ``specaug: adaptive_specaug``: SpecAugment with length-adaptive time masks
   (:mod:`bigssl.asr.specaug`), and ``model: bigssl_transducer`` (RNN-T with torchaudio's loss,
   :mod:`bigssl.asr.transducer`): both are registered into ESPnet's own class choices when this
@@ -42,6 +44,10 @@ from bigssl.asr.schedule import resolve_auto_steps, resolve_epoch_size
 from bigssl.asr.specaug import register_specaug_choices
 from bigssl.asr.transducer import register_model_choices
 from bigssl.training.checkpoints import SafeCheckpoints
+from bigssl.training.fused_modules import (
+    add_encoder_levers_argument,
+    apply_encoder_levers,
+)
 from bigssl.training.guards import NonFiniteLossGuard
 
 logger = logging.getLogger(__name__)
@@ -132,11 +138,15 @@ class BigSSLASRTask(SafeCheckpoints, ASRTask):
             "default, the mixing sampler's whole batch list (which repeats the pseudo set as "
             "often as it takes for every labeled utterance to appear)",
         )
+        add_encoder_levers_argument(group)
 
     @classmethod
     def build_model(cls, args: argparse.Namespace) -> AbsESPnetModel:
-        """ESPnet's model, with the non-finite loss guard hooked on (not part of its weights)."""
+        """ESPnet's model, its encoder's ``--encoder_levers`` swapped in, with the non-finite
+        loss guard hooked on (neither changes its weights)."""
         model = super().build_model(args)
+        if getattr(args, "encoder_levers", None):
+            apply_encoder_levers(model.encoder, args.encoder_levers)
         patience = getattr(args, "nonfinite_loss_patience", 0)
         if patience > 0:
             output_dir = Path(args.output_dir) if args.output_dir else None

@@ -47,6 +47,10 @@ from bigssl.training.compile import (  # noqa: E402
     COMPILE_SCOPES,
     compile_pretraining_model,
 )
+from bigssl.training.fused_modules import (  # noqa: E402
+    add_encoder_levers_argument,
+    apply_encoder_levers,
+)
 
 frontend_choices = ClassChoices(
     name="frontend",
@@ -159,6 +163,7 @@ class BigSSLTask(SafeCheckpoints, AbsTask):
             help="with --compile_encoder true: 'blocks' compiles the encoder blocks, 'model' "
             "also the subsampling, the target and the loss (bigssl.training.compile)",
         )
+        add_encoder_levers_argument(group)
         for class_choices in cls.class_choices_list:
             class_choices.add_arguments(group)
 
@@ -232,6 +237,8 @@ class BigSSLTask(SafeCheckpoints, AbsTask):
         )
         if args.init is not None:
             initialize(model, args.init)
+        if getattr(args, "encoder_levers", None):  # before compiling
+            apply_encoder_levers(model.encoder, args.encoder_levers)
         if getattr(args, "compile_encoder", False):
             compile_pretraining_model(model, getattr(args, "compile_scope", "blocks"))
         output_dir = getattr(args, "output_dir", None)
