@@ -23,5 +23,5 @@ out=bench/results/${date}_${device}_levers.json
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv || true
 timeout 470 "${py}" bench/bench_levers.py --config egs/TEMPLATE/asr1/conf/ssl/pretrain_xl.yaml \
   --device cuda --dtype bf16 --batch_size 16 --seconds 15 --steps 5 --warmup 2 \
-  --label_batch_sizes 16 64 --profile 20 --json "${out}" "$@"
+  --label_batch_sizes 64 128 --profile 20 --json "${out}" "$@"
 if [ -n "${OUT:-}" ]; then cp "${out}" "${OUT}/"; fi
