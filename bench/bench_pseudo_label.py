@@ -8,7 +8,7 @@
 Greedy (default): decodes the same utterances (real audio, greedy, with per-token confidences, as
 ``bigssl.bin.pseudo_label`` does) at each padded batch size. Beam (``--decode_config``, with
 ``--lm_exp`` for shallow fusion): first ESPnet's per-utterance search (``Speech2Text``, the
-reference), then the batched search (:mod:`bigssl.nst.batch_beam`) at each batch size, with the
+reference), then the batched search (:mod:`bigssl.asr.batch_beam`) at each batch size, with the
 number of utterances whose 1-best text or confidence differs from the reference. Prints audio
 seconds per wall second (RTFx), excluding model loading and audio reading. One process: multiply
 by ``--nj`` for shards on separate cores. No assertions: figures only.

@@ -69,12 +69,12 @@ def encode(
 def decode_data_dir(speech2text, wav_scp: Path, out_dir: Path, batch_seconds: float = 60.0) -> Dict[str, float]:  # type: ignore[no-untyped-def]
     """Decode every utterance of ``wav_scp`` into ``out_dir/text``; writes and returns timing figures.
 
-    Where :func:`~bigssl.nst.batch_beam.batched_search_for` applies (CTC-only models, with or
+    Where :func:`~bigssl.asr.batch_beam.batched_search_for` applies (CTC-only models, with or
     without an LM) and ``batch_seconds`` > 0, the utterances are searched in batches of at most
     ``batch_seconds`` of audio (longest first), each encoded alone: the same hypotheses as one
     ``Speech2Text`` call per utterance up to exact ties. Otherwise one call per utterance.
     """
-    from bigssl.nst.batch_beam import batched_search_for
+    from bigssl.asr.batch_beam import batched_search_for
 
     entries = read_kv(wav_scp)
     search = batched_search_for(speech2text) if batch_seconds > 0 else None
@@ -124,7 +124,7 @@ def _decode_one_by_one(speech2text, entries: Dict[str, str], name: str) -> Tuple
 
 def _decode_batched(speech2text, search, entries: Dict[str, str], batch_seconds: float, name: str) -> Tuple[Dict[str, str], float]:  # type: ignore[no-untyped-def]
     from bigssl.data.batching import batch_by_duration
-    from bigssl.nst.batch_beam import best_token_ids, encode_each, token_text
+    from bigssl.asr.batch_beam import best_token_ids, encode_each, token_text
 
     audio = {
         utt: soundfile.read(path, dtype="float32") for utt, path in entries.items()

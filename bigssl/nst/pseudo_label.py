@@ -240,7 +240,7 @@ class Teacher:
             self.model = self._beam.asr_model  # keep one copy of the weights
         self._batched_beam = None
         if self._beam is not None and options.beam_batch:
-            from bigssl.nst.batch_beam import batched_search_for
+            from bigssl.asr.batch_beam import batched_search_for
 
             self._batched_beam = batched_search_for(self._beam)
             if self._batched_beam is None:
@@ -331,10 +331,10 @@ class Teacher:
         """:meth:`label_beam` for every waveform, the searches run side by side.
 
         Each utterance is encoded alone, as ``Speech2Text`` does it (so the encoder output does
-        not depend on the batch), then one :class:`~bigssl.nst.batch_beam.UtteranceBatchBeamSearch`
+        not depend on the batch), then one :class:`~bigssl.asr.batch_beam.UtteranceBatchBeamSearch`
         runs every search step for all of them.
         """
-        from bigssl.nst.batch_beam import best_token_ids, encode_each
+        from bigssl.asr.batch_beam import best_token_ids, encode_each
 
         with quiet_root_logging():
             nbests = self._batched_beam(encode_each(self._beam, waves))
