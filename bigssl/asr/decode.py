@@ -123,8 +123,8 @@ def _decode_one_by_one(speech2text, entries: Dict[str, str], name: str) -> Tuple
 
 
 def _decode_batched(speech2text, search, entries: Dict[str, str], batch_seconds: float, name: str) -> Tuple[Dict[str, str], float]:  # type: ignore[no-untyped-def]
-    from bigssl.data.batching import batch_by_duration
     from bigssl.asr.batch_beam import best_token_ids, encode_each, token_text
+    from bigssl.data.batching import batch_by_duration
 
     audio = {
         utt: soundfile.read(path, dtype="float32") for utt, path in entries.items()

@@ -19,10 +19,10 @@ from espnet.nets.batch_beam_search import BatchBeamSearch  # noqa: E402
 from espnet.nets.scorers.ctc import CTCPrefixScorer  # noqa: E402
 from espnet.nets.scorers.length_bonus import LengthBonus  # noqa: E402
 
+from bigssl.asr.batch_beam import UtteranceBatchBeamSearch  # noqa: E402
 from bigssl.asr.decode import load_speech2text  # noqa: E402
 from bigssl.asr.task import BigSSLASRTask  # noqa: E402
 from bigssl.nst import pseudo_label as pl  # noqa: E402
-from bigssl.asr.batch_beam import UtteranceBatchBeamSearch  # noqa: E402
 from tests.asr.asr_helpers import tiny_asr_args  # noqa: E402
 from tests.conftest import save_exp, write_wav_dir  # noqa: E402
 
