@@ -33,26 +33,18 @@ from bigssl.training.fused_modules import (  # noqa: E402
     apply_encoder_levers,
     rel_shift_view,
 )
+from tests.ssl.ssl_helpers import TINY_ENCODER_CONF  # noqa: E402
 
 BOTH = ["sdpa_relpos", "linear_conv_module"]
 INPUT_SIZE = 16
-ENCODER_CONF: Dict[str, object] = dict(
-    output_size=32,
-    attention_heads=4,
-    linear_units=64,
-    num_blocks=2,
-    cnn_module_kernel=15,
-    input_layer="linear",
-    macaron_style=True,
-    use_cnn_module=True,
-    activation_type="swish",
-    rel_pos_type="latest",
-    pos_enc_layer_type="rel_pos",
-    selfattention_layer_type="rel_selfattn",
-    dropout_rate=0.0,
-    positional_dropout_rate=0.0,
-    attention_dropout_rate=0.0,
-)
+ENCODER_CONF: Dict[str, object] = {
+    **TINY_ENCODER_CONF,  # tests/ssl/ssl_helpers.py, here with 4 heads, kernel 15, linear input
+    "attention_heads": 4,
+    "cnn_module_kernel": 15,
+    "input_layer": "linear",
+    "use_cnn_module": True,
+    "activation_type": "swish",
+}
 
 
 def _pair(levers: Sequence[str]) -> Tuple[ConformerEncoder, ConformerEncoder]:

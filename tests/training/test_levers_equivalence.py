@@ -23,28 +23,15 @@ from bigssl.ssl.model import Wav2Vec2PretrainModel  # noqa: E402
 from bigssl.ssl.targets import LinearTarget  # noqa: E402
 from bigssl.ssl.task import BigSSLTask, build_model_from_config  # noqa: E402
 from bigssl.training.compile import compile_pretraining_model  # noqa: E402
+from tests.ssl.ssl_helpers import TINY_ENCODER_CONF  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 TINY_CONFIG = REPO / "egs" / "TEMPLATE" / "asr1" / "conf" / "ssl" / "pretrain_tiny.yaml"
 
 
 def _model(use_cnn_module: bool = True) -> Wav2Vec2PretrainModel:
-    encoder = ConformerEncoder(
-        16,
-        output_size=32,
-        attention_heads=2,
-        linear_units=64,
-        num_blocks=2,
-        input_layer="conv2d",
-        macaron_style=True,
-        use_cnn_module=use_cnn_module,
-        rel_pos_type="latest",
-        pos_enc_layer_type="rel_pos",
-        selfattention_layer_type="rel_selfattn",
-        dropout_rate=0.0,
-        positional_dropout_rate=0.0,
-        attention_dropout_rate=0.0,
-    )
+    conf = {**TINY_ENCODER_CONF, "cnn_module_kernel": 31}  # ESPnet's default kernel
+    encoder = ConformerEncoder(16, use_cnn_module=use_cnn_module, **conf)
     return Wav2Vec2PretrainModel(
         None,
         None,
