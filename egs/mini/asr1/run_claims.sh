@@ -43,9 +43,7 @@ nst_unlabeled_utts=2400  # utterances of the pool's rest the NST chains pseudo-l
 domain_route=nst         # claim 6: nst (flite audio in a student's pseudo-labeled data) or pretrain (in a second
                          # pretraining, ~35 min more; measured 2026-12-07: test_flite CER 83.5 with vs 78.7 without)
 flite_utts=600           # with --domain_route nst: flite utterances added to the cross-domain student's
-corpus_opts="--num_test 400 --num_unlabeled_flite 1200 --num_test_flite 200"  # local/data.sh options (the flite sets are
-                         # claim 6's; 400 test utterances (the recipe's default is 200) narrow every verdict's
-                         # bootstrap interval: claim 3's effects are a few tenths of a CER point)
+corpus_opts="--num_unlabeled_flite 1200 --num_test_flite 200"  # local/data.sh options (the flite sets are claim 6's)
 pretrain_config=conf/ssl/pretrain_mini_gpu.yaml  # wav2vec 2.0 pretraining recipe on the pool's audio
 pretrain_epochs=10       # pretraining passes over the pool (the schedule anneals over them; ~1.6-2.2 min each on 2 cores)
 pretrain_procs=2         # pretraining processes (DDP on the CPU; with --pretrain_ngpu, one per GPU)
