@@ -347,11 +347,21 @@ def test_claims_part_2_needs_every_seeds_teacher(recipe: Path) -> None:
     assert "no teacher exp/asr_claims_pre_p10_s2: run --part 1 first" in result.stdout
     assert not (recipe / "calls").exists()
     (recipe / "exp/asr_claims_pre_p10_s2").mkdir(parents=True)
-    (recipe / "exp/asr_claims_pre_p10_s2/.done").touch()  # claim 3 also needs its extra seed
+    (
+        recipe / "exp/asr_claims_pre_p10_s2/.done"
+    ).touch()  # claim 3 also needs its extra seed
     result = _run(["./run_claims.sh", "--part", "2", "--seeds", "1 2"], recipe)
     assert "no teacher exp/asr_claims_pre_p10_s3: run --part 1 first" in result.stdout
     result = _run(
-        ["./run_claims.sh", "--part", "2", "--seeds", "1 2", "--claim3_extra_seeds", ""],
+        [
+            "./run_claims.sh",
+            "--part",
+            "2",
+            "--seeds",
+            "1 2",
+            "--claim3_extra_seeds",
+            "",
+        ],
         recipe,
     )
     assert "no teacher" not in result.stdout
