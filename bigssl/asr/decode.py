@@ -124,16 +124,16 @@ def _decode_one_by_one(speech2text, entries: Dict[str, str], name: str) -> Tuple
 
 def _decode_batched(speech2text, search, entries: Dict[str, str], batch_seconds: float, name: str) -> Tuple[Dict[str, str], float]:  # type: ignore[no-untyped-def]
     from bigssl.asr.batch_beam import best_token_ids, encode_each, token_text
-    from bigssl.data.batching import batch_by_duration
+    from bigssl.data.batching import batch_by_duration, header_durations
 
-    audio = {
-        utt: soundfile.read(path, dtype="float32") for utt, path in entries.items()
-    }
-    durations = {utt: len(wave) / rate for utt, (wave, rate) in audio.items()}
+    durations = header_durations(
+        entries, entries
+    )  # one batch's audio in memory at a time
     hyps: Dict[str, str] = {}
     with tqdm(total=len(entries), desc=f"decode {name} (batched)", unit="utt") as bar:
         for batch in batch_by_duration(durations, batch_seconds, descending=True):
-            nbests = search(encode_each(speech2text, [audio[u][0] for u in batch]))
+            waves = [soundfile.read(entries[u], dtype="float32")[0] for u in batch]
+            nbests = search(encode_each(speech2text, waves))
             for utt, nbest in zip(batch, nbests):
                 ids = best_token_ids(nbest)
                 hyps[utt] = "" if ids is None else token_text(speech2text, ids)

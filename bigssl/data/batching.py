@@ -16,7 +16,7 @@ The callers sort in opposite orders, each for a reason of its own:
 
 from __future__ import annotations
 
-from typing import List, Mapping
+from typing import Dict, Iterable, List, Mapping
 
 
 def batch_by_duration(
@@ -39,3 +39,23 @@ def batch_by_duration(
     if current:
         batches.append(current)
     return batches
+
+
+def header_durations(
+    wav_scp: Mapping[str, str], utts: Iterable[str]
+) -> Dict[str, float]:
+    """Seconds of audio of each of ``utts``, read from its file's header (no samples decoded)."""
+    import soundfile
+
+    durations: Dict[str, float] = {}
+    for utt in utts:
+        try:
+            info = soundfile.info(wav_scp[utt])
+        except (
+            Exception
+        ) as error:  # soundfile raises several types for unreadable files
+            raise RuntimeError(
+                f"{utt}: cannot read audio {wav_scp[utt]}: {error}"
+            ) from error
+        durations[utt] = info.frames / info.samplerate
+    return durations

@@ -69,7 +69,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from bigssl.asr.decode import load_speech2text, quiet_root_logging
-from bigssl.data.batching import batch_by_duration
+from bigssl.data.batching import batch_by_duration, header_durations
 from bigssl.data.kaldi_dir import load_data_dir
 from bigssl.io_utils import check_same_ids, read_kv, write_kv, write_text_atomic
 
@@ -168,23 +168,11 @@ def audio_durations(
     wav_scp: Dict[str, str], utts: Sequence[str], cache: Path
 ) -> Dict[str, float]:
     """Seconds of audio per utterance, from the files' headers; kept in ``cache`` for reruns and jobs."""
-    import soundfile
-
     if cache.is_file():
         cached = {u: float(d) for u, d in read_kv(cache).items()}
         if set(cached) == set(utts):
             return cached
-    durations: Dict[str, float] = {}
-    for utt in utts:
-        try:
-            info = soundfile.info(wav_scp[utt])
-        except (
-            Exception
-        ) as error:  # soundfile raises several types for unreadable files
-            raise RuntimeError(
-                f"{utt}: cannot read audio {wav_scp[utt]}: {error}"
-            ) from error
-        durations[utt] = info.frames / info.samplerate
+    durations = header_durations(wav_scp, utts)
     write_kv(cache, ((u, repr(durations[u])) for u in utts))
     return durations
 

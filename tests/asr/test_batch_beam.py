@@ -76,6 +76,15 @@ def _encode(s2t, waves: List[np.ndarray]) -> List[torch.Tensor]:  # type: ignore
     return encs
 
 
+def _data_dir_and_decode_config(tmp_path: Path) -> Tuple[Path, Path]:
+    """A data dir of :func:`_waves` and a decode config (beam 4, CTC + LM 0.7)."""
+    waves = {f"spk{i % 2}-u{i}": w for i, w in enumerate(_waves())}
+    data = write_wav_dir(tmp_path / "data", tmp_path / "wav", waves)
+    decode_config = tmp_path / "decode.yaml"
+    decode_config.write_text("beam_size: 4\nctc_weight: 1.0\nlm_weight: 0.7\n")
+    return data, decode_config
+
+
 def _assert_same_nbest(reference: List, batched: List) -> None:  # type: ignore[type-arg]
     assert len(batched) == len(reference)
     for ref, hyp in zip(reference, batched):
@@ -152,10 +161,7 @@ def test_pseudo_labels_batched_equal_per_utterance(
     exps: Dict[str, Tuple[Path, Path]], tmp_path: Path
 ) -> None:
     """pseudo_label's beam path, batched (default) and one utterance at a time: same files."""
-    waves = {f"spk{i % 2}-u{i}": w for i, w in enumerate(_waves())}
-    data = write_wav_dir(tmp_path / "data", tmp_path / "wav", waves)
-    decode = tmp_path / "decode.yaml"
-    decode.write_text("beam_size: 4\nctc_weight: 1.0\nlm_weight: 0.7\n")
+    data, decode = _data_dir_and_decode_config(tmp_path)
     outputs = {}
     for beam_batch in (True, False):
         out = tmp_path / f"pl_{beam_batch}"
@@ -169,7 +175,7 @@ def test_pseudo_labels_batched_equal_per_utterance(
             name: (out / name).read_text() for name in pl.PER_UTT_FILES
         }
     assert outputs[True] == outputs[False]
-    assert len(set(outputs[True]["text"].splitlines())) == len(waves)
+    assert len(set(outputs[True]["text"].splitlines())) == len(LENGTHS)
 
 
 def test_decode_batched_equals_one_by_one(
@@ -178,10 +184,7 @@ def test_decode_batched_equals_one_by_one(
     """bigssl.asr.decode's batched path (CTC + LM) writes the per-utterance path's text file."""
     from bigssl.asr.decode import decode
 
-    waves = {f"spk{i % 2}-u{i}": w for i, w in enumerate(_waves())}
-    data = write_wav_dir(tmp_path / "data", tmp_path / "wav", waves)
-    decode_config = tmp_path / "decode.yaml"
-    decode_config.write_text("beam_size: 4\nctc_weight: 1.0\nlm_weight: 0.7\n")
+    data, decode_config = _data_dir_and_decode_config(tmp_path)
     texts = {}
     for batch_seconds in (0.0, 2.0, 60.0):
         out = tmp_path / f"dec_{batch_seconds}"
