@@ -4,8 +4,7 @@
     python bench/bench_levers.py --config egs/TEMPLATE/asr1/conf/ssl/pretrain_xl.yaml \\
         --device cuda --dtype bf16 --batch_size 16 --seconds 15 --json out.json
 
-Rung i is rungs 0..i together (a rung whose module is missing is skipped, with its reason, and
-left out of the later ones). Per rung, on random audio of one length: a fresh model from the
+Rung i is rungs 0..i together. Per rung, on random audio of one length: a fresh model from the
 same seed; loss and gradients of one seeded eval-mode step (no dropout) against the eager rung's
 (max-abs and relative error); then training steps (warm-up excluded; CUDA events on a GPU,
 perf_counter on a CPU): s/step, audio s/s, model TFLOP/s, MFU vs the datasheet and vs a measured
@@ -242,12 +241,7 @@ def run_ladder(bench: Bench) -> List[Dict]:
     active: List[levers.Rung] = []
     ref = None
     for rung in levers.get_rungs(bench.args.rungs):
-        try:
-            row, check = run_rung(bench, rung.name, active + [rung], ref)
-        except levers.LeverUnavailable as error:
-            print(f"skipped rung {rung.name}: {error}", flush=True)
-            rows.append(dict(rung=rung.name, skipped=str(error), mfu=None))
-            continue
+        row, check = run_rung(bench, rung.name, active + [rung], ref)
         active.append(rung)
         ref = ref or check
         rows.append(row)
@@ -340,9 +334,6 @@ def print_table(result: Dict[str, Any]) -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for row in result["rows"]:
-        if "skipped" in row:
-            print(f"| {row['rung']} | skipped: {row['skipped']} |")
-            continue
         name = row["rung"] + (f" b{row['batch']}" if "batch" in row else "")
         print(
             f"| {name} | {row['step_s']} | {row.get('audio_s_per_s', '-')} "

@@ -17,23 +17,19 @@ rung                   in a training config
 ``compile_model``      ``--compile_encoder true --compile_scope model``
 =====================  ==============================================================
 
-``linear_conv_module`` and ``sdpa_relpos`` come from ``bigssl.training.fused_modules``
-(``apply_encoder_levers(encoder, names) -> Dict[str, int]``), imported when the rung is applied.
+``linear_conv_module`` and ``sdpa_relpos`` are ``bigssl.training.fused_modules``'s
+``apply_encoder_levers(encoder, [name])``.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 import torch
 
 from bigssl.training.compile import compile_pretraining_model
-
-
-class LeverUnavailable(RuntimeError):
-    """A rung needs a module that this checkout lacks."""
+from bigssl.training.fused_modules import apply_encoder_levers
 
 
 @dataclass(frozen=True)
@@ -58,14 +54,7 @@ def _set_sync_free(model: torch.nn.Module, backend: str) -> None:
 
 def _fused_module_rung(name: str) -> Callable[[torch.nn.Module, str], Dict[str, int]]:
     def apply(model: torch.nn.Module, backend: str) -> Dict[str, int]:
-        try:
-            fused = importlib.import_module("bigssl.training.fused_modules")
-        except ModuleNotFoundError as error:
-            raise LeverUnavailable(
-                f"rung '{name}' needs bigssl.training.fused_modules (apply_encoder_levers), "
-                f"which this checkout lacks ({error})"
-            ) from error
-        return fused.apply_encoder_levers(model.encoder, [name])
+        return apply_encoder_levers(model.encoder, [name])
 
     return apply
 
@@ -143,8 +132,7 @@ def ladder_settings(rungs: Sequence[Rung]) -> LadderSettings:
 def apply_rungs(
     model: torch.nn.Module, rungs: Sequence[Rung], backend: str = "inductor"
 ) -> Dict[str, Any]:
-    """Apply the model changes of ``rungs`` in order (the padding too); returns each one's result.
-    Raises :class:`LeverUnavailable` when a rung's module is missing."""
+    """Apply the model changes of ``rungs`` in order (the padding too); returns each one's result."""
     results: Dict[str, Any] = {}
     for rung in rungs:
         if rung.apply_model is not None:
